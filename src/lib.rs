@@ -1,0 +1,21 @@
+#![warn(missing_docs)]
+//! # cyborg
+//!
+//! Train image classifiers whose attention follows human saliency, on
+//! [Burn](https://burn.dev): the CYBORG loss (Boyd et al., WACV 2023) and the Class Activation
+//! Maps it is built on, as batched, differentiable tensor ops on any Burn backend.
+//!
+//! This facade re-exports the workspace crates:
+//! - [`cam`] (`cyborg-cam`): Class Activation Maps, normalisation, upsampling, CAM mass.
+//! - [`loss`] (`cyborg-saliency-loss`): the CYBORG loss and the masked raw-CAM variant.
+//!
+//! and adds [`toy`], a tiny shortcut-learning task with a small CAM network and a training
+//! loop, which the quickstart example and the integration tests run.
+//!
+//! The crate's own features choose the backend of the examples, tests and benches: `flex`
+//! (default, pure-Rust CPU), `wgpu`, `cuda`. The library crates it re-exports enable none.
+
+pub use cyborg_cam as cam;
+pub use cyborg_saliency_loss as loss;
+
+pub mod toy;
