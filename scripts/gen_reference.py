@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parent.parent
 EPS = 1e-8
-BCE_CLAMP = 1e-6
+BCE_CLAMP = 2.0 ** -20  # exact in float32, as in the Rust crate
 KL_SMOOTHING = 1e-4
 
 
@@ -116,9 +116,9 @@ def with_grads(fn, logits, features, weights, labels, maps, **kw):
     total, ce, sal = fn((leaves[0], leaves[1], leaves[2], labels, maps), **kw)
     total.backward()
     return {
-        "total": float(total),
-        "cross_entropy": float(ce),
-        "saliency": float(sal),
+        "total": float(total.detach()),
+        "cross_entropy": float(ce.detach()),
+        "saliency": float(sal.detach()),
         "grad_logits": tensor_json(leaves[0].grad),
         "grad_features": tensor_json(leaves[1].grad),
         "grad_class_weights": tensor_json(leaves[2].grad),

@@ -24,7 +24,8 @@ pub fn annotated_mean(values: Tensor<1>, annotated: Option<Tensor<1, Bool>>) -> 
                 mask.dims(),
                 values.dims()
             );
-            let weights = mask.float();
+            // Built from `values` so the weights share its dtype (f32, f64, ...).
+            let weights = values.ones_like().mask_fill(mask.bool_not(), 0.0);
             let count = weights.clone().sum().clamp_min(1.0);
             (values * weights).sum() / count
         }

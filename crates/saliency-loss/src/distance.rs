@@ -4,8 +4,9 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
 
-/// How far predictions are kept from 0 and 1 inside [`SaliencyDistance::Bce`]'s logarithms.
-pub const BCE_CLAMP: f64 = 1e-6;
+/// How far predictions are kept from 0 and 1 inside [`SaliencyDistance::Bce`]'s logarithms:
+/// 2⁻²⁰ ≈ 9.5e-7, a power of two so that `1 − BCE_CLAMP` is exact in f32 and f64 alike.
+pub const BCE_CLAMP: f64 = 1.0 / 1_048_576.0;
 
 /// Smoothing added to both distributions inside [`SaliencyDistance::Kl`]'s logarithms. It
 /// bounds the gradient where the CAM is zero but the human map is not (the normalised CAM is
@@ -112,7 +113,7 @@ mod tests {
     #[test]
     fn bce_by_hand() {
         // cells: s=0,p=0 -> −ln(1−δ); s=1,p=.5 -> −ln .5; s=1,p=1 -> −ln(1−δ); s=0,p=.25 -> −ln .75
-        let d = 1e-6f64;
+        let d = BCE_CLAMP;
         let expected = (-2.0 * (1.0 - d).ln() - 0.5f64.ln() - 0.75f64.ln()) / 4.0;
         check(SaliencyDistance::Bce, expected as f32);
     }
