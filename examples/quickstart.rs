@@ -40,10 +40,17 @@ fn main() {
             );
         });
         let seconds = start.elapsed().as_secs_f32();
-        rows.push((name, evaluate_toy(&model, &train), evaluate_toy(&model, &test), seconds));
+        rows.push((
+            name,
+            evaluate_toy(&model, &train),
+            evaluate_toy(&model, &test),
+            seconds,
+        ));
     }
 
-    println!("\n| loss                  | train acc | test acc | test CAM mass on the bar | time |");
+    println!(
+        "\n| loss                  | train acc | test acc | test CAM mass on the bar | time |"
+    );
     println!("|-----------------------|-----------|----------|--------------------------|------|");
     for (name, train, test, seconds) in &rows {
         println!(
