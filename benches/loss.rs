@@ -37,8 +37,16 @@ fn inputs(grid: usize) -> Inputs {
     let device = Device::flex().autodiff();
     device.seed(0);
     Inputs {
-        features: Tensor::random([BATCH, CHANNELS, grid, grid], Distribution::Default, &device),
-        weights: Tensor::random([CLASSES, CHANNELS], Distribution::Normal(0.0, 0.05), &device),
+        features: Tensor::random(
+            [BATCH, CHANNELS, grid, grid],
+            Distribution::Default,
+            &device,
+        ),
+        weights: Tensor::random(
+            [CLASSES, CHANNELS],
+            Distribution::Normal(0.0, 0.05),
+            &device,
+        ),
         labels: Tensor::<1, Int>::arange(0..BATCH as i64, &device).remainder_scalar(2),
         saliency: Tensor::random([BATCH, 224, 224], Distribution::Default, &device),
     }
@@ -48,7 +56,10 @@ fn inputs(grid: usize) -> Inputs {
 fn step(i: &Inputs, loss: impl Fn(Tensor<2>, Tensor<4>, Tensor<2>) -> Tensor<1>) {
     let features = i.features.clone().detach().require_grad();
     let weights = i.weights.clone().detach().require_grad();
-    let pooled = features.clone().mean_dims(&[2, 3]).reshape([BATCH, CHANNELS]);
+    let pooled = features
+        .clone()
+        .mean_dims(&[2, 3])
+        .reshape([BATCH, CHANNELS]);
     let logits = pooled.matmul(weights.clone().transpose());
     let grads = loss(logits, features.clone(), weights.clone()).backward();
     divan::black_box(features.grad(&grads));
@@ -69,7 +80,13 @@ fn cyborg(bencher: divan::Bencher, grid: usize) {
     let total = |out: CyborgLossOutput| out.total;
     bencher.bench_local(|| {
         step(&i, |logits, features, weights| {
-            total(loss.forward(logits, features, weights, i.labels.clone(), i.saliency.clone()))
+            total(loss.forward(
+                logits,
+                features,
+                weights,
+                i.labels.clone(),
+                i.saliency.clone(),
+            ))
         })
     });
 }
@@ -80,8 +97,14 @@ fn masked(bencher: divan::Bencher, grid: usize) {
     let loss = MaskedCamLossConfig::new().init();
     bencher.bench_local(|| {
         step(&i, |logits, features, weights| {
-            loss.forward(logits, features, weights, i.labels.clone(), i.saliency.clone())
-                .total
+            loss.forward(
+                logits,
+                features,
+                weights,
+                i.labels.clone(),
+                i.saliency.clone(),
+            )
+            .total
         })
     });
 }
