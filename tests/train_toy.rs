@@ -3,9 +3,8 @@
 //! CAM move onto the region the human map marks.
 
 use burn::prelude::*;
-use cyborg::loss::CyborgLossConfig;
 use cyborg::toy::{
-    ShortcutTaskConfig, TinyCamNetConfig, ToyTrainingConfig, evaluate_toy, train_toy,
+    ShortcutTaskConfig, TinyCamNetConfig, ToyLoss, ToyTrainingConfig, evaluate_toy, train_toy,
 };
 
 fn task_tensors(device: &Device) -> (cyborg::toy::ShortcutTensors, cyborg::toy::ShortcutTensors) {
@@ -17,7 +16,7 @@ fn task_tensors(device: &Device) -> (cyborg::toy::ShortcutTensors, cyborg::toy::
 fn saliency_term_falls_and_cam_mass_moves_onto_the_object() {
     let device = Device::flex().autodiff();
     let (train, test) = task_tensors(&device);
-    let config = ToyTrainingConfig::new(CyborgLossConfig::new()).with_epochs(5);
+    let config = ToyTrainingConfig::new(ToyLoss::cyborg(0.5)).with_epochs(5);
 
     device.seed(config.seed);
     let untrained = TinyCamNetConfig::new().init(&device);
@@ -42,16 +41,17 @@ fn saliency_term_falls_and_cam_mass_moves_onto_the_object() {
 }
 
 #[test]
-fn cyborg_resists_the_shortcut_that_cross_entropy_takes() {
+fn saliency_losses_resist_the_shortcut_that_cross_entropy_takes() {
     let device = Device::flex().autodiff();
     let (train, test) = task_tensors(&device);
-    let run = |alpha: f64| {
-        let config =
-            ToyTrainingConfig::new(CyborgLossConfig::new().with_alpha(alpha)).with_epochs(6);
+    let run = |loss: ToyLoss| {
+        let config = ToyTrainingConfig::new(loss).with_epochs(10);
         let (model, _) = train_toy(&config, &train, &device, |_| {});
         evaluate_toy(&model, &test)
     };
-    let (ce, cyborg) = (run(1.0), run(0.5));
+    let ce = run(ToyLoss::cyborg(1.0));
+    let cyborg = run(ToyLoss::cyborg(0.5));
+    let masked = run(ToyLoss::masked(1.0));
     assert!(
         cyborg.accuracy > ce.accuracy + 0.1,
         "CYBORG test accuracy {} should beat cross-entropy's {} on the shortcut task",
@@ -63,5 +63,11 @@ fn cyborg_resists_the_shortcut_that_cross_entropy_takes() {
         "CYBORG's CAM should sit more on the object: {} vs {}",
         cyborg.cam_mass_inside,
         ce.cam_mass_inside
+    );
+    assert!(
+        masked.accuracy > ce.accuracy + 0.3,
+        "the masked raw-CAM loss's test accuracy {} should beat cross-entropy's {} by far",
+        masked.accuracy,
+        ce.accuracy
     );
 }

@@ -3,15 +3,79 @@
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use cyborg_cam::{class_activation_maps, mass_inside, normalize_min_max};
-use cyborg_saliency_loss::{CyborgLossConfig, resize_to_grid};
+use cyborg_saliency_loss::{
+    CyborgLoss, CyborgLossConfig, CyborgLossOutput, MaskedCamLoss, MaskedCamLossConfig,
+    resize_to_grid,
+};
+use serde::{Deserialize, Serialize};
 
 use super::{ShortcutTensors, SplitMix64, TinyCamNet, TinyCamNetConfig};
+
+/// The loss [`train_toy`] minimises.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ToyLoss {
+    /// The CYBORG loss: α = 1 is cross-entropy alone, 0.5 the paper's setting.
+    Cyborg(CyborgLossConfig),
+    /// Cross-entropy plus the penalty on raw CAMs outside the human map.
+    Masked(MaskedCamLossConfig),
+}
+
+impl ToyLoss {
+    /// The paper's CYBORG loss with weight `alpha` on cross-entropy.
+    pub fn cyborg(alpha: f64) -> Self {
+        Self::Cyborg(CyborgLossConfig::new().with_alpha(alpha))
+    }
+
+    /// Cross-entropy plus `lambda` times the masked raw-CAM penalty.
+    pub fn masked(lambda: f64) -> Self {
+        Self::Masked(MaskedCamLossConfig::new().with_lambda(lambda))
+    }
+}
+
+/// A built [`ToyLoss`].
+#[derive(Debug, Clone)]
+pub enum ToyLossFn {
+    /// See [`ToyLoss::Cyborg`].
+    Cyborg(CyborgLoss),
+    /// See [`ToyLoss::Masked`].
+    Masked(MaskedCamLoss),
+}
+
+impl ToyLoss {
+    /// Builds the loss.
+    ///
+    /// # Panics
+    /// If the configuration holds a value out of range.
+    pub fn init(&self) -> ToyLossFn {
+        match self {
+            ToyLoss::Cyborg(c) => ToyLossFn::Cyborg(c.init()),
+            ToyLoss::Masked(c) => ToyLossFn::Masked(c.init()),
+        }
+    }
+}
+
+impl ToyLossFn {
+    /// The loss of a batch; see [`CyborgLoss::forward`] for the shapes.
+    pub fn forward(
+        &self,
+        logits: Tensor<2>,
+        features: Tensor<4>,
+        class_weights: Tensor<2>,
+        labels: Tensor<1, Int>,
+        saliency: Tensor<3>,
+    ) -> CyborgLossOutput {
+        match self {
+            ToyLossFn::Cyborg(l) => l.forward(logits, features, class_weights, labels, saliency),
+            ToyLossFn::Masked(l) => l.forward(logits, features, class_weights, labels, saliency),
+        }
+    }
+}
 
 /// Configuration of [`train_toy`].
 #[derive(Config, Debug)]
 pub struct ToyTrainingConfig {
-    /// The loss: α = 1 is cross-entropy alone, 0.5 the paper's CYBORG.
-    pub loss: CyborgLossConfig,
+    /// The loss.
+    pub loss: ToyLoss,
     /// The network.
     #[config(default = "TinyCamNetConfig::new()")]
     pub net: TinyCamNetConfig,
