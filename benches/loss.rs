@@ -56,9 +56,11 @@ fn inputs(grid: usize) -> Inputs {
 fn step(i: &Inputs, loss: impl Fn(Tensor<2>, Tensor<4>, Tensor<2>) -> Tensor<1>) {
     let features = i.features.clone().detach().require_grad();
     let weights = i.weights.clone().detach().require_grad();
+    let [_, _, h, w] = features.dims();
     let pooled = features
         .clone()
-        .mean_dims(&[2, 3])
+        .reshape([BATCH, CHANNELS, h * w])
+        .mean_dim(2)
         .reshape([BATCH, CHANNELS]);
     let logits = pooled.matmul(weights.clone().transpose());
     let grads = loss(logits, features.clone(), weights.clone()).backward();

@@ -71,10 +71,12 @@ impl TinyCamNet {
     /// - output: (features `[batch, width, h, w]`, logits `[batch, num_classes]`)
     pub fn forward_classified(&self, images: Tensor<4>) -> (Tensor<4>, Tensor<2>) {
         let features = self.forward_features(images);
-        let [batch, channels, _, _] = features.dims();
+        let [batch, channels, h, w] = features.dims();
+        // One reduction over the flattened grid: half the cost of two on the CPU backend.
         let pooled = features
             .clone()
-            .mean_dims(&[2, 3])
+            .reshape([batch, channels, h * w])
+            .mean_dim(2)
             .reshape([batch, channels]);
         (features, self.fc.forward(pooled))
     }
