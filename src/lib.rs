@@ -8,14 +8,16 @@
 //! This facade re-exports the workspace crates:
 //! - [`cam`] (`cyborg-cam`): Class Activation Maps, normalisation, upsampling, CAM mass.
 //! - [`loss`] (`cyborg-saliency-loss`): the CYBORG loss and the masked raw-CAM variant.
+//! - [`data`] (`cyborg-data`): datasets of images and saliency maps, and the shipped task.
 //!
-//! and adds [`toy`], a tiny shortcut-learning task with a small CAM network and a training
-//! loop, which the quickstart example and the integration tests run.
+//! and adds [`toy`], a small CAM network and a training loop for the shipped shortcut task,
+//! which the quickstart example and the integration tests run.
 //!
 //! The crate's own features choose the backend of the examples, tests and benches: `flex`
 //! (default, pure-Rust CPU), `wgpu`, `cuda`. The library crates it re-exports enable none.
 
 pub use cyborg_cam as cam;
+pub use cyborg_data as data;
 pub use cyborg_saliency_loss as loss;
 
 pub mod toy;

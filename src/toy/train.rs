@@ -9,7 +9,9 @@ use cyborg_saliency_loss::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{ShortcutTensors, SplitMix64, TinyCamNet, TinyCamNetConfig};
+use cyborg_data::{ShortcutTensors, SplitMix64};
+
+use super::{TinyCamNet, TinyCamNetConfig};
 
 /// The loss [`train_toy`] minimises.
 #[derive(Debug, Clone, Serialize, Deserialize)]

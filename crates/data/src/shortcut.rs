@@ -1,9 +1,15 @@
-//! The generated shortcut task.
+//! The generated shortcut task that ships with the project: no files, no downloads.
+//!
+//! 16×16 gray images of a faint bar, horizontal for class 0 and vertical for class 1, somewhere
+//! in the left part of the image, plus a bright square in the right margin, at the top for
+//! class 0 and at the bottom for class 1 in training, at a random place at test time. The
+//! human map marks the bar. Cross-entropy alone is free to learn the easy square (a shortcut
+//! that fails at test time); a saliency loss asks the CAM to look at the bar.
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
 
-use super::SplitMix64;
+use crate::{DataError, Record, Records, SplitMix64, write_manifest};
 
 /// Configuration of the [`ShortcutTask`], built with [`ShortcutTaskConfig::generate`].
 ///
@@ -140,6 +146,49 @@ impl ShortcutTaskConfig {
 }
 
 impl ShortcutSplit {
+    /// Writes the split in the manifest layout: `dir/images/<i>.png`, `dir/saliency/<i>.png`
+    /// (8-bit gray, the images scaled by 1/2 so `[0, 2]` fits) and the manifest `dir/<name>`,
+    /// so any tool that reads manifests can use the task. Returns the records written.
+    ///
+    /// # Errors
+    /// [`DataError::Io`] if `dir` cannot be written.
+    pub fn write(&self, dir: &std::path::Path, name: &str) -> Result<Records, DataError> {
+        let s = self.image_size;
+        let mut items = Vec::with_capacity(self.len());
+        for folder in ["images", "saliency"] {
+            std::fs::create_dir_all(dir.join(folder)).map_err(DataError::io(dir.join(folder)))?;
+        }
+        let to_png = |values: &[f32], scale: f32, path: &std::path::Path| {
+            let pixels = values
+                .iter()
+                .map(|v| (v * scale * 255.0).round().clamp(0.0, 255.0) as u8);
+            image::GrayImage::from_raw(s as u32, s as u32, pixels.collect())
+                .expect("plane has image_size² values")
+                .save(path)
+                .map_err(|source| DataError::Encode {
+                    path: path.to_path_buf(),
+                    source,
+                })
+        };
+        for i in 0..self.len() {
+            let image = dir.join("images").join(format!("{name}-{i:05}.png"));
+            let saliency = dir.join("saliency").join(format!("{name}-{i:05}.png"));
+            to_png(&self.images[i * s * s..(i + 1) * s * s], 0.5, &image)?;
+            to_png(&self.saliency[i * s * s..(i + 1) * s * s], 1.0, &saliency)?;
+            items.push(Record {
+                image,
+                saliency: Some(saliency),
+                label: self.labels[i] as usize,
+            });
+        }
+        let records = Records {
+            items,
+            classes: vec!["horizontal".into(), "vertical".into()],
+        };
+        write_manifest(dir.join(format!("{name}.csv")), &records)?;
+        Ok(records)
+    }
+
     /// Number of images.
     pub fn len(&self) -> usize {
         self.labels.len()

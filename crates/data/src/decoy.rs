@@ -1,0 +1,341 @@
+//! Decoy datasets after Ross, Hughes and Doshi-Velez, *Right for the Right Reasons* (2017).
+
+use std::path::Path;
+
+use burn::config::Config;
+
+use crate::{DataError, IdxArray, Record, Records, SplitMix64, write_manifest};
+
+/// Which rule sets the decoy patch's gray level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecoySplit {
+    /// The level encodes the class: `255 − level_step · label`, a shortcut.
+    Train,
+    /// The level is uniformly random: the shortcut no longer holds.
+    Test,
+}
+
+/// The image corner a patch is stamped in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Corner {
+    /// Rows and columns from 0.
+    TopLeft,
+    /// Rows from 0, columns up to the right edge.
+    TopRight,
+    /// Rows up to the bottom edge, columns from 0.
+    BottomLeft,
+    /// Rows and columns up to the edges.
+    BottomRight,
+}
+
+impl Corner {
+    const ALL: [Corner; 4] = [
+        Corner::TopLeft,
+        Corner::TopRight,
+        Corner::BottomLeft,
+        Corner::BottomRight,
+    ];
+
+    /// Top-left pixel `(row, col)` of a `patch × patch` square in this corner.
+    pub fn origin(self, [height, width]: [usize; 2], patch: usize) -> (usize, usize) {
+        match self {
+            Corner::TopLeft => (0, 0),
+            Corner::TopRight => (0, width - patch),
+            Corner::BottomLeft => (height - patch, 0),
+            Corner::BottomRight => (height - patch, width - patch),
+        }
+    }
+}
+
+/// Configuration of the decoy transformation: a `patch_size` square in a random corner whose
+/// gray level encodes the class in training (`255 − level_step · label`) and is random at
+/// test time, and a "what a human would mark" map: the object's foreground (pixels
+/// `>= foreground_threshold`), dilated by `dilation` pixels, box-blurred with radius
+/// `blur_radius`, zero on the patch.
+#[derive(Config, Debug)]
+pub struct DecoyConfig {
+    /// Side of the square patch in pixels.
+    #[config(default = 4)]
+    pub patch_size: usize,
+    /// Gray-level step between classes in training.
+    #[config(default = 25)]
+    pub level_step: u8,
+    /// Pixels at least this bright are the object.
+    #[config(default = 32)]
+    pub foreground_threshold: u8,
+    /// Radius of the square dilation of the foreground.
+    #[config(default = 1)]
+    pub dilation: usize,
+    /// Radius of the box blur applied after dilation (0 = none).
+    #[config(default = 1)]
+    pub blur_radius: usize,
+    /// Seed of the corners and test levels.
+    #[config(default = 0)]
+    pub seed: u64,
+}
+
+/// One image with its decoy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecoyImage {
+    /// The image with the patch stamped in, row-major.
+    pub pixels: Vec<u8>,
+    /// The human map, row-major, 0–255.
+    pub saliency: Vec<u8>,
+    /// Where the patch is.
+    pub corner: Corner,
+    /// The patch's gray level.
+    pub level: u8,
+}
+
+impl DecoyConfig {
+    /// Stamps a decoy into one `size = [height, width]` gray image of class `label` and
+    /// derives its human map, drawing the corner (and the test level) from `rng`.
+    ///
+    /// # Panics
+    /// If `pixels` does not hold `height · width` values or the patch does not fit.
+    pub fn apply(
+        &self,
+        pixels: &[u8],
+        size: [usize; 2],
+        label: usize,
+        split: DecoySplit,
+        rng: &mut SplitMix64,
+    ) -> DecoyImage {
+        let [h, w] = size;
+        assert_eq!(pixels.len(), h * w, "image does not hold {h}×{w} pixels");
+        assert!(
+            self.patch_size <= h.min(w),
+            "patch {} does not fit {h}×{w}",
+            self.patch_size
+        );
+        let corner = Corner::ALL[rng.below(4)];
+        let level = match split {
+            DecoySplit::Train => 255u8.saturating_sub(self.level_step.saturating_mul(label as u8)),
+            DecoySplit::Test => rng.below(256) as u8,
+        };
+        let (top, left) = corner.origin(size, self.patch_size);
+        let in_patch = |r: usize, c: usize| {
+            (top..top + self.patch_size).contains(&r) && (left..left + self.patch_size).contains(&c)
+        };
+
+        let foreground: Vec<f32> = pixels
+            .iter()
+            .map(|&p| {
+                if p >= self.foreground_threshold {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let dilated = window_reduce(&foreground, size, self.dilation, f32::max);
+        let blurred = window_mean(&dilated, size, self.blur_radius);
+
+        let mut out = pixels.to_vec();
+        let mut saliency = vec![0u8; h * w];
+        for r in 0..h {
+            for c in 0..w {
+                if in_patch(r, c) {
+                    out[r * w + c] = level;
+                } else {
+                    saliency[r * w + c] = (blurred[r * w + c] * 255.0).round() as u8;
+                }
+            }
+        }
+        DecoyImage {
+            pixels: out,
+            saliency,
+            corner,
+            level,
+        }
+    }
+
+    /// Builds a decoy dataset from IDX images `[n, h, w]` and labels `[n]` (MNIST,
+    /// Fashion-MNIST) and writes it in the manifest layout: `dir/<name>/images/<i>.png`,
+    /// `dir/<name>/saliency/<i>.png` and the manifest `dir/<name>.csv` (classes `"0"`…`"9"`).
+    /// `limit` keeps the first images only.
+    ///
+    /// # Errors
+    /// [`DataError::Idx`] if the arrays do not fit together, [`DataError::Io`] or
+    /// [`DataError::Encode`] if `dir` cannot be written.
+    pub fn write_dataset(
+        &self,
+        images: &IdxArray,
+        labels: &IdxArray,
+        dir: &Path,
+        name: &str,
+        split: DecoySplit,
+        limit: Option<usize>,
+    ) -> Result<Records, DataError> {
+        let bad = |message: String| DataError::Idx {
+            path: dir.to_path_buf(),
+            message,
+        };
+        let [n, h, w] = match images.dims[..] {
+            [n, h, w] => [n, h, w],
+            _ => {
+                return Err(bad(format!(
+                    "images must be [n, h, w], got {:?}",
+                    images.dims
+                )));
+            }
+        };
+        if labels.dims != [n] {
+            return Err(bad(format!(
+                "labels {:?} do not match {n} images",
+                labels.dims
+            )));
+        }
+        let n = limit.map_or(n, |l| l.min(n));
+        let folder = dir.join(name);
+        for sub in ["images", "saliency"] {
+            std::fs::create_dir_all(folder.join(sub)).map_err(DataError::io(folder.join(sub)))?;
+        }
+        let mut rng = SplitMix64::new(self.seed);
+        let mut items = Vec::with_capacity(n);
+        let num_classes = labels
+            .data
+            .iter()
+            .copied()
+            .max()
+            .map_or(1, |m| m as usize + 1);
+        for i in 0..n {
+            let label = labels.data[i] as usize;
+            let decoy = self.apply(
+                &images.data[i * h * w..(i + 1) * h * w],
+                [h, w],
+                label,
+                split,
+                &mut rng,
+            );
+            let image = folder.join("images").join(format!("{i:05}.png"));
+            let saliency = folder.join("saliency").join(format!("{i:05}.png"));
+            save_gray(&image, decoy.pixels, [h, w])?;
+            save_gray(&saliency, decoy.saliency, [h, w])?;
+            items.push(Record {
+                image,
+                saliency: Some(saliency),
+                label,
+            });
+        }
+        let records = Records {
+            items,
+            classes: (0..num_classes.max(10)).map(|c| c.to_string()).collect(),
+        };
+        write_manifest(dir.join(format!("{name}.csv")), &records)?;
+        Ok(records)
+    }
+}
+
+fn save_gray(path: &Path, pixels: Vec<u8>, [h, w]: [usize; 2]) -> Result<(), DataError> {
+    image::GrayImage::from_raw(w as u32, h as u32, pixels)
+        .expect("h·w pixels")
+        .save(path)
+        .map_err(|source| DataError::Encode {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Reduces each `(2r+1)²` window (clipped at the borders) with `f`.
+fn window_reduce(plane: &[f32], [h, w]: [usize; 2], r: usize, f: fn(f32, f32) -> f32) -> Vec<f32> {
+    let mut out = vec![0.0; h * w];
+    for y in 0..h {
+        for x in 0..w {
+            let mut acc = plane[y * w + x];
+            for yy in y.saturating_sub(r)..(y + r + 1).min(h) {
+                for xx in x.saturating_sub(r)..(x + r + 1).min(w) {
+                    acc = f(acc, plane[yy * w + xx]);
+                }
+            }
+            out[y * w + x] = acc;
+        }
+    }
+    out
+}
+
+/// Mean of each `(2r+1)²` window, clipped at the borders.
+fn window_mean(plane: &[f32], [h, w]: [usize; 2], r: usize) -> Vec<f32> {
+    let mut out = vec![0.0; h * w];
+    for y in 0..h {
+        for x in 0..w {
+            let rows = y.saturating_sub(r)..(y + r + 1).min(h);
+            let cols = x.saturating_sub(r)..(x + r + 1).min(w);
+            let count = rows.len() * cols.len();
+            let sum: f32 = rows
+                .flat_map(|yy| cols.clone().map(move |xx| plane[yy * w + xx]))
+                .sum();
+            out[y * w + x] = sum / count as f32;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 8×8, background 10, a 2×2 object of 200 at rows 3–4, columns 3–4.
+    fn object() -> Vec<u8> {
+        (0..64)
+            .map(|i| {
+                if (3..5).contains(&(i / 8)) && (3..5).contains(&(i % 8)) {
+                    200
+                } else {
+                    10
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn training_patch_encodes_the_class_pixel_by_pixel() {
+        let config = DecoyConfig::new().with_patch_size(2).with_blur_radius(0);
+        let mut rng = SplitMix64::new(3);
+        let d = config.apply(&object(), [8, 8], 4, DecoySplit::Train, &mut rng);
+        assert_eq!(d.level, 255 - 4 * 25);
+        let (top, left) = d.corner.origin([8, 8], 2);
+        for r in 0..8 {
+            for c in 0..8 {
+                let in_patch = (top..top + 2).contains(&r) && (left..left + 2).contains(&c);
+                let original = object()[r * 8 + c];
+                let expected = if in_patch { 155 } else { original };
+                assert_eq!(d.pixels[r * 8 + c], expected, "pixel ({r}, {c})");
+                // Dilated by 1 without blur: rows/cols 2..=5 are 255, the rest 0.
+                let marked = (2..6).contains(&r) && (2..6).contains(&c);
+                let map = if marked && !in_patch { 255 } else { 0 };
+                assert_eq!(d.saliency[r * 8 + c], map, "map ({r}, {c})");
+            }
+        }
+    }
+
+    #[test]
+    fn blur_spreads_the_dilated_object_by_hand() {
+        let config = DecoyConfig::new().with_patch_size(1).with_dilation(0);
+        let mut rng = SplitMix64::new(0);
+        let d = config.apply(&object(), [8, 8], 0, DecoySplit::Train, &mut rng);
+        // Radius-1 box blur of the 2×2 object: (2, 2) sees 1 of 9 object pixels, (3, 3) 4 of 9.
+        assert_eq!(d.saliency[2 * 8 + 2], (255.0f32 / 9.0).round() as u8);
+        assert_eq!(d.saliency[3 * 8 + 3], (4.0f32 * 255.0 / 9.0).round() as u8);
+        assert_eq!(d.saliency[3 * 8 + 2], (2.0f32 * 255.0 / 9.0).round() as u8);
+    }
+
+    #[test]
+    fn test_levels_and_corners_are_random() {
+        let config = DecoyConfig::new();
+        let mut rng = SplitMix64::new(1);
+        let decoys: Vec<_> = (0..200)
+            .map(|_| config.apply(&object(), [8, 8], 0, DecoySplit::Test, &mut rng))
+            .collect();
+        let levels: std::collections::BTreeSet<u8> = decoys.iter().map(|d| d.level).collect();
+        assert!(
+            levels.len() > 100,
+            "only {} distinct test levels",
+            levels.len()
+        );
+        for corner in Corner::ALL {
+            let n = decoys.iter().filter(|d| d.corner == corner).count();
+            assert!((25..=75).contains(&n), "{corner:?} drawn {n} times of 200");
+        }
+    }
+}

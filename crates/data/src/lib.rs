@@ -1,0 +1,45 @@
+#![warn(missing_docs)]
+//! Datasets of images with human saliency maps, for the CYBORG loss.
+//!
+//! Sources give [`Records`] (image paths, optional map paths, labels):
+//! - [`read_manifest`]: a CSV `image,saliency,label` with a header (and [`write_manifest`]);
+//! - [`read_cyborg_csv`]: the CYBORG paper's released layout;
+//! - [`read_image_folder`]: `root/<class>/<image>` with an optional parallel map tree;
+//! - [`read_idx`]: IDX arrays (MNIST, Fashion-MNIST), gzip or not.
+//!
+//! [`SaliencyDataset`] decodes them on demand ([`load_image`], [`load_saliency`]: gray
+//! conversion, Pillow-exact antialiased bilinear or area resizing with [`resize_plane`],
+//! ImageNet or custom normalisation, maps min-max normalised at the CAM grid), and
+//! [`SaliencyBatcher`] stacks items into device tensors with a mask of annotated images.
+//! [`DecoyConfig`] builds decoy datasets (Ross et al. 2017) from IDX files in the manifest
+//! layout. [`ShortcutTaskConfig`] generates the small task that ships with the project (images whose
+//! class lives in one region while a spurious cue predicts it in training only).
+//! Bad input is a [`DataError`] naming the file and line, never a panic.
+
+mod batcher;
+mod cyborg_layout;
+mod dataset;
+mod decoy;
+mod error;
+mod idx;
+mod image_folder;
+mod manifest;
+mod preprocess;
+mod records;
+mod resample;
+mod rng;
+mod shortcut;
+
+pub use batcher::*;
+pub use cyborg_layout::*;
+pub use dataset::*;
+pub use decoy::*;
+pub use error::*;
+pub use idx::*;
+pub use image_folder::*;
+pub use manifest::{read_manifest, write_manifest};
+pub use preprocess::*;
+pub use records::*;
+pub use resample::*;
+pub use rng::*;
+pub use shortcut::*;

@@ -1,0 +1,188 @@
+//! The manifest CSV: `image,saliency,label` with a header, paths relative to the CSV.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::{DataError, Record, Records};
+
+/// Reads a manifest CSV: a header naming the columns `image`, `saliency` and `label` (in any
+/// order; other columns are ignored), then one row per image. Paths are relative to the CSV's
+/// folder (absolute paths are kept). `saliency` may be empty for images without a human map.
+/// `label` is a class name or an integer index.
+///
+/// Classes: with `classes = Some(list)`, labels are names from the list or indices into it;
+/// otherwise integer labels `0..=max` name themselves, and names are sorted alphabetically.
+///
+/// # Errors
+/// A [`DataError`] naming the file and line: unreadable CSV, a missing column, an empty image
+/// path, an unknown class, a file that does not exist, or no row at all.
+pub fn read_manifest(
+    path: impl AsRef<Path>,
+    classes: Option<Vec<String>>,
+) -> Result<Records, DataError> {
+    let path = path.as_ref();
+    let folder = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let csv_error = |source| DataError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(csv_error)?;
+    let header = reader.headers().map_err(csv_error)?.clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| DataError::BadRow {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!(
+                    "the header has no `{name}` column (it has {:?})",
+                    header.iter().collect::<Vec<_>>()
+                ),
+            })
+    };
+    let (image_col, saliency_col, label_col) =
+        (column("image")?, column("saliency")?, column("label")?);
+
+    let mut rows = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(csv_error)?;
+        let line = row.position().map_or(0, |p| p.line() as usize);
+        let field = |i: usize| row.get(i).unwrap_or("").to_string();
+        let image = field(image_col);
+        if image.is_empty() {
+            return Err(DataError::BadRow {
+                path: path.to_path_buf(),
+                line,
+                message: "empty image path".into(),
+            });
+        }
+        rows.push((line, image, field(saliency_col), field(label_col)));
+    }
+    if rows.is_empty() {
+        return Err(DataError::Empty {
+            path: path.to_path_buf(),
+            what: "rows",
+        });
+    }
+
+    let classes = classes.unwrap_or_else(|| derive_classes(rows.iter().map(|r| r.3.as_str())));
+    let mut items = Vec::with_capacity(rows.len());
+    for (line, image, saliency, label) in rows {
+        let label = resolve_label(&label, &classes).ok_or_else(|| DataError::UnknownClass {
+            path: path.to_path_buf(),
+            line,
+            name: label.clone(),
+            known: classes.clone(),
+        })?;
+        let image = existing(path, line, "image", folder.join(image))?;
+        let saliency = match saliency.is_empty() {
+            true => None,
+            false => Some(existing(path, line, "saliency map", folder.join(saliency))?),
+        };
+        items.push(Record {
+            image,
+            saliency,
+            label,
+        });
+    }
+    Ok(Records { items, classes })
+}
+
+/// Writes `records` as a manifest CSV at `path`, paths relative to its folder where they lie
+/// under it, labels as class names. Writes a temporary file beside it and renames it over
+/// `path`, so an existing manifest is never left half-written.
+///
+/// # Errors
+/// [`DataError::Io`] if the folder cannot be written.
+pub fn write_manifest(path: impl AsRef<Path>, records: &Records) -> Result<(), DataError> {
+    let path = path.as_ref();
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let relative = |p: &Path| {
+        p.strip_prefix(folder)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let mut text = csv::Writer::from_writer(Vec::new());
+    let mut write = |fields: [String; 3]| {
+        text.write_record(fields).map_err(|e| DataError::Csv {
+            path: path.to_path_buf(),
+            source: e,
+        })
+    };
+    write(["image".into(), "saliency".into(), "label".into()])?;
+    for r in &records.items {
+        let saliency = r.saliency.as_deref().map(relative).unwrap_or_default();
+        write([
+            relative(&r.image),
+            saliency,
+            records.classes[r.label].clone(),
+        ])?;
+    }
+    let bytes = text
+        .into_inner()
+        .map_err(|e| DataError::io(path)(e.into_error()))?;
+    write_atomic(path, &bytes)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it to `path`.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::File::create(&temporary)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result.map_err(DataError::io(path))
+}
+
+fn derive_classes<'a>(labels: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let labels: Vec<&str> = labels.collect();
+    let ints: Option<Vec<usize>> = labels.iter().map(|l| l.parse().ok()).collect();
+    match ints {
+        Some(ints) => (0..=ints.into_iter().max().unwrap_or(0))
+            .map(|i| i.to_string())
+            .collect(),
+        None => labels
+            .into_iter()
+            .map(str::to_string)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn resolve_label(label: &str, classes: &[String]) -> Option<usize> {
+    classes
+        .iter()
+        .position(|c| c == label)
+        .or_else(|| label.parse::<usize>().ok().filter(|&i| i < classes.len()))
+}
+
+pub(crate) fn existing(
+    table: &Path,
+    line: usize,
+    what: &'static str,
+    file: PathBuf,
+) -> Result<PathBuf, DataError> {
+    if file.is_file() {
+        Ok(file)
+    } else {
+        Err(DataError::Missing {
+            table: table.to_path_buf(),
+            line,
+            what,
+            path: file,
+        })
+    }
+}

@@ -1,0 +1,166 @@
+//! Decoding images and saliency maps into normalised float planes.
+
+use std::path::Path;
+
+use burn::config::Config;
+use image::DynamicImage;
+use serde::{Deserialize, Serialize};
+
+use crate::{DataError, ResizeFilter, resize_plane};
+
+/// How image values in `[0, 1]` are standardised, per channel: `(x − mean) / std`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub enum Normalization {
+    /// Values stay in `[0, 1]`.
+    None,
+    /// ImageNet statistics, what torchvision's pretrained weights expect: mean
+    /// (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225); one channel uses their averages
+    /// 0.449 and 0.226. The default.
+    #[default]
+    ImageNet,
+    /// Your own statistics, one value per channel.
+    Custom {
+        /// Mean of each channel.
+        mean: Vec<f32>,
+        /// Standard deviation of each channel.
+        std: Vec<f32>,
+    },
+}
+
+impl Normalization {
+    /// Mean and standard deviation of `channel` among `channels`.
+    fn stats(&self, channel: usize, channels: usize) -> (f32, f32) {
+        const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+        const STD: [f32; 3] = [0.229, 0.224, 0.225];
+        match self {
+            Normalization::None => (0.0, 1.0),
+            Normalization::ImageNet if channels == 1 => (0.449, 0.226),
+            Normalization::ImageNet => (MEAN[channel % 3], STD[channel % 3]),
+            Normalization::Custom { mean, std } => (
+                mean[channel.min(mean.len() - 1)],
+                std[channel.min(std.len() - 1)],
+            ),
+        }
+    }
+}
+
+/// How images become model inputs: decoded, converted to `channels`, resized to
+/// `height × width`, normalised. Used by [`load_image`].
+#[derive(Config, Debug)]
+pub struct ImageConfig {
+    /// Output height in pixels.
+    pub height: usize,
+    /// Output width in pixels.
+    pub width: usize,
+    /// 1 (gray, ITU-R 601-2 luma as Pillow's `convert("L")`) or 3 (RGB).
+    #[config(default = 3)]
+    pub channels: usize,
+    /// Standardisation after scaling to `[0, 1]`.
+    #[config(default = "Normalization::ImageNet")]
+    pub normalization: Normalization,
+    /// The resampling filter.
+    #[config(default = "ResizeFilter::Bilinear")]
+    pub filter: ResizeFilter,
+}
+
+/// How human maps become loss targets: gray, resized to the CAM grid, min-max normalised.
+/// Used by [`load_saliency`].
+#[derive(Config, Debug)]
+pub struct SaliencyConfig {
+    /// The CAM grid `[height, width]` (e.g. 7×7 for ResNet-50 at 224×224).
+    pub grid: [usize; 2],
+    /// The resampling filter: antialiased bilinear as in the paper, or area averaging.
+    #[config(default = "ResizeFilter::Bilinear")]
+    pub filter: ResizeFilter,
+    /// Added to `max − min` so a constant map normalises to zeros, not NaN.
+    #[config(default = 1e-8)]
+    pub eps: f64,
+}
+
+/// Decodes an image file into a row-major `[channels, height, width]` float array, as
+/// `config` says.
+///
+/// # Errors
+/// [`DataError::Io`] if the file cannot be read, [`DataError::Decode`] if it is not a readable
+/// image (unknown format, truncated, corrupt).
+pub fn load_image(path: impl AsRef<Path>, config: &ImageConfig) -> Result<Vec<f32>, DataError> {
+    let image = decode(path.as_ref())?;
+    let (height, width) = (image.height() as usize, image.width() as usize);
+    let mut out = Vec::with_capacity(config.channels * config.height * config.width);
+    for (c, plane) in planes(&image, config.channels).iter().enumerate() {
+        let (mean, std) = config.normalization.stats(c, config.channels);
+        let resized = resize_plane(
+            plane,
+            [height, width],
+            [config.height, config.width],
+            config.filter,
+        );
+        out.extend(resized.into_iter().map(|v| (v - mean) / std));
+    }
+    Ok(out)
+}
+
+/// Decodes a saliency map into a row-major `[grid_height, grid_width]` array in `[0, 1]`:
+/// gray (colour maps are converted with Pillow's luma weights), resized to the grid,
+/// min-max normalised.
+///
+/// # Errors
+/// As [`load_image`].
+pub fn load_saliency(
+    path: impl AsRef<Path>,
+    config: &SaliencyConfig,
+) -> Result<Vec<f32>, DataError> {
+    let image = decode(path.as_ref())?;
+    let (height, width) = (image.height() as usize, image.width() as usize);
+    let gray = planes(&image, 1).remove(0);
+    let mut map = resize_plane(&gray, [height, width], config.grid, config.filter);
+    normalize_min_max(&mut map, config.eps);
+    Ok(map)
+}
+
+/// Rescales `values` to `[0, 1]`: `(v − min) / (max − min + eps)`.
+pub fn normalize_min_max(values: &mut [f32], eps: f64) {
+    let (min, max) = values
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let range = (max - min) as f64 + eps;
+    values
+        .iter_mut()
+        .for_each(|v| *v = ((*v - min) as f64 / range) as f32);
+}
+
+fn decode(path: &Path) -> Result<DynamicImage, DataError> {
+    let reader = image::ImageReader::open(path).map_err(DataError::io(path))?;
+    let reader = reader.with_guessed_format().map_err(DataError::io(path))?;
+    let image = reader.decode().map_err(|source| DataError::Decode {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if image.width() == 0 || image.height() == 0 {
+        return Err(DataError::Decode {
+            path: path.to_path_buf(),
+            source: image::ImageError::Limits(image::error::LimitError::from_kind(
+                image::error::LimitErrorKind::DimensionError,
+            )),
+        });
+    }
+    Ok(image)
+}
+
+/// The image as `channels` planes of `[0, 1]` floats.
+fn planes(image: &DynamicImage, channels: usize) -> Vec<Vec<f32>> {
+    let rgb = image.to_rgb32f();
+    let pixels = rgb.pixels();
+    match channels {
+        1 => vec![
+            pixels
+                .map(|p| 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2])
+                .collect(),
+        ],
+        _ => (0..channels)
+            .map(|c| rgb.pixels().map(|p| p[c % 3]).collect())
+            .collect(),
+    }
+}
