@@ -1,10 +1,15 @@
 //! A Burn dataset that decodes images and saliency maps on demand.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use burn::data::dataset::Dataset;
+use burn::data::dataset::{Dataset, DatasetError};
 
-use crate::{DataError, ImageConfig, Records, SaliencyConfig, load_image, load_saliency};
+use crate::{
+    AugmentConfig, Augmentation, DataError, ImageConfig, Records, SaliencyConfig,
+    load_image_augmented, load_saliency_augmented,
+};
 
 /// One decoded image, ready for [`SaliencyBatcher`](crate::SaliencyBatcher).
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +25,10 @@ pub struct SaliencyItem {
 }
 
 /// Images and their human maps, decoded when asked for (so a `DataLoader`'s workers decode in
-/// parallel).
+/// parallel), optionally augmented.
+///
+/// [`SaliencyDataset::load`] returns the typed [`DataError`]; the [`Dataset`] impl, which Burn's
+/// `DataLoader` calls, wraps it in a `DatasetError` whose source is the `DataError`.
 ///
 /// ```no_run
 /// use cyborg_data::{ImageConfig, SaliencyConfig, SaliencyDataset, read_manifest};
@@ -32,7 +40,7 @@ pub struct SaliencyItem {
 ///     ImageConfig::new(224, 224),
 ///     SaliencyConfig::new([7, 7]),
 /// );
-/// let first = dataset.get(0)?;
+/// let first = dataset.load(0)?;
 /// # Ok::<(), cyborg_data::DataError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -40,6 +48,8 @@ pub struct SaliencyDataset {
     records: Records,
     image: ImageConfig,
     saliency: SaliencyConfig,
+    augment: Option<AugmentConfig>,
+    epoch: Arc<AtomicU64>,
 }
 
 impl SaliencyDataset {
@@ -49,7 +59,48 @@ impl SaliencyDataset {
             records,
             image,
             saliency,
+            augment: None,
+            epoch: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Augments every item (flip, crop) with draws fixed by the config's seed, the epoch and
+    /// the item's index.
+    pub fn with_augmentation(mut self, augment: AugmentConfig) -> Self {
+        self.augment = Some(augment);
+        self
+    }
+
+    /// Sets the epoch the augmentation draws depend on; clones of the dataset (such as the
+    /// one a `DataLoader` holds) see the change.
+    pub fn set_epoch(&self, epoch: u64) {
+        self.epoch.store(epoch, Ordering::Relaxed);
+    }
+
+    /// Decodes item `index`.
+    ///
+    /// # Errors
+    /// A [`DataError`] naming the file that could not be read or decoded.
+    ///
+    /// # Panics
+    /// If `index >= len()`.
+    pub fn load(&self, index: usize) -> Result<SaliencyItem, DataError> {
+        let record = &self.records.items[index];
+        let augmentation = self.augment.as_ref().map_or(Augmentation::IDENTITY, |a| {
+            a.draw(self.epoch.load(Ordering::Relaxed), index)
+        });
+        let image = load_image_augmented(&record.image, &self.image, &augmentation)?;
+        let saliency = record
+            .saliency
+            .as_ref()
+            .map(|path| load_saliency_augmented(path, &self.saliency, &augmentation))
+            .transpose()?;
+        Ok(SaliencyItem {
+            image,
+            saliency,
+            label: record.label,
+            path: record.image.clone(),
+        })
     }
 
     /// The records behind the dataset.
@@ -63,21 +114,9 @@ impl SaliencyDataset {
     }
 }
 
-impl Dataset<SaliencyItem, DataError> for SaliencyDataset {
-    fn get(&self, index: usize) -> Result<SaliencyItem, DataError> {
-        let record = &self.records.items[index];
-        let image = load_image(&record.image, &self.image)?;
-        let saliency = record
-            .saliency
-            .as_ref()
-            .map(|path| load_saliency(path, &self.saliency))
-            .transpose()?;
-        Ok(SaliencyItem {
-            image,
-            saliency,
-            label: record.label,
-            path: record.image.clone(),
-        })
+impl Dataset<SaliencyItem> for SaliencyDataset {
+    fn get(&self, index: usize) -> Result<SaliencyItem, DatasetError> {
+        self.load(index).map_err(DatasetError::new)
     }
 
     fn len(&self) -> usize {

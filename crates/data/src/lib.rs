@@ -9,13 +9,15 @@
 //!
 //! [`SaliencyDataset`] decodes them on demand ([`load_image`], [`load_saliency`]: gray
 //! conversion, Pillow-exact antialiased bilinear or area resizing with [`resize_plane`],
-//! ImageNet or custom normalisation, maps min-max normalised at the CAM grid), and
+//! ImageNet or custom normalisation, maps min-max normalised at the CAM grid, optional flips
+//! and crops applied to image and map together with [`AugmentConfig`]), and
 //! [`SaliencyBatcher`] stacks items into device tensors with a mask of annotated images.
 //! [`DecoyConfig`] builds decoy datasets (Ross et al. 2017) from IDX files in the manifest
 //! layout. [`ShortcutTaskConfig`] generates the small task that ships with the project (images whose
 //! class lives in one region while a spurious cue predicts it in training only).
 //! Bad input is a [`DataError`] naming the file and line, never a panic.
 
+mod augment;
 mod batcher;
 mod cyborg_layout;
 mod dataset;
@@ -30,6 +32,7 @@ mod resample;
 mod rng;
 mod shortcut;
 
+pub use augment::*;
 pub use batcher::*;
 pub use cyborg_layout::*;
 pub use dataset::*;

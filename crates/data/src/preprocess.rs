@@ -6,7 +6,7 @@ use burn::config::Config;
 use image::DynamicImage;
 use serde::{Deserialize, Serialize};
 
-use crate::{DataError, ResizeFilter, resize_plane};
+use crate::{Augmentation, DataError, ResizeFilter, resize_plane};
 
 /// How image values in `[0, 1]` are standardised, per channel: `(x − mean) / std`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -84,17 +84,25 @@ pub struct SaliencyConfig {
 /// [`DataError::Io`] if the file cannot be read, [`DataError::Decode`] if it is not a readable
 /// image (unknown format, truncated, corrupt).
 pub fn load_image(path: impl AsRef<Path>, config: &ImageConfig) -> Result<Vec<f32>, DataError> {
+    load_image_augmented(path, config, &Augmentation::IDENTITY)
+}
+
+/// [`load_image`] with an augmentation applied at the decoded resolution, before resizing.
+///
+/// # Errors
+/// As [`load_image`].
+pub fn load_image_augmented(
+    path: impl AsRef<Path>,
+    config: &ImageConfig,
+    augmentation: &Augmentation,
+) -> Result<Vec<f32>, DataError> {
     let image = decode(path.as_ref())?;
-    let (height, width) = (image.height() as usize, image.width() as usize);
+    let size = [image.height() as usize, image.width() as usize];
     let mut out = Vec::with_capacity(config.channels * config.height * config.width);
     for (c, plane) in planes(&image, config.channels).iter().enumerate() {
         let (mean, std) = config.normalization.stats(c, config.channels);
-        let resized = resize_plane(
-            plane,
-            [height, width],
-            [config.height, config.width],
-            config.filter,
-        );
+        let (plane, size) = augment(plane, size, augmentation);
+        let resized = resize_plane(&plane, size, [config.height, config.width], config.filter);
         out.extend(resized.into_iter().map(|v| (v - mean) / std));
     }
     Ok(out)
@@ -110,12 +118,41 @@ pub fn load_saliency(
     path: impl AsRef<Path>,
     config: &SaliencyConfig,
 ) -> Result<Vec<f32>, DataError> {
+    load_saliency_augmented(path, config, &Augmentation::IDENTITY)
+}
+
+/// [`load_saliency`] with an augmentation applied at the map's own resolution, before
+/// resizing. Crops are fractions of the plane, so an image and a map of different resolutions
+/// stay aligned.
+///
+/// # Errors
+/// As [`load_image`].
+pub fn load_saliency_augmented(
+    path: impl AsRef<Path>,
+    config: &SaliencyConfig,
+    augmentation: &Augmentation,
+) -> Result<Vec<f32>, DataError> {
     let image = decode(path.as_ref())?;
-    let (height, width) = (image.height() as usize, image.width() as usize);
+    let size = [image.height() as usize, image.width() as usize];
     let gray = planes(&image, 1).remove(0);
-    let mut map = resize_plane(&gray, [height, width], config.grid, config.filter);
+    let (gray, size) = augment(&gray, size, augmentation);
+    let mut map = resize_plane(&gray, size, config.grid, config.filter);
     normalize_min_max(&mut map, config.eps);
     Ok(map)
+}
+
+/// The plane after `augmentation`, borrowed unchanged when it is the identity.
+fn augment<'a>(
+    plane: &'a [f32],
+    size: [usize; 2],
+    augmentation: &Augmentation,
+) -> (std::borrow::Cow<'a, [f32]>, [usize; 2]) {
+    if *augmentation == Augmentation::IDENTITY {
+        (std::borrow::Cow::Borrowed(plane), size)
+    } else {
+        let (plane, size) = augmentation.apply(plane, size);
+        (std::borrow::Cow::Owned(plane), size)
+    }
 }
 
 /// Rescales `values` to `[0, 1]`: `(v − min) / (max − min + eps)`.

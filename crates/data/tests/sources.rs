@@ -2,13 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
 use cyborg_data::{
-    CyborgSplit, DataError, ImageConfig, Normalization, Records, SaliencyBatcher, SaliencyConfig,
-    SaliencyDataset, ShortcutTaskConfig, load_image, load_saliency, read_cyborg_csv,
-    read_image_folder, read_manifest, write_manifest,
+    AugmentConfig, CyborgSplit, DataError, ImageConfig, Normalization, Records, ResizeFilter,
+    SaliencyBatcher, SaliencyConfig, SaliencyDataset, ShortcutTaskConfig, load_image,
+    load_saliency, read_cyborg_csv, read_image_folder, read_manifest, write_manifest,
 };
 
 /// A w×h gray PNG whose pixel (x, y) is `f(x, y)`.
@@ -284,7 +285,7 @@ fn maps_are_gray_resized_and_normalised() {
     // 16×16, white in the top-left quarter: area averaging gives exactly [1, 0; 0, 0].
     let area = load_saliency(
         dir.path().join("maps/a.png"),
-        &config.clone().with_filter(cyborg_data::ResizeFilter::Area),
+        &config.clone().with_filter(ResizeFilter::Area),
     )
     .unwrap();
     assert_eq!(area, vec![1.0, 0.0, 0.0, 0.0]);
@@ -359,7 +360,7 @@ fn dataset_and_batcher_mix_annotated_and_unannotated_images() {
         SaliencyConfig::new([2, 2]),
     );
     assert_eq!(dataset.len(), 3);
-    let items: Vec<_> = (0..3).map(|i| dataset.get(i).unwrap()).collect();
+    let items: Vec<_> = (0..3).map(|i| dataset.load(i).unwrap()).collect();
     assert!(items[2].saliency.is_none());
     let device = Device::flex();
     let batch = SaliencyBatcher::new([1, 4, 4], [2, 2]).batch(items, &device);
@@ -392,4 +393,62 @@ fn shortcut_task_writes_a_manifest_any_tool_can_read() {
     let path = read.items[0].saliency.clone().unwrap();
     let map = load_saliency(path, &SaliencyConfig::new([16, 16])).unwrap();
     assert_eq!(map, task.train.saliency[..256].to_vec());
+}
+
+#[test]
+fn augmentation_moves_image_and_map_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Image 8×8 and map 4×4 (another resolution), both bright on the left half only.
+    gray_png(&d.join("img.png"), 8, 8, |x, _| if x < 4 { 255 } else { 0 });
+    gray_png(&d.join("map.png"), 4, 4, |x, _| if x < 2 { 255 } else { 0 });
+    write(
+        &d.join("m.csv"),
+        "image,saliency,label\nimg.png,map.png,0\n",
+    );
+    let records = read_manifest(d.join("m.csv"), None).unwrap();
+    // Area averaging keeps the halves exact (the bilinear filter blurs across the border).
+    let image_config = ImageConfig::new(2, 2)
+        .with_channels(1)
+        .with_normalization(Normalization::None)
+        .with_filter(ResizeFilter::Area);
+    let map_config = SaliencyConfig::new([2, 2]).with_filter(ResizeFilter::Area);
+    let plain = SaliencyDataset::new(records, image_config, map_config);
+    let flipped = plain
+        .clone()
+        .with_augmentation(AugmentConfig::new().with_flip_probability(1.0));
+    let before = plain.load(0).unwrap();
+    let after = flipped.load(0).unwrap();
+    assert_eq!(before.image, vec![1.0, 0.0, 1.0, 0.0]);
+    assert_eq!(before.saliency, Some(vec![1.0, 0.0, 1.0, 0.0]));
+    assert_eq!(after.image, vec![0.0, 1.0, 0.0, 1.0]);
+    assert_eq!(after.saliency, Some(vec![0.0, 1.0, 0.0, 1.0]));
+}
+
+#[test]
+fn data_loader_workers_batch_the_dataset_and_report_bad_files() {
+    let (dir, csv) = manifest_folder();
+    let dataset = SaliencyDataset::new(
+        read_manifest(&csv, None).unwrap(),
+        ImageConfig::new(4, 4).with_channels(1),
+        SaliencyConfig::new([2, 2]),
+    );
+    let loader = DataLoaderBuilder::new(SaliencyBatcher::new([1, 4, 4], [2, 2]))
+        .batch_size(2)
+        .num_workers(2)
+        .set_device(Device::flex())
+        .build(dataset.clone());
+    let sizes: Vec<usize> = loader.iter().map(|b| b.unwrap().images.dims()[0]).collect();
+    let mut sorted = sizes.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec![1, 2], "batches of {sizes:?}");
+
+    // A file that breaks after the manifest was read: the loader yields an error naming it.
+    std::fs::write(dir.path().join("img/b.png"), "no longer a png").unwrap();
+    let loader = DataLoaderBuilder::new(SaliencyBatcher::new([1, 4, 4], [2, 2]))
+        .batch_size(3)
+        .set_device(Device::flex())
+        .build(dataset);
+    let error = loader.iter().find_map(|b| b.err()).expect("a bad batch");
+    assert!(error.to_string().contains("b.png"), "{error}");
 }
