@@ -31,7 +31,23 @@ pub fn read_cyborg_csv(
     heatmap_dir: impl AsRef<Path>,
     split: CyborgSplit,
 ) -> Result<Records, DataError> {
-    let (csv_path, root) = (csv_path.as_ref(), root.as_ref());
+    let csv_path = csv_path.as_ref();
+    let file = std::fs::File::open(csv_path).map_err(DataError::io(csv_path))?;
+    parse_cyborg_csv(file, csv_path, root.as_ref(), heatmap_dir.as_ref(), split)
+}
+
+/// [`read_cyborg_csv`] on CSV text from `reader`, as if it were the file `csv_path` (which
+/// names it in errors).
+///
+/// # Errors
+/// As [`read_cyborg_csv`].
+pub fn parse_cyborg_csv(
+    reader: impl std::io::Read,
+    csv_path: &Path,
+    root: &Path,
+    heatmap_dir: &Path,
+    split: CyborgSplit,
+) -> Result<Records, DataError> {
     let heatmaps = root.join(heatmap_dir);
     let csv_error = |source| DataError::Csv {
         path: csv_path.to_path_buf(),
@@ -41,8 +57,7 @@ pub fn read_cyborg_csv(
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_path(csv_path)
-        .map_err(csv_error)?;
+        .from_reader(reader);
     let mut items = Vec::new();
     for row in reader.records() {
         let row = row.map_err(csv_error)?;

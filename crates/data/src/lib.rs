@@ -40,7 +40,7 @@ pub use decoy::*;
 pub use error::*;
 pub use idx::*;
 pub use image_folder::*;
-pub use manifest::{read_manifest, write_manifest};
+pub use manifest::{MAX_INTEGER_CLASSES, parse_manifest, read_manifest, write_manifest};
 pub use preprocess::*;
 pub use records::*;
 pub use resample::*;

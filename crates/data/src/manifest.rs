@@ -22,6 +22,20 @@ pub fn read_manifest(
     classes: Option<Vec<String>>,
 ) -> Result<Records, DataError> {
     let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(DataError::io(path))?;
+    parse_manifest(file, path, classes)
+}
+
+/// [`read_manifest`] on CSV text from `reader`, as if it were the file `path`: `path` names
+/// it in errors and its folder anchors relative paths.
+///
+/// # Errors
+/// As [`read_manifest`].
+pub fn parse_manifest(
+    reader: impl std::io::Read,
+    path: &Path,
+    classes: Option<Vec<String>>,
+) -> Result<Records, DataError> {
     let folder = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let csv_error = |source| DataError::Csv {
         path: path.to_path_buf(),
@@ -29,8 +43,7 @@ pub fn read_manifest(
     };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(csv_error)?;
+        .from_reader(reader);
     let header = reader.headers().map_err(csv_error)?.clone();
     let column = |name: &str| {
         header
@@ -70,7 +83,10 @@ pub fn read_manifest(
         });
     }
 
-    let classes = classes.unwrap_or_else(|| derive_classes(rows.iter().map(|r| r.3.as_str())));
+    let classes = match classes {
+        Some(classes) => classes,
+        None => derive_classes(path, &rows)?,
+    };
     let mut items = Vec::with_capacity(rows.len());
     for (line, image, saliency, label) in rows {
         let label = resolve_label(&label, &classes).ok_or_else(|| DataError::UnknownClass {
@@ -146,19 +162,38 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
     result.map_err(DataError::io(path))
 }
 
-fn derive_classes<'a>(labels: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let labels: Vec<&str> = labels.collect();
-    let ints: Option<Vec<usize>> = labels.iter().map(|l| l.parse().ok()).collect();
+/// The most classes integer labels may imply without a class list.
+pub const MAX_INTEGER_CLASSES: usize = 100_000;
+
+fn derive_classes(
+    path: &Path,
+    rows: &[(usize, String, String, String)],
+) -> Result<Vec<String>, DataError> {
+    let ints: Option<Vec<(usize, usize)>> = rows
+        .iter()
+        .map(|(line, _, _, label)| label.parse().ok().map(|l| (*line, l)))
+        .collect();
     match ints {
-        Some(ints) => (0..=ints.into_iter().max().unwrap_or(0))
-            .map(|i| i.to_string())
-            .collect(),
-        None => labels
-            .into_iter()
-            .map(str::to_string)
+        Some(ints) => {
+            let (line, max) = ints.into_iter().max_by_key(|&(_, l)| l).unwrap_or((0, 0));
+            if max >= MAX_INTEGER_CLASSES {
+                return Err(DataError::BadRow {
+                    path: path.to_path_buf(),
+                    line,
+                    message: format!(
+                        "integer label {max} implies more than {MAX_INTEGER_CLASSES} classes; \
+                         pass the class list"
+                    ),
+                });
+            }
+            Ok((0..=max).map(|i| i.to_string()).collect())
+        }
+        None => Ok(rows
+            .iter()
+            .map(|r| r.3.clone())
             .collect::<BTreeSet<_>>()
             .into_iter()
-            .collect(),
+            .collect()),
     }
 }
 

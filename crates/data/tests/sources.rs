@@ -178,6 +178,16 @@ fn manifest_errors_name_file_and_line() {
         DataError::BadRow { line: 2, .. }
     ));
 
+    let huge = write(
+        &d.join("m7.csv"),
+        "image,saliency,label\nimg/a.png,,3\nimg/b.png,,100000\n",
+    );
+    let error = read_manifest(&huge, None).unwrap_err();
+    assert!(
+        matches!(error, DataError::BadRow { line: 3, .. }),
+        "{error}"
+    );
+
     let absent = read_manifest(d.join("absent.csv"), None).unwrap_err();
     assert!(absent.to_string().contains("absent.csv"), "{absent}");
 }
