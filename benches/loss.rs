@@ -15,6 +15,7 @@
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use cyborg::cam::global_average_pool;
 use cyborg::loss::{CyborgLossConfig, CyborgLossOutput, MaskedCamLossConfig};
 
 const BATCH: usize = 64;
@@ -56,12 +57,7 @@ fn inputs(grid: usize) -> Inputs {
 fn step(i: &Inputs, loss: impl Fn(Tensor<2>, Tensor<4>, Tensor<2>) -> Tensor<1>) {
     let features = i.features.clone().detach().require_grad();
     let weights = i.weights.clone().detach().require_grad();
-    let [_, _, h, w] = features.dims();
-    let pooled = features
-        .clone()
-        .reshape([BATCH, CHANNELS, h * w])
-        .mean_dim(2)
-        .reshape([BATCH, CHANNELS]);
+    let pooled = global_average_pool(features.clone());
     let logits = pooled.matmul(weights.clone().transpose());
     let grads = loss(logits, features.clone(), weights.clone()).backward();
     divan::black_box(features.grad(&grads));

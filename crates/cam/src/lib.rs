@@ -29,6 +29,7 @@ mod cam_class;
 mod linear_head;
 mod mass;
 mod normalize;
+mod pool;
 mod upsample;
 
 pub use activation_map::*;
@@ -36,4 +37,5 @@ pub use cam_class::*;
 pub use linear_head::*;
 pub use mass::*;
 pub use normalize::*;
+pub use pool::*;
 pub use upsample::*;

@@ -109,14 +109,10 @@ pub fn parse_cyborg_csv(
             label,
         });
     }
-    if items.is_empty() {
-        return Err(DataError::Empty {
-            path: csv_path.to_path_buf(),
-            what: "rows of the requested split",
-        });
-    }
-    Ok(Records {
+    Records::non_empty(
         items,
-        classes: CYBORG_CLASSES.map(String::from).to_vec(),
-    })
+        CYBORG_CLASSES.map(String::from).to_vec(),
+        csv_path,
+        "rows of the requested split",
+    )
 }

@@ -41,13 +41,7 @@ pub fn read_image_folder(
             });
         }
     }
-    if items.is_empty() {
-        return Err(DataError::Empty {
-            path: root.to_path_buf(),
-            what: "images in class sub-folders",
-        });
-    }
-    Ok(Records { items, classes })
+    Records::non_empty(items, classes, root, "images in class sub-folders")
 }
 
 fn is_image(path: &Path) -> bool {

@@ -1,6 +1,8 @@
 //! What every source produces: image paths, optional saliency-map paths and labels.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use crate::DataError;
 
 /// One image of a dataset, not yet decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +25,23 @@ pub struct Records {
 }
 
 impl Records {
+    /// Records of `items` and `classes`, or [`DataError::Empty`] naming `source` and `what`
+    /// was looked for when there is no item.
+    pub fn non_empty(
+        items: Vec<Record>,
+        classes: Vec<String>,
+        source: &Path,
+        what: &'static str,
+    ) -> Result<Self, DataError> {
+        if items.is_empty() {
+            return Err(DataError::Empty {
+                path: source.to_path_buf(),
+                what,
+            });
+        }
+        Ok(Self { items, classes })
+    }
+
     /// Number of images.
     pub fn len(&self) -> usize {
         self.items.len()
