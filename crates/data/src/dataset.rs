@@ -1,8 +1,9 @@
 //! A Burn dataset that decodes images and saliency maps on demand.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use burn::data::dataset::{Dataset, DatasetError};
 
@@ -50,6 +51,7 @@ pub struct SaliencyDataset {
     saliency: SaliencyConfig,
     augment: Option<AugmentConfig>,
     epoch: Arc<AtomicU64>,
+    map_cache: Option<Arc<Mutex<HashMap<usize, Vec<f32>>>>>,
 }
 
 impl SaliencyDataset {
@@ -61,7 +63,16 @@ impl SaliencyDataset {
             saliency,
             augment: None,
             epoch: Arc::new(AtomicU64::new(0)),
+            map_cache: None,
         }
+    }
+
+    /// Keeps each saliency map in memory once it is decoded and resized to the CAM grid (a
+    /// 7×7 map is 196 bytes), so later epochs skip decoding it. Shared by clones of the
+    /// dataset. Ignored while augmentation is on, since each draw crops the map anew.
+    pub fn with_map_cache(mut self) -> Self {
+        self.map_cache = Some(Arc::default());
+        self
     }
 
     /// Augments every item (flip, crop) with draws fixed by the config's seed, the epoch and
@@ -90,11 +101,27 @@ impl SaliencyDataset {
             a.draw(self.epoch.load(Ordering::Relaxed), index)
         });
         let image = load_image_augmented(&record.image, &self.image, &augmentation)?;
-        let saliency = record
-            .saliency
-            .as_ref()
-            .map(|path| load_saliency_augmented(path, &self.saliency, &augmentation))
-            .transpose()?;
+        let saliency = match (&record.saliency, &self.map_cache) {
+            (None, _) => None,
+            (Some(path), Some(cache)) if self.augment.is_none() => {
+                let cached = cache.lock().ok().and_then(|c| c.get(&index).cloned());
+                match cached {
+                    Some(map) => Some(map),
+                    None => {
+                        let map = load_saliency_augmented(path, &self.saliency, &augmentation)?;
+                        if let Ok(mut cache) = cache.lock() {
+                            cache.insert(index, map.clone());
+                        }
+                        Some(map)
+                    }
+                }
+            }
+            (Some(path), _) => Some(load_saliency_augmented(
+                path,
+                &self.saliency,
+                &augmentation,
+            )?),
+        };
         Ok(SaliencyItem {
             image,
             saliency,

@@ -462,3 +462,21 @@ fn data_loader_workers_batch_the_dataset_and_report_bad_files() {
     let error = loader.iter().find_map(|b| b.err()).expect("a bad batch");
     assert!(error.to_string().contains("b.png"), "{error}");
 }
+
+#[test]
+fn cached_maps_are_decoded_once() {
+    let (dir, csv) = manifest_folder();
+    let dataset = SaliencyDataset::new(
+        read_manifest(&csv, None).unwrap(),
+        ImageConfig::new(4, 4),
+        SaliencyConfig::new([2, 2]),
+    );
+    let cached = dataset.clone().with_map_cache();
+    let first = cached.load(0).unwrap();
+    // The map file goes bad after the first epoch: the cache still has the map, the uncached
+    // dataset reports the file.
+    std::fs::write(dir.path().join("maps/a.png"), "broken").unwrap();
+    assert_eq!(cached.clone().load(0).unwrap(), first);
+    let error = dataset.load(0).unwrap_err();
+    assert!(error.to_string().contains("a.png"), "{error}");
+}
