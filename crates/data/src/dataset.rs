@@ -12,6 +12,9 @@ use crate::{
     load_image_augmented, load_saliency_augmented,
 };
 
+/// Resized saliency maps by item index, shared by clones of a dataset.
+type MapCache = Arc<Mutex<HashMap<usize, Vec<f32>>>>;
+
 /// One decoded image, ready for [`SaliencyBatcher`](crate::SaliencyBatcher).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaliencyItem {
@@ -51,7 +54,7 @@ pub struct SaliencyDataset {
     saliency: SaliencyConfig,
     augment: Option<AugmentConfig>,
     epoch: Arc<AtomicU64>,
-    map_cache: Option<Arc<Mutex<HashMap<usize, Vec<f32>>>>>,
+    map_cache: Option<MapCache>,
 }
 
 impl SaliencyDataset {
