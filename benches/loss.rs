@@ -16,7 +16,7 @@
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use cyborg::cam::global_average_pool;
-use cyborg::loss::{CyborgLossConfig, CyborgLossOutput, MaskedCamLossConfig};
+use cyborg::loss::{CyborgLossConfig, CyborgLossOutput, MaskedCamLossConfig, SaliencyLoss};
 
 const BATCH: usize = 64;
 const CHANNELS: usize = 512;

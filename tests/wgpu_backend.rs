@@ -12,6 +12,7 @@ use burn::tensor::{DeviceKind, TensorData};
 use cyborg::cam::{class_activation_maps, normalize_min_max, upsample_bilinear};
 use cyborg::loss::{
     AnnotatedRegion, CyborgLossConfig, CyborgLossOutput, MaskedCamLossConfig, SaliencyDistance,
+    SaliencyLoss,
 };
 use cyborg::toy::SplitMix64;
 use cyborg_testing::{Fixture, assert_close, compare_slices, to_f64_vec};

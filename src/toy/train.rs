@@ -3,10 +3,7 @@
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use cyborg_cam::{class_activation_maps, mass_inside, normalize_min_max};
-use cyborg_saliency_loss::{
-    CyborgLoss, CyborgLossConfig, CyborgLossOutput, MaskedCamLoss, MaskedCamLossConfig,
-    resize_to_grid,
-};
+use cyborg_saliency_loss::{CyborgLossConfig, MaskedCamLossConfig, SaliencyLoss, resize_to_grid};
 use serde::{Deserialize, Serialize};
 
 use cyborg_data::{ShortcutTensors, SplitMix64};
@@ -34,41 +31,15 @@ impl ToyLoss {
     }
 }
 
-/// A built [`ToyLoss`].
-#[derive(Debug, Clone)]
-pub enum ToyLossFn {
-    /// See [`ToyLoss::Cyborg`].
-    Cyborg(CyborgLoss),
-    /// See [`ToyLoss::Masked`].
-    Masked(MaskedCamLoss),
-}
-
 impl ToyLoss {
     /// Builds the loss.
     ///
     /// # Panics
     /// If the configuration holds a value out of range.
-    pub fn init(&self) -> ToyLossFn {
+    pub fn init(&self) -> Box<dyn SaliencyLoss> {
         match self {
-            ToyLoss::Cyborg(c) => ToyLossFn::Cyborg(c.init()),
-            ToyLoss::Masked(c) => ToyLossFn::Masked(c.init()),
-        }
-    }
-}
-
-impl ToyLossFn {
-    /// The loss of a batch; see [`CyborgLoss::forward`] for the shapes.
-    pub fn forward(
-        &self,
-        logits: Tensor<2>,
-        features: Tensor<4>,
-        class_weights: Tensor<2>,
-        labels: Tensor<1, Int>,
-        saliency: Tensor<3>,
-    ) -> CyborgLossOutput {
-        match self {
-            ToyLossFn::Cyborg(l) => l.forward(logits, features, class_weights, labels, saliency),
-            ToyLossFn::Masked(l) => l.forward(logits, features, class_weights, labels, saliency),
+            ToyLoss::Cyborg(c) => Box::new(c.init()),
+            ToyLoss::Masked(c) => Box::new(c.init()),
         }
     }
 }

@@ -16,7 +16,7 @@ pub struct SaliencyBatch {
     /// `[batch, grid_height, grid_width]`; zeros for images without a map.
     pub saliency: Tensor<3>,
     /// `[batch]`, `true` where the image has a human map: pass it to
-    /// `CyborgLoss::forward_annotated` so the saliency term skips the others.
+    /// `SaliencyLoss::forward_annotated` so the saliency term skips the others.
     pub annotated: Tensor<1, Bool>,
 }
 

@@ -5,7 +5,10 @@ use burn::prelude::*;
 use cyborg_cam::{CamClass, class_activation_maps, normalize_min_max};
 
 use crate::shapes::check_inputs;
-use crate::{CyborgLossOutput, LossConfigError, SaliencyDistance, annotated_mean, resize_to_grid};
+use crate::{
+    CyborgLossOutput, LossConfigError, SaliencyDistance, SaliencyLoss, annotated_mean,
+    resize_to_grid,
+};
 
 /// Configuration of the [`CyborgLoss`], built with [`CyborgLossConfig::init`].
 ///
@@ -66,47 +69,11 @@ pub struct CyborgLoss {
     distance: SaliencyDistance,
 }
 
-impl CyborgLoss {
-    /// The loss of a batch whose images all have a human map.
-    ///
-    /// Input contract: `logits` are raw scores, not softmax output; `features` are the maps
-    /// that global average pooling reads (so that `mean_hw(CAM) + bias = logit`);
-    /// `class_weights` is the linear head in PyTorch's `[num_classes, channels]` layout (Burn's
-    /// `Linear` stores the transpose); `saliency` is the human map per image, any
-    /// non-negative scale, at the CAM grid or larger (it is then area-averaged down to the
-    /// grid on the device). Both maps are min-max normalised per image before the distance.
-    ///
-    /// # Shapes
-    /// - logits: `[batch, num_classes]`
-    /// - features: `[batch, channels, height, width]`
-    /// - class_weights: `[num_classes, channels]`
-    /// - labels: `[batch]`, class indices
-    /// - saliency: `[batch, map_height, map_width]` with `map_height >= height`,
-    ///   `map_width >= width`
-    ///
-    /// # Panics
-    /// If the shapes disagree; the message names the shapes involved.
-    pub fn forward(
-        &self,
-        logits: Tensor<2>,
-        features: Tensor<4>,
-        class_weights: Tensor<2>,
-        labels: Tensor<1, Int>,
-        saliency: Tensor<3>,
-    ) -> CyborgLossOutput {
-        self.forward_annotated(logits, features, class_weights, labels, saliency, None)
-    }
-
-    /// The loss of a batch in which only some images have a human map.
-    ///
-    /// Cross-entropy averages over the whole batch, the saliency term over the images with
-    /// `annotated = true` only (the maps of the others are ignored and may hold anything). A
-    /// batch with no annotated image has a saliency term of 0. `None` means all annotated.
-    ///
-    /// # Shapes
-    /// As [`CyborgLoss::forward`], plus
-    /// - annotated: `[batch]`
-    pub fn forward_annotated(
+impl SaliencyLoss for CyborgLoss {
+    /// The CYBORG loss; see [`SaliencyLoss`] for the input contract and shapes. Both the CAM
+    /// and the human map (any non-negative scale) are min-max normalised per image before the
+    /// distance.
+    fn forward_annotated(
         &self,
         logits: Tensor<2>,
         features: Tensor<4>,

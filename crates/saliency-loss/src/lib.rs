@@ -14,13 +14,14 @@
 //!
 //! - [`CyborgLossConfig`] / [`CyborgLoss`]: the paper's loss, with MSE (the paper), L1, BCE or
 //!   KL as the map distance, the label or the predicted class, and batches that mix annotated
-//!   and unannotated images. [`cyborg_loss`] is the same loss as a plain function.
+//!   and unannotated images.
+//! - [`SaliencyLoss`]: the trait both losses implement (`forward`, `forward_annotated`). [`cyborg_loss`] is the same loss as a plain function.
 //! - [`MaskedCamLossConfig`] / [`MaskedCamLoss`]: penalises the raw, unnormalised CAMs of all
 //!   classes outside an annotated region (or inside a forbidden one).
 //!
 //! ```
 //! use burn::prelude::*;
-//! use cyborg_saliency_loss::CyborgLossConfig;
+//! use cyborg_saliency_loss::{CyborgLossConfig, SaliencyLoss};
 //!
 //! let device = Device::flex();
 //! let loss = CyborgLossConfig::new().with_alpha(0.5).init();
@@ -39,6 +40,7 @@ mod distance;
 mod error;
 mod masked;
 mod output;
+mod saliency_loss;
 mod shapes;
 
 pub use annotated::*;
@@ -47,4 +49,5 @@ pub use distance::*;
 pub use error::*;
 pub use masked::*;
 pub use output::*;
+pub use saliency_loss::*;
 pub use shapes::resize_to_grid;

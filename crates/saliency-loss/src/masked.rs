@@ -6,7 +6,7 @@ use cyborg_cam::all_class_activation_maps;
 use serde::{Deserialize, Serialize};
 
 use crate::shapes::check_inputs;
-use crate::{CyborgLossOutput, LossConfigError, annotated_mean, resize_to_grid};
+use crate::{CyborgLossOutput, LossConfigError, SaliencyLoss, annotated_mean, resize_to_grid};
 
 /// What the annotation of a [`MaskedCamLoss`] marks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,40 +69,11 @@ pub struct MaskedCamLoss {
     region: AnnotatedRegion,
 }
 
-impl MaskedCamLoss {
-    /// The loss of a batch whose images all have an annotation.
-    ///
-    /// Input contract as [`CyborgLoss::forward`](crate::CyborgLoss::forward), except that
-    /// `annotation` is used as is, not normalised: values in `[0, 1]`, 1 marking the region
-    /// (e.g. a binary mask); it is area-averaged down to the CAM grid when larger.
-    ///
-    /// # Shapes
-    /// - logits: `[batch, num_classes]`
-    /// - features: `[batch, channels, height, width]`
-    /// - class_weights: `[num_classes, channels]`
-    /// - labels: `[batch]`
-    /// - annotation: `[batch, map_height, map_width]`, at least the CAM grid
-    ///
-    /// # Panics
-    /// If the shapes disagree; the message names the shapes involved.
-    pub fn forward(
-        &self,
-        logits: Tensor<2>,
-        features: Tensor<4>,
-        class_weights: Tensor<2>,
-        labels: Tensor<1, Int>,
-        annotation: Tensor<3>,
-    ) -> CyborgLossOutput {
-        self.forward_annotated(logits, features, class_weights, labels, annotation, None)
-    }
-
-    /// The loss of a batch in which only some images have an annotation; the penalty
-    /// averages over the images with `annotated = true`.
-    ///
-    /// # Shapes
-    /// As [`MaskedCamLoss::forward`], plus
-    /// - annotated: `[batch]`
-    pub fn forward_annotated(
+impl SaliencyLoss for MaskedCamLoss {
+    /// Cross-entropy plus the masked penalty; see [`SaliencyLoss`] for the input contract and
+    /// shapes. The map is used as is, not normalised: values in `[0, 1]`, 1 marking the region
+    /// (e.g. a binary mask); the penalty averages over the annotated images.
+    fn forward_annotated(
         &self,
         logits: Tensor<2>,
         features: Tensor<4>,

@@ -23,6 +23,7 @@ use burn::tensor::{DType, TensorData};
 use cyborg_cam::CamClass;
 use cyborg_saliency_loss::{
     AnnotatedRegion, CyborgLossConfig, CyborgLossOutput, MaskedCamLossConfig, SaliencyDistance,
+    SaliencyLoss,
 };
 use cyborg_testing::{
     Fixture, assert_close, compare_slices, f64_from_json, finite_difference_gradient,
