@@ -1,0 +1,44 @@
+//! CAM-ready image classifiers on [Burn](https://burn.dev), with PyTorch weight import.
+//!
+//! Every model here ends in global average pooling and a linear head, and exposes the feature
+//! maps that pooling reads beside the logits ([`CamBackbone::forward_classified`]), plus the
+//! head's weights as `[num_classes, channels]` ([`CamBackbone::class_weights`]). That is what
+//! the CYBORG loss and every CAM need; `mean_hw(CAM_c) + bias_c == logit_c` holds for each.
+//!
+//! | model | config | input | CAM grid |
+//! |---|---|---|---|
+//! | small CNN | [`SmallCnnConfig`] | 28–64 px, any channels | size / 4 |
+//! | ResNet-18/34/50 | [`ResNetConfig`] | 224 | 7×7 |
+//!
+//! Weights: [`load_pytorch_weights`] reads a torchvision-style `.pth`/`.pt` state dict or a
+//! `.safetensors` file from a local path (never downloaded), optionally replacing the head for
+//! a new number of classes; [`save_checkpoint`] / [`load_checkpoint`] store our own.
+//!
+//! ```
+//! use burn::prelude::*;
+//! use cyborg_models::{CamBackbone, ResNetConfig};
+//!
+//! let device = Device::flex();
+//! let model = ResNetConfig::resnet18(2).with_width(8).init(&device); // a thin ResNet-18
+//! let out = model.forward_classified(Tensor::<4>::zeros([1, 3, 64, 64], &device));
+//! assert_eq!(out.features.dims(), [1, 64, 2, 2]);
+//! assert_eq!(out.logits.dims(), [1, 2]);
+//! assert_eq!(model.class_weights().dims(), [2, 64]);
+//! ```
+
+mod backbone;
+mod checkpoint;
+mod conv_bn;
+mod error;
+mod import;
+mod layers;
+mod resnet;
+mod small_cnn;
+
+pub use backbone::{CamBackbone, Classified};
+pub use checkpoint::{load_checkpoint, save_checkpoint};
+pub use conv_bn::{ConvBn, ConvBnConfig};
+pub use error::{ModelError, ShapeMismatch};
+pub use import::{HeadPolicy, ImportOptions, ImportReport, TorchLayout, load_pytorch_weights};
+pub use resnet::{Downsample, ResNet, ResNetConfig, ResidualBlock};
+pub use small_cnn::{SmallCnn, SmallCnnConfig};
