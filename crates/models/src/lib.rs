@@ -9,6 +9,9 @@
 //! |---|---|---|---|
 //! | small CNN | [`SmallCnnConfig`] | 28–64 px, any channels | size / 4 |
 //! | ResNet-18/34/50 | [`ResNetConfig`] | 224 | 7×7 |
+//! | DenseNet-121 | [`DenseNetConfig`] | 224 | 7×7 |
+//! | Inception-v3 | [`Inception3Config`] | 299 | 8×8 |
+//! | Xception | [`XceptionConfig`] | 299 | 10×10 |
 //!
 //! Weights: [`load_pytorch_weights`] reads a torchvision-style `.pth`/`.pt` state dict or a
 //! `.safetensors` file from a local path (never downloaded), optionally replacing the head for
@@ -29,16 +32,27 @@
 mod backbone;
 mod checkpoint;
 mod conv_bn;
+mod densenet;
 mod error;
 mod import;
+mod inception;
 mod layers;
 mod resnet;
 mod small_cnn;
+mod xception;
 
 pub use backbone::{CamBackbone, Classified};
 pub use checkpoint::{load_checkpoint, save_checkpoint};
 pub use conv_bn::{ConvBn, ConvBnConfig};
+pub use densenet::{
+    DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,
+};
 pub use error::{ModelError, ShapeMismatch};
 pub use import::{HeadPolicy, ImportOptions, ImportReport, TorchLayout, load_pytorch_weights};
+pub use inception::{
+    Inception3, Inception3Config, InceptionA, InceptionAux, InceptionB, InceptionC, InceptionD,
+    InceptionE,
+};
 pub use resnet::{Downsample, ResNet, ResNetConfig, ResidualBlock};
 pub use small_cnn::{SmallCnn, SmallCnnConfig};
+pub use xception::{SeparableConv2d, SeparableUnit, Xception, XceptionBlock, XceptionConfig};

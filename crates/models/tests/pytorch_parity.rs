@@ -6,7 +6,10 @@ mod common;
 
 use burn::prelude::*;
 use common::{assert_matches_reference, fixture, probe_input};
-use cyborg_models::{CamBackbone, ImportOptions, ResNetConfig, TorchLayout, load_pytorch_weights};
+use cyborg_models::{
+    CamBackbone, DenseNetConfig, ImportOptions, Inception3Config, ResNetConfig, TorchLayout,
+    XceptionConfig, load_pytorch_weights,
+};
 
 /// Loads `<name>.<extension>` into `model`, runs the probe input and compares with PyTorch.
 fn check<M>(model: M, name: &str, extension: &str, input: [usize; 4]) -> M
@@ -66,4 +69,42 @@ fn resnet_bottleneck_blocks_match_torchvision() {
         .with_width(4)
         .init(&device);
     check(model, "resnet_bottleneck", "safetensors", [2, 3, 64, 64]);
+}
+
+#[test]
+fn densenet_matches_torchvision() {
+    let device = Device::flex();
+    let model = DenseNetConfig::new()
+        .with_num_classes(3)
+        .with_growth_rate(4)
+        .with_block_config(vec![2, 2, 2, 2])
+        .with_num_init_features(8)
+        .with_bn_size(2)
+        .init(&device);
+    check(model, "densenet", "safetensors", [2, 3, 64, 64]);
+}
+
+#[test]
+fn inception_v3_matches_torchvision_with_aux_head_and_input_transform() {
+    let device = Device::flex();
+    let model = Inception3Config::new()
+        .with_num_classes(3)
+        .with_aux_logits(true)
+        .with_transform_input(true)
+        .with_width_divisor(16)
+        .init(&device);
+    let model = check(model, "inception_v3", "safetensors", [1, 3, 299, 299]);
+    let (_, aux) = model.forward_with_aux(probe_input([1, 3, 299, 299], &device));
+    assert_matches_reference("inception_v3", "aux_logits", aux.expect("aux head"));
+}
+
+#[test]
+fn xception_matches_the_timm_cadene_port() {
+    let device = Device::flex();
+    let model = XceptionConfig::new()
+        .with_num_classes(3)
+        .with_entry_widths([4, 8, 8, 8, 16])
+        .with_exit_widths([16, 16, 24])
+        .init(&device);
+    check(model, "xception", "safetensors", [1, 3, 71, 71]);
 }
