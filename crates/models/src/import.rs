@@ -203,7 +203,7 @@ fn check(
     let unused: Vec<String> = result
         .unused
         .into_iter()
-        .filter(|key| !key.ends_with(IGNORED_SUFFIX) && !(replace && is_head(key)))
+        .filter(|key| !(key.ends_with(IGNORED_SUFFIX) || (replace && is_head(key))))
         .collect();
     if !unused.is_empty() && !options.allow_unexpected {
         return Err(ModelError::UnexpectedKeys { path, keys: unused });

@@ -32,6 +32,7 @@
 mod backbone;
 mod checkpoint;
 mod conv_bn;
+mod count;
 mod densenet;
 mod error;
 mod import;
@@ -44,6 +45,7 @@ mod xception;
 pub use backbone::{CamBackbone, Classified};
 pub use checkpoint::{load_checkpoint, save_checkpoint};
 pub use conv_bn::{ConvBn, ConvBnConfig};
+pub use count::trainable_parameters;
 pub use densenet::{
     DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,
 };

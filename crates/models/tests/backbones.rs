@@ -1,0 +1,159 @@
+//! Every architecture: parameter counts of the full-size 1000-class models against the PyTorch
+//! references, output shapes at the documented input sizes, the CAM identity
+//! `mean_hw(CAM_c) + bias_c == logit_c`, and a checkpoint round trip.
+
+mod common;
+
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use common::assert_cam_identity;
+use cyborg_models::{
+    CamBackbone, DenseNetConfig, Inception3Config, ResNetConfig, SmallCnnConfig, XceptionConfig,
+    load_checkpoint, save_checkpoint, trainable_parameters,
+};
+
+/// Parameter counts printed by `sum(p.numel() for p in m.parameters())` for
+/// `torchvision.models.resnet18()` etc. (torchvision 0.24) and
+/// `timm.create_model("legacy_xception")` (timm 1.0.31).
+#[test]
+fn full_size_parameter_counts_equal_the_pytorch_models() {
+    let device = Device::flex();
+    let cases: [(&str, usize, usize); 7] = [
+        (
+            "resnet18",
+            trainable_parameters(&ResNetConfig::resnet18(1000).init(&device)),
+            11_689_512,
+        ),
+        (
+            "resnet34",
+            trainable_parameters(&ResNetConfig::resnet34(1000).init(&device)),
+            21_797_672,
+        ),
+        (
+            "resnet50",
+            trainable_parameters(&ResNetConfig::resnet50(1000).init(&device)),
+            25_557_032,
+        ),
+        (
+            "densenet121",
+            trainable_parameters(&DenseNetConfig::densenet121(1000).init(&device)),
+            7_978_856,
+        ),
+        (
+            "inception_v3 with aux",
+            trainable_parameters(&Inception3Config::new().with_aux_logits(true).init(&device)),
+            27_161_264,
+        ),
+        (
+            "inception_v3",
+            trainable_parameters(&Inception3Config::new().init(&device)),
+            23_834_568,
+        ),
+        (
+            "xception",
+            trainable_parameters(&XceptionConfig::new().init(&device)),
+            22_855_952,
+        ),
+    ];
+    for (name, actual, expected) in cases {
+        assert_eq!(actual, expected, "{name}");
+    }
+}
+
+fn images(shape: [usize; 4], device: &Device) -> Tensor<4> {
+    device.seed(7);
+    Tensor::random(shape, Distribution::Normal(0.0, 1.0), device)
+}
+
+/// Shapes, CAM identity and a save/load round trip that reproduces the logits exactly.
+fn check<M>(model: M, input: [usize; 4], features: [usize; 4], feature_channels: usize)
+where
+    M: Module + CamBackbone + Clone,
+{
+    let device = Device::flex();
+    let x = images(input, &device);
+    let out = model.forward_classified(x.clone());
+    assert_eq!(out.features.dims(), features);
+    assert_eq!(out.logits.dims(), [input[0], 3]);
+    assert_eq!(model.class_weights().dims(), [3, feature_channels]);
+    assert_cam_identity(&model, x.clone());
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("model.bpk");
+    save_checkpoint(&model, &path).expect("save");
+    let fresh = model.clone().map(&mut Reinitialize);
+    let loaded = load_checkpoint(fresh, &path).expect("load");
+    let again = loaded.forward_classified(x).logits;
+    assert_eq!(
+        again.into_data().try_to_vec::<f32>().unwrap(),
+        out.logits.into_data().try_to_vec::<f32>().unwrap(),
+        "logits after a checkpoint round trip"
+    );
+}
+
+/// Overwrites every float parameter with a constant, so a round trip that loaded nothing
+/// would show.
+struct Reinitialize;
+
+impl burn::module::ModuleMapper for Reinitialize {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<Tensor<D>>,
+    ) -> burn::module::Param<Tensor<D>> {
+        param.map(|tensor| tensor.zeros_like().add_scalar(0.5))
+    }
+}
+
+#[test]
+fn small_cnn_gives_a_7x7_cam_at_28x28_and_16x16_at_64x64() {
+    let device = Device::flex();
+    let model = SmallCnnConfig::new(3).init(&device);
+    check(model.clone(), [2, 1, 28, 28], [2, 64, 7, 7], 64);
+    let model = SmallCnnConfig::new(3).with_channels(3).init(&device);
+    check(model, [1, 3, 64, 64], [1, 64, 16, 16], 64);
+}
+
+#[test]
+fn resnets_give_a_7x7_cam_at_224() {
+    let device = Device::flex();
+    let thin18 = ResNetConfig::resnet18(3).with_width(4).init(&device);
+    check(thin18, [1, 3, 224, 224], [1, 32, 7, 7], 32);
+    let thin50 = ResNetConfig::resnet50(3).with_width(4).init(&device);
+    check(thin50, [1, 3, 224, 224], [1, 128, 7, 7], 128);
+    let gray34 = ResNetConfig::resnet34(3).with_width(4).with_channels(1);
+    assert_eq!(gray34.feature_channels(), 32);
+    check(gray34.init(&device), [2, 1, 64, 64], [2, 32, 2, 2], 32);
+}
+
+#[test]
+fn densenet_gives_a_7x7_cam_at_224() {
+    let device = Device::flex();
+    let config = DenseNetConfig::densenet121(3)
+        .with_growth_rate(4)
+        .with_num_init_features(8)
+        .with_bn_size(2)
+        .with_block_config(vec![2, 2, 2, 2]);
+    assert_eq!(config.feature_channels(), 16);
+    check(config.init(&device), [1, 3, 224, 224], [1, 16, 7, 7], 16);
+    assert_eq!(DenseNetConfig::densenet121(3).feature_channels(), 1024);
+}
+
+#[test]
+fn inception_v3_gives_an_8x8_cam_at_299() {
+    let device = Device::flex();
+    let config = Inception3Config::new()
+        .with_num_classes(3)
+        .with_width_divisor(16)
+        .with_aux_logits(true);
+    check(config.init(&device), [1, 3, 299, 299], [1, 128, 8, 8], 128);
+}
+
+#[test]
+fn xception_gives_a_10x10_cam_at_299() {
+    let device = Device::flex();
+    let config = XceptionConfig::new()
+        .with_num_classes(3)
+        .with_entry_widths([4, 8, 8, 8, 16])
+        .with_exit_widths([16, 16, 24]);
+    check(config.init(&device), [1, 3, 299, 299], [1, 24, 10, 10], 24);
+}
