@@ -1,27 +1,38 @@
-//! Counting trainable parameters the way PyTorch does.
+//! Listing and counting a model's tensors without materialising them.
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::Tensor;
+
+/// Every float tensor of `model` (parameters and batch-norm running statistics) as
+/// `(path, shape)`, in Burn's layout (linear weights are `[in, out]`). The paths are the keys
+/// that [`crate::load_pytorch_weights`] fills. Lazily initialised parameters are not
+/// materialised, so listing a full-size model is instant.
+pub fn parameter_shapes<M: Module>(model: &M) -> Vec<(String, Vec<usize>)> {
+    let mut lister = Lister::default();
+    model.visit(&mut lister);
+    lister.tensors
+}
 
 /// The number of trainable parameters of `model`, comparable with PyTorch's
 /// `sum(p.numel() for p in model.parameters())`.
 ///
 /// Burn's [`Module::num_params`] also counts batch norm's running mean and variance (buffers in
-/// PyTorch); this leaves them out. Lazily initialised parameters are counted without being
-/// materialised, so counting a full-size model is instant.
+/// PyTorch); this leaves them out.
 pub fn trainable_parameters<M: Module>(model: &M) -> usize {
-    let mut counter = Counter::default();
-    model.visit(&mut counter);
-    counter.total
+    parameter_shapes(model)
+        .iter()
+        .filter(|(path, _)| !path.ends_with(".running_mean") && !path.ends_with(".running_var"))
+        .map(|(_, shape)| shape.iter().product::<usize>())
+        .sum()
 }
 
 #[derive(Default)]
-struct Counter {
+struct Lister {
     path: Vec<String>,
-    total: usize,
+    tensors: Vec<(String, Vec<usize>)>,
 }
 
-impl ModuleVisitor for Counter {
+impl ModuleVisitor for Lister {
     fn enter_module(&mut self, name: &str, _container_type: &str) {
         self.path.push(name.to_string());
     }
@@ -31,12 +42,7 @@ impl ModuleVisitor for Counter {
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let running = matches!(
-            self.path.last().map(String::as_str),
-            Some("running_mean" | "running_var")
-        );
-        if !running {
-            self.total += param.lazy_shape().num_elements();
-        }
+        self.tensors
+            .push((self.path.join("."), param.lazy_shape().to_vec()));
     }
 }

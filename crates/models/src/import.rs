@@ -21,6 +21,36 @@ pub trait TorchLayout {
     /// turning the reference implementation's names into this model's parameter paths.
     /// Keys that already match need no entry.
     fn key_remaps(&self) -> Vec<(String, String)>;
+
+    /// The model paths that PyTorch `keys` load into: the common renames (a `module.` prefix
+    /// dropped), then [`TorchLayout::key_remaps`], each applied in order as
+    /// [`load_pytorch_weights`] applies them. Handy to see why a key does not load. (Loading
+    /// then also maps batch norm's `weight`/`bias` to Burn's `gamma`/`beta`.)
+    fn remap_keys(&self, keys: &[String]) -> Vec<String> {
+        let patterns: Vec<(regex::Regex, String)> = all_remaps(self)
+            .into_iter()
+            .map(|(from, to)| {
+                let from = regex::Regex::new(&from).expect("the remapping regexes are valid");
+                (from, to)
+            })
+            .collect();
+        keys.iter()
+            .map(|key| {
+                patterns.iter().fold(key.clone(), |key, (from, to)| {
+                    from.replace_all(&key, to.as_str()).into_owned()
+                })
+            })
+            .collect()
+    }
+}
+
+/// [`COMMON_REMAPS`] followed by the model's own.
+fn all_remaps<M: TorchLayout + ?Sized>(model: &M) -> Vec<(String, String)> {
+    COMMON_REMAPS
+        .iter()
+        .map(|(from, to)| (from.to_string(), to.to_string()))
+        .chain(model.key_remaps())
+        .collect()
 }
 
 /// Renames applied to every file before the model's own: the `module.` prefix that
@@ -92,12 +122,8 @@ where
         path: path.to_path_buf(),
         source,
     })?;
-    let remaps: Vec<(String, String)> = COMMON_REMAPS
-        .iter()
-        .map(|(from, to)| (from.to_string(), to.to_string()))
-        .chain(model.key_remaps())
-        .collect();
-    let remapper = KeyRemapper::from_patterns(remaps).expect("the remapping regexes are valid");
+    let remapper =
+        KeyRemapper::from_patterns(all_remaps(&model)).expect("the remapping regexes are valid");
     let filter = match options.head {
         HeadPolicy::Load => PathFilter::all(),
         HeadPolicy::Replace => PathFilter::new().with_predicate(not_head),

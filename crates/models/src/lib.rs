@@ -45,7 +45,7 @@ mod xception;
 pub use backbone::{CamBackbone, Classified};
 pub use checkpoint::{load_checkpoint, save_checkpoint};
 pub use conv_bn::{ConvBn, ConvBnConfig};
-pub use count::trainable_parameters;
+pub use count::{parameter_shapes, trainable_parameters};
 pub use densenet::{
     DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,
 };

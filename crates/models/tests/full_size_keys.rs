@@ -1,0 +1,77 @@
+//! The full-size models have a place of the right shape for every tensor of torchvision's and
+//! timm's 1000-class state dicts, and nothing else: ImageNet files load with no missing or
+//! unexpected key. `tests/fixtures/full_size_keys.json` lists those keys and shapes
+//! (`gen_model_reference.py::full_size_keys`, no weights).
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use burn::prelude::*;
+use cyborg_models::{
+    DenseNetConfig, Inception3Config, ResNetConfig, TorchLayout, XceptionConfig, parameter_shapes,
+};
+
+fn check(name: &str, model: &(impl Module + TorchLayout)) {
+    let text = std::fs::read_to_string(common::fixture("full_size_keys.json")).unwrap();
+    let all: BTreeMap<String, BTreeMap<String, Vec<usize>>> = serde_json::from_str(&text).unwrap();
+    let torch = &all[name];
+    let mut ours: BTreeMap<String, Vec<usize>> = parameter_shapes(model).into_iter().collect();
+    let mut problems = Vec::new();
+    let keys: Vec<String> = torch.keys().cloned().collect();
+    for ((key, shape), path) in torch.iter().zip(model.remap_keys(&keys)) {
+        // Burn's batch norm calls PyTorch's `weight` and `bias` `gamma` and `beta` (the import
+        // adapter renames them).
+        let batch_norm = path
+            .strip_suffix(".weight")
+            .map(|p| format!("{p}.gamma"))
+            .or_else(|| path.strip_suffix(".bias").map(|p| format!("{p}.beta")))
+            .filter(|p| ours.contains_key(p));
+        match ours.remove(batch_norm.as_ref().unwrap_or(&path)) {
+            None => problems.push(format!("{key} -> {path}: no such parameter")),
+            Some(mut found) => {
+                // Burn's linear weights are [in, out], PyTorch's [out, in].
+                if found.len() == 2 {
+                    found.reverse();
+                }
+                if &found != shape {
+                    problems.push(format!("{key} -> {path}: {found:?} vs {shape:?}"));
+                }
+            }
+        }
+    }
+    problems.extend(
+        ours.keys()
+            .map(|path| format!("{path}: not in the PyTorch file")),
+    );
+    assert!(problems.is_empty(), "{name}:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn resnets_match_torchvision_keys() {
+    let device = Device::flex();
+    check("resnet18", &ResNetConfig::resnet18(1000).init(&device));
+    check("resnet34", &ResNetConfig::resnet34(1000).init(&device));
+    check("resnet50", &ResNetConfig::resnet50(1000).init(&device));
+}
+
+#[test]
+fn densenet121_matches_torchvision_keys() {
+    check(
+        "densenet121",
+        &DenseNetConfig::densenet121(1000).init(&Device::flex()),
+    );
+}
+
+#[test]
+fn inception_v3_matches_torchvision_keys() {
+    let model = Inception3Config::new()
+        .with_aux_logits(true)
+        .init(&Device::flex());
+    check("inception_v3", &model);
+}
+
+#[test]
+fn xception_matches_timm_legacy_xception_keys() {
+    check("xception", &XceptionConfig::new().init(&Device::flex()));
+}
