@@ -9,6 +9,8 @@
 //! - [`cam`] (`cyborg-cam`): Class Activation Maps, normalisation, upsampling, CAM mass.
 //! - [`loss`] (`cyborg-saliency-loss`): the CYBORG loss and the masked raw-CAM variant.
 //! - [`data`] (`cyborg-data`): datasets of images and saliency maps, and the shipped task.
+//! - [`models`] (`cyborg-models`): CAM-ready backbones (small CNN, ResNet, DenseNet,
+//!   Inception-v3, Xception) and PyTorch weight import.
 //!
 //! and adds [`toy`], a small CAM network and a training loop for the shipped shortcut task,
 //! which the quickstart example and the integration tests run.
@@ -18,6 +20,8 @@
 
 pub use cyborg_cam as cam;
 pub use cyborg_data as data;
+pub use cyborg_models as models;
 pub use cyborg_saliency_loss as loss;
 
+pub mod bench;
 pub mod toy;
