@@ -17,7 +17,10 @@ fn main() {
     if args.is_empty() {
         // Every workload, each in its own process.
         let exe = std::env::current_exe().expect("own path");
-        println!("{:<12} {:<17} {:>5} {:>12} {:>14}", "model", "mode", "batch", "median ms", "peak MiB");
+        println!(
+            "{:<12} {:<17} {:>5} {:>12} {:>14}",
+            "model", "mode", "batch", "median ms", "peak MiB"
+        );
         for model in Model::ALL {
             for mode in Mode::ALL {
                 let status = Command::new(&exe)
@@ -38,7 +41,10 @@ fn main() {
         std::process::exit(2);
     };
     let (before, _) = memory().expect("/proc/self/status (Linux only)");
-    assert!(reset_peak_memory(), "cannot reset the peak RSS (/proc/self/clear_refs)");
+    assert!(
+        reset_peak_memory(),
+        "cannot reset the peak RSS (/proc/self/clear_refs)"
+    );
     let workload = Workload::new(model, mode, batch);
     workload.run();
     let mut times: Vec<f64> = (0..3)

@@ -86,7 +86,11 @@ impl Workload {
         };
         device.seed(0);
         let built = model.build(&device);
-        let images = Tensor::random([batch, 3, 224, 224], Distribution::Normal(0.0, 1.0), &device);
+        let images = Tensor::random(
+            [batch, 3, 224, 224],
+            Distribution::Normal(0.0, 1.0),
+            &device,
+        );
         let labels: Vec<i64> = (0..batch as i64).map(|i| i * 37 % 1000).collect();
         Workload {
             model: built,
@@ -120,7 +124,13 @@ pub fn memory() -> Option<(u64, u64)> {
         status
             .lines()
             .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
             .map(|kib| kib * 1024)
     };
     Some((field("VmRSS:")?, field("VmHWM:")?))
