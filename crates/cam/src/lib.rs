@@ -11,6 +11,11 @@
 //! host round-trip), on any Burn backend, and is differentiable in both the features and the
 //! classifier weights, so a CAM can be trained through (the CYBORG loss does exactly that).
 //!
+//! To look at the maps, the CPU picture functions colour them with matplotlib's colormaps
+//! ([`Colormap`], [`heatmap`]), blend them over their images ([`overlay`]), lay several
+//! explanations out in a labelled grid with a colorbar ([`grid`]) and write PNG files
+//! atomically ([`save_png`]).
+//!
 //! ```
 //! use burn::prelude::*;
 //! use cyborg_cam::{class_activation_maps, normalize_min_max};
@@ -25,17 +30,27 @@
 //! ```
 
 mod activation_map;
+mod agreement;
 mod cam_class;
+mod eigen_cam;
+mod gradient_cam;
 mod linear_head;
 mod mass;
 mod normalize;
+mod picture;
 mod pool;
+mod postprocess;
 mod upsample;
 
 pub use activation_map::*;
+pub use agreement::*;
 pub use cam_class::*;
+pub use eigen_cam::*;
+pub use gradient_cam::*;
 pub use linear_head::*;
 pub use mass::*;
 pub use normalize::*;
+pub use picture::*;
 pub use pool::*;
+pub use postprocess::*;
 pub use upsample::*;

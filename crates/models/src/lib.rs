@@ -35,6 +35,7 @@ mod conv_bn;
 mod count;
 mod densenet;
 mod error;
+mod explain;
 mod import;
 mod inception;
 mod layers;
@@ -50,6 +51,7 @@ pub use densenet::{
     DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,
 };
 pub use error::{ModelError, ShapeMismatch};
+pub use explain::{CamMethod, ExplainConfig, Target, UnknownMethod, confidence_drop, explain};
 pub use import::{HeadPolicy, ImportOptions, ImportReport, TorchLayout, load_pytorch_weights};
 pub use inception::{
     Inception3, Inception3Config, InceptionA, InceptionAux, InceptionB, InceptionC, InceptionD,

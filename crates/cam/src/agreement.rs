@@ -1,0 +1,153 @@
+//! How well explanation maps agree with human saliency maps, per image, on the device.
+//!
+//! All functions take maps of the same size, `[batch, h, w]` (resize one to the other first,
+//! e.g. with [`crate::finish_maps`] or by area averaging the human map to the CAM grid).
+
+use burn::prelude::*;
+
+fn check_shapes(maps: &Tensor<3>, human: &Tensor<3>) {
+    assert_eq!(
+        maps.dims(),
+        human.dims(),
+        "maps {:?} and human maps {:?} must have the same shape",
+        maps.dims(),
+        human.dims()
+    );
+}
+
+fn flat(x: Tensor<3>) -> Tensor<2> {
+    let [b, h, w] = x.dims();
+    x.reshape([b, h * w])
+}
+
+/// Mean squared difference per image.
+///
+/// # Shapes
+/// - maps, human: `[batch, h, w]`
+/// - output: `[batch]`
+pub fn map_mse(maps: Tensor<3>, human: Tensor<3>) -> Tensor<1> {
+    check_shapes(&maps, &human);
+    let [b, _, _] = maps.dims();
+    flat(maps - human).powi_scalar(2).mean_dim(1).reshape([b])
+}
+
+/// Pearson correlation per image (0 where either map is constant: `eps` guards the
+/// denominator).
+///
+/// # Shapes
+/// - maps, human: `[batch, h, w]`
+/// - output: `[batch]` in `[-1, 1]`
+pub fn pearson(maps: Tensor<3>, human: Tensor<3>, eps: f64) -> Tensor<1> {
+    check_shapes(&maps, &human);
+    let [b, _, _] = maps.dims();
+    let x = flat(maps);
+    let y = flat(human);
+    let x = x.clone() - x.mean_dim(1);
+    let y = y.clone() - y.mean_dim(1);
+    let covariance = (x.clone() * y.clone()).sum_dim(1);
+    let spread = (x.powi_scalar(2).sum_dim(1) * y.powi_scalar(2).sum_dim(1))
+        .sqrt()
+        .add_scalar(eps);
+    (covariance / spread).reshape([b])
+}
+
+/// Each map's `top` region: its `k = max(1, round(fraction · h · w))` largest pixels (ties
+/// at the k-th value are all included), as `[batch, h·w]` booleans.
+fn top_region(x: Tensor<2>, fraction: f64) -> Tensor<2, Bool> {
+    let [_, n] = x.dims();
+    let k = ((fraction * n as f64).round() as usize).clamp(1, n);
+    let kth = x.clone().sort_descending(1).narrow(1, k - 1, 1); // [b, 1]
+    x.greater_equal(kth)
+}
+
+/// Intersection over union of the top `fraction` of pixels of each map and of its human map
+/// (the "top-k% IoU" of saliency evaluation).
+///
+/// # Shapes
+/// - maps, human: `[batch, h, w]`
+/// - output: `[batch]` in `[0, 1]`
+///
+/// # Panics
+/// If `fraction` is not in `(0, 1]`.
+pub fn top_fraction_iou(maps: Tensor<3>, human: Tensor<3>, fraction: f64) -> Tensor<1> {
+    check_shapes(&maps, &human);
+    assert!(
+        fraction > 0.0 && fraction <= 1.0,
+        "fraction must be in (0, 1], got {fraction}"
+    );
+    let [b, _, _] = maps.dims();
+    let a = top_region(flat(maps), fraction).float();
+    let h = top_region(flat(human), fraction).float();
+    let intersection = (a.clone() * h.clone()).sum_dim(1);
+    let union = (a + h).clamp_max(1.0).sum_dim(1);
+    (intersection / union).reshape([b])
+}
+
+/// The pointing game (Zhang et al., 2016): 1 where the map's maximum falls on a pixel whose
+/// human saliency is at least `threshold`, else 0 (the first maximum in row-major order wins
+/// ties).
+///
+/// # Shapes
+/// - maps, human: `[batch, h, w]`
+/// - output: `[batch]` of 0.0 / 1.0
+pub fn pointing_game(maps: Tensor<3>, human: Tensor<3>, threshold: f64) -> Tensor<1> {
+    check_shapes(&maps, &human);
+    let [b, _, _] = maps.dims();
+    let peak = flat(maps).argmax(1); // [b, 1]
+    flat(human)
+        .gather(1, peak)
+        .greater_equal_elem(threshold)
+        .float()
+        .reshape([b])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Tolerance;
+
+    fn maps(values: [f32; 8]) -> Tensor<3> {
+        Tensor::<1>::from_floats(values, &Device::flex()).reshape([2, 2, 2])
+    }
+
+    fn assert_values(actual: Tensor<1>, expected: [f32; 2]) {
+        actual
+            .into_data()
+            .assert_approx_eq::<f32>(&TensorData::from(expected), Tolerance::absolute(1e-5));
+    }
+
+    #[test]
+    fn mse_by_hand() {
+        let a = maps([0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+        let h = maps([0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+        assert_values(map_mse(a, h), [0.5, 0.25]);
+    }
+
+    #[test]
+    fn pearson_by_hand() {
+        // image 0: identical up to scale -> 1; image 1: reversed -> -1
+        let a = maps([0.0, 1.0, 2.0, 3.0, 0.0, 1.0, 2.0, 3.0]);
+        let h = maps([0.0, 2.0, 4.0, 6.0, 3.0, 2.0, 1.0, 0.0]);
+        assert_values(pearson(a, h, 1e-12), [1.0, -1.0]);
+        // a constant map correlates with nothing, without NaN
+        let c = maps([1.0; 8]);
+        let h = maps([0.0, 2.0, 4.0, 6.0, 3.0, 2.0, 1.0, 0.0]);
+        assert_values(pearson(c, h, 1e-12), [0.0, 0.0]);
+    }
+
+    #[test]
+    fn top_half_iou_by_hand() {
+        // image 0: top-2 of a = {3, 2}, of h = {3, 1} -> 1 / 3; image 1: same sets -> 1
+        let a = maps([0.0, 1.0, 2.0, 3.0, 4.0, 3.0, 0.0, 0.0]);
+        let h = maps([0.0, 5.0, 0.0, 6.0, 9.0, 8.0, 1.0, 0.0]);
+        assert_values(top_fraction_iou(a, h, 0.5), [1.0 / 3.0, 1.0]);
+    }
+
+    #[test]
+    fn pointing_game_by_hand() {
+        // image 0 peaks at pixel 3 (human 0.2 < 0.5): miss; image 1 peaks at 0 (0.9): hit
+        let a = maps([0.0, 1.0, 2.0, 3.0, 4.0, 3.0, 0.0, 0.0]);
+        let h = maps([1.0, 1.0, 1.0, 0.2, 0.9, 0.0, 0.0, 0.0]);
+        assert_values(pointing_game(a, h, 0.5), [0.0, 1.0]);
+    }
+}

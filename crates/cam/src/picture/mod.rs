@@ -1,0 +1,23 @@
+//! Pictures of explanations on the CPU: colormaps, heatmaps, overlays, labelled grids and
+//! PNG files. Plain `u8` images ([`RgbImage`]) and `f32` slices; no tensors.
+
+mod colormap;
+mod colormap_tables;
+mod error;
+mod font;
+mod grid;
+mod heatmap;
+mod overlay;
+mod resample;
+mod save;
+
+pub use colormap::*;
+pub use error::*;
+pub use font::*;
+pub use grid::*;
+pub use heatmap::*;
+pub use overlay::*;
+pub use save::*;
+
+#[doc(no_inline)]
+pub use image::{Rgb, RgbImage};

@@ -1,0 +1,363 @@
+//! Explaining a [`CamBackbone`]'s decisions with the CAM family: CAM, Grad-CAM, Grad-CAM++,
+//! XGrad-CAM, HiResCAM, LayerCAM, EigenCAM and Score-CAM, batched, on any backend, returned
+//! as `[batch, h, w]` tensors that stay on the device.
+//!
+//! The explained layer is the backbone's last feature maps (the tensor global average pooling
+//! reads). The gradients of the target score w.r.t. those maps come from Burn's autodiff,
+//! through the head only (global average pooling + linear): one forward pass of the backbone,
+//! whatever the device. Score-CAM runs the extra masked forward passes it is defined by, in
+//! batches of [`ExplainConfig::score_cam_batch_size`].
+//!
+//! The formulas follow pytorch-grad-cam (`jacobgil/pytorch-grad-cam`), whose outputs
+//! `tests/fixtures/gen_cam_reference.py` records for the tests.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use burn::prelude::*;
+use burn::tensor::activation::softmax;
+use cyborg_cam::{
+    CamNormalization, GradientCam, class_activation_maps, eigen_cam, finish_maps,
+    global_average_pool, normalize_min_max, upsample_bilinear, weighted_sum,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::backbone::CamBackbone;
+
+/// The score an explanation explains, per image.
+#[derive(Clone)]
+pub enum Target {
+    /// The raw logit of one class per image, `[batch]` class indices
+    /// (pytorch-grad-cam's `ClassifierOutputTarget`).
+    Classes(Tensor<1, Int>),
+    /// The raw logit of each image's highest-scoring class.
+    Predicted,
+    /// Any differentiable score of the logits, `[batch, classes] → [batch]`, computed row by
+    /// row (each image's score from its own logits): e.g. a logit difference, or a softmax
+    /// probability.
+    Score(Arc<dyn Fn(Tensor<2>) -> Tensor<1> + Send + Sync>),
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Classes(classes) => f.debug_tuple("Classes").field(&classes.dims()).finish(),
+            Target::Predicted => f.write_str("Predicted"),
+            Target::Score(_) => f.write_str("Score(<fn>)"),
+        }
+    }
+}
+
+impl Target {
+    /// The class indices this target selects for `logits`, or `None` for a custom score.
+    fn classes(&self, logits: &Tensor<2>) -> Option<Tensor<1, Int>> {
+        let [batch, _] = logits.dims();
+        match self {
+            Target::Classes(classes) => {
+                assert_eq!(
+                    classes.dims(),
+                    [batch],
+                    "target classes {:?} must be one per image of a batch of {batch}",
+                    classes.dims()
+                );
+                Some(classes.clone())
+            }
+            Target::Predicted => Some(logits.clone().argmax(1).reshape([batch])),
+            Target::Score(_) => None,
+        }
+    }
+
+    /// The score per row of `logits` (`classes` fixed beforehand for class targets).
+    fn score(&self, logits: Tensor<2>, classes: Option<&Tensor<1, Int>>) -> Tensor<1> {
+        let [batch, _] = logits.dims();
+        match (self, classes) {
+            (Target::Score(score), _) => score(logits),
+            (_, Some(classes)) => {
+                let index = classes
+                    .clone()
+                    .to_device(&logits.device())
+                    .reshape([batch, 1]);
+                logits.gather(1, index).reshape([batch])
+            }
+            (_, None) => unreachable!("class targets always have classes"),
+        }
+    }
+}
+
+/// A member of the CAM family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CamMethod {
+    /// CAM (Zhou et al., CVPR 2016): `Σ_k W[c, k] · A_k`. For a [`Target::Score`], the
+    /// gradient-weighted sum `h·w · Σ_k ∂s/∂A_k ⊙ A_k`, which is the same map for a linear
+    /// score of the logits. Differentiable: it keeps the autodiff graph of its inputs.
+    Cam,
+    /// One of the gradient-weighted methods ([`GradientCam`]).
+    Gradient(GradientCam),
+    /// EigenCAM: the first principal component of the activations (no target involved).
+    EigenCam,
+    /// Score-CAM (Wang et al., CVPRW 2020) as pytorch-grad-cam defines it: each channel,
+    /// upsampled to the image (`align_corners=True`) and min-max scaled, masks the input; the
+    /// softmax over channels of the masked inputs' target scores weights the channels.
+    ScoreCam,
+}
+
+impl CamMethod {
+    /// Every method, in the order of the docs.
+    pub const ALL: [CamMethod; 8] = [
+        CamMethod::Cam,
+        CamMethod::Gradient(GradientCam::GradCam),
+        CamMethod::Gradient(GradientCam::GradCamPlusPlus),
+        CamMethod::Gradient(GradientCam::XGradCam),
+        CamMethod::Gradient(GradientCam::HiResCam),
+        CamMethod::Gradient(GradientCam::LayerCam),
+        CamMethod::EigenCam,
+        CamMethod::ScoreCam,
+    ];
+
+    /// The method's name on the command line: `cam`, `gradcam`, `gradcam++`, `xgradcam`,
+    /// `hirescam`, `layercam`, `eigencam`, `scorecam`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CamMethod::Cam => "cam",
+            CamMethod::Gradient(GradientCam::GradCam) => "gradcam",
+            CamMethod::Gradient(GradientCam::GradCamPlusPlus) => "gradcam++",
+            CamMethod::Gradient(GradientCam::XGradCam) => "xgradcam",
+            CamMethod::Gradient(GradientCam::HiResCam) => "hirescam",
+            CamMethod::Gradient(GradientCam::LayerCam) => "layercam",
+            CamMethod::EigenCam => "eigencam",
+            CamMethod::ScoreCam => "scorecam",
+        }
+    }
+
+    /// The method's name in pictures: `CAM`, `Grad-CAM`, `Grad-CAM++`, …
+    pub fn label(self) -> &'static str {
+        match self {
+            CamMethod::Cam => "CAM",
+            CamMethod::Gradient(GradientCam::GradCam) => "Grad-CAM",
+            CamMethod::Gradient(GradientCam::GradCamPlusPlus) => "Grad-CAM++",
+            CamMethod::Gradient(GradientCam::XGradCam) => "XGrad-CAM",
+            CamMethod::Gradient(GradientCam::HiResCam) => "HiResCAM",
+            CamMethod::Gradient(GradientCam::LayerCam) => "LayerCAM",
+            CamMethod::EigenCam => "EigenCAM",
+            CamMethod::ScoreCam => "Score-CAM",
+        }
+    }
+}
+
+impl fmt::Display for CamMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A method name that is not one of [`CamMethod::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown CAM method {0:?} (expected one of cam, gradcam, gradcam++, xgradcam, hirescam, layercam, eigencam, scorecam)"
+)]
+pub struct UnknownMethod(pub String);
+
+impl FromStr for CamMethod {
+    type Err = UnknownMethod;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let wanted = name.trim().to_ascii_lowercase().replace(['-', '_'], "");
+        CamMethod::ALL
+            .into_iter()
+            .find(|method| method.name() == wanted)
+            .ok_or_else(|| UnknownMethod(name.to_string()))
+    }
+}
+
+/// Options of [`explain`].
+#[derive(Config, Debug)]
+pub struct ExplainConfig {
+    /// Post-processing of the raw maps (pytorch-grad-cam's: ReLU then min-max).
+    #[config(default = "CamNormalization::ReluMinMax")]
+    pub normalization: CamNormalization,
+    /// Upsample the maps to the input images' size (bilinear, `align_corners=False`) before
+    /// the min-max scaling; otherwise they stay at the feature grid.
+    #[config(default = false)]
+    pub upsample: bool,
+    /// Guard of every min-max scaling.
+    #[config(default = 1e-8)]
+    pub eps: f64,
+    /// Masked images per forward pass in Score-CAM.
+    #[config(default = 16)]
+    pub score_cam_batch_size: usize,
+    /// Power-iteration steps of EigenCAM (see [`eigen_cam`]).
+    #[config(default = 200)]
+    pub eigen_iterations: usize,
+}
+
+/// Explanation maps of `model` for `images` and `target`.
+///
+/// Works on any device; gradient methods run the head (not the backbone) a second time on an
+/// autodiff copy of the features, so the model's device needs no autodiff. Only
+/// [`CamMethod::Cam`] keeps the autodiff graph of its inputs (train through it with the
+/// CYBORG loss); the others return constants.
+///
+/// # Shapes
+/// - images: `[batch, channels, height, width]`
+/// - output: `[batch, h, w]` at the feature grid, or `[batch, height, width]` with
+///   [`ExplainConfig::upsample`]
+pub fn explain<M: CamBackbone>(
+    model: &M,
+    images: Tensor<4>,
+    method: CamMethod,
+    target: &Target,
+    config: &ExplainConfig,
+) -> Tensor<3> {
+    let [_, _, height, width] = images.dims();
+    let out = model.forward_classified(images.clone());
+    let raw = match method {
+        CamMethod::Cam => match target.classes(&out.logits) {
+            Some(classes) => class_activation_maps(out.features, model.class_weights(), classes),
+            None => {
+                let [_, _, h, w] = out.features.dims();
+                let (activations, gradients) = feature_gradients(model, out.features, target);
+                GradientCam::HiResCam
+                    .maps(activations, gradients)
+                    .mul_scalar((h * w) as f64)
+            }
+        },
+        CamMethod::Gradient(kind) => {
+            let (activations, gradients) = feature_gradients(model, out.features, target);
+            kind.maps(activations, gradients)
+        }
+        CamMethod::EigenCam => eigen_cam(out.features.inner(), config.eigen_iterations),
+        CamMethod::ScoreCam => score_cam(model, images, out.features, &out.logits, target, config),
+    };
+    let size = config.upsample.then_some([height, width]);
+    finish_maps(raw, config.normalization, size, config.eps)
+}
+
+/// The features (without autodiff) and the gradient of the target score w.r.t. them, through
+/// the head only.
+fn feature_gradients<M: CamBackbone>(
+    model: &M,
+    features: Tensor<4>,
+    target: &Target,
+) -> (Tensor<4>, Tensor<4>) {
+    let activations = features.inner();
+    let leaf = activations.clone().autodiff().require_grad();
+    let weights = model.class_weights().inner().autodiff();
+    let mut logits = global_average_pool(leaf.clone()).matmul(weights.transpose());
+    if let Some(bias) = model.class_bias() {
+        let [classes] = bias.dims();
+        logits = logits + bias.inner().autodiff().reshape([1, classes]);
+    }
+    let classes = target.classes(&logits.clone().inner());
+    let score = target.score(logits, classes.as_ref()).sum();
+    let grads = score.backward();
+    let gradients = leaf
+        .grad(&grads)
+        .expect("the features take part in the target score");
+    (activations, gradients)
+}
+
+/// Score-CAM's channel weights and map.
+fn score_cam<M: CamBackbone>(
+    model: &M,
+    images: Tensor<4>,
+    features: Tensor<4>,
+    logits: &Tensor<2>,
+    target: &Target,
+    config: &ExplainConfig,
+) -> Tensor<3> {
+    assert!(
+        config.score_cam_batch_size > 0,
+        "score_cam_batch_size must be positive, got 0"
+    );
+    let images = images.inner();
+    let activations = features.inner();
+    let [batch, channels, h, w] = activations.dims();
+    let [_, _, height, width] = images.dims();
+    let classes = target.classes(&logits.clone().inner());
+    // Each channel upsampled to the image and min-max scaled: [batch, channels, H, W].
+    let masks = upsample_bilinear(
+        activations.clone().reshape([batch * channels, h, w]),
+        [height, width],
+        true,
+    );
+    let masks = normalize_min_max(masks, config.eps).reshape([batch, channels, 1, height, width]);
+    let mut rows = Vec::with_capacity(batch);
+    for image in 0..batch {
+        let picture = images.clone().narrow(0, image, 1).unsqueeze_dim::<5>(1); // [1,1,c,H,W]
+        let image_masks = masks.clone().narrow(0, image, 1);
+        let class = classes.as_ref().map(|c| c.clone().narrow(0, image, 1));
+        let mut scores = Vec::new();
+        for start in (0..channels).step_by(config.score_cam_batch_size) {
+            let n = config.score_cam_batch_size.min(channels - start);
+            let masked =
+                (picture.clone() * image_masks.clone().narrow(1, start, n)).squeeze_dim::<4>(0); // [n, c, H, W]
+            let masked_logits = model.forward_classified(masked).logits.inner();
+            let repeated = class.as_ref().map(|c| c.clone().repeat_dim(0, n));
+            scores.push(target.score(masked_logits, repeated.as_ref()));
+        }
+        rows.push(Tensor::cat(scores, 0).reshape([1, channels]));
+    }
+    let weights = softmax(Tensor::cat(rows, 0), 1);
+    weighted_sum(activations, weights)
+}
+
+/// Per-image drop in confidence when the `fraction` most salient pixels are removed (replaced
+/// by the image's per-channel mean), a ROAD-style faithfulness measure (Rong et al., ICML
+/// 2022, with mean instead of noisy linear imputation): confidence is the softmax
+/// probability of the target class. A faithful map gives a large drop.
+///
+/// # Shapes
+/// - images: `[batch, channels, height, width]`
+/// - maps: `[batch, height, width]` (explanations at the image size)
+/// - output: `[batch]`, `p(original) − p(perturbed)`
+///
+/// # Panics
+/// If `fraction` is not in `(0, 1]`, the target is a custom score, or the shapes disagree.
+pub fn confidence_drop<M: CamBackbone>(
+    model: &M,
+    images: Tensor<4>,
+    maps: Tensor<3>,
+    target: &Target,
+    fraction: f64,
+) -> Tensor<1> {
+    assert!(
+        fraction > 0.0 && fraction <= 1.0,
+        "fraction must be in (0, 1], got {fraction}"
+    );
+    let images = images.inner();
+    let [batch, channels, height, width] = images.dims();
+    assert_eq!(
+        maps.dims(),
+        [batch, height, width],
+        "maps {:?} must be [batch, height, width] of images {:?}",
+        maps.dims(),
+        images.dims()
+    );
+    let logits = model.forward_classified(images.clone()).logits.inner();
+    let classes = target
+        .classes(&logits)
+        .expect("confidence_drop needs a class target (Classes or Predicted)");
+    let n = height * width;
+    let k = ((fraction * n as f64).round() as usize).clamp(1, n);
+    let flat = maps.inner().reshape([batch, n]);
+    let kth = flat.clone().sort_descending(1).narrow(1, k - 1, 1);
+    let removed = flat
+        .greater_equal(kth)
+        .reshape([batch, 1, height, width])
+        .repeat_dim(1, channels);
+    let means = images
+        .clone()
+        .reshape([batch, channels, n])
+        .mean_dim(2)
+        .reshape([batch, channels, 1, 1])
+        .expand([batch, channels, height, width]);
+    let perturbed = images.mask_where(removed, means);
+    let perturbed_logits = model.forward_classified(perturbed).logits.inner();
+    let probability = |logits: Tensor<2>| {
+        softmax(logits, 1)
+            .gather(1, classes.clone().reshape([batch, 1]))
+            .reshape([batch])
+    };
+    probability(logits) - probability(perturbed_logits)
+}

@@ -1,0 +1,212 @@
+//! The CAM family against pytorch-grad-cam (`tests/fixtures/gen_cam_reference.py`) on the thin
+//! ResNet of `resnet_basic.safetensors`, plus the identities that hold for a global average
+//! pooling + linear head, targets, and the faithfulness measure.
+
+mod common;
+
+use std::sync::Arc;
+
+use burn::prelude::*;
+use burn::tensor::activation::softmax;
+use cam::{CamNormalization, GradientCam};
+use common::{assert_matches_reference, fixture, probe_input};
+use cyborg_cam as cam;
+use cyborg_models::{
+    CamMethod, ExplainConfig, ImportOptions, ResNet, ResNetConfig, Target, confidence_drop,
+    explain, load_pytorch_weights,
+};
+use cyborg_testing::{compare_slices, to_f64_vec};
+
+const INPUT: [usize; 4] = [2, 3, 128, 128];
+
+fn model() -> ResNet {
+    let device = Device::flex();
+    let model = ResNetConfig::new([2, 1, 1, 1], false)
+        .with_num_classes(3)
+        .with_width(4)
+        .init(&device);
+    load_pytorch_weights(
+        model,
+        fixture("resnet_basic.safetensors"),
+        &ImportOptions::default(),
+    )
+    .expect("fixture weights")
+    .0
+}
+
+fn raw() -> ExplainConfig {
+    ExplainConfig::new().with_normalization(CamNormalization::None)
+}
+
+fn classes() -> Target {
+    Target::Classes(Tensor::from_ints([0, 2], &Device::flex()))
+}
+
+fn assert_same(what: &str, a: Tensor<3>, b: Tensor<3>) {
+    assert_eq!(a.dims(), b.dims(), "{what}");
+    compare_slices(what, &to_f64_vec(a), &to_f64_vec(b), 1e-4, 1e-5);
+}
+
+#[test]
+fn every_method_matches_pytorch_grad_cam() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let features = model.forward_classified(x.clone()).features;
+    assert_matches_reference("cam_methods", "activations", features);
+    for (method, key) in [
+        (CamMethod::Gradient(GradientCam::GradCam), "gradcam"),
+        (
+            CamMethod::Gradient(GradientCam::GradCamPlusPlus),
+            "gradcampp",
+        ),
+        (CamMethod::Gradient(GradientCam::XGradCam), "xgradcam"),
+        (CamMethod::Gradient(GradientCam::HiResCam), "hirescam"),
+        (CamMethod::Gradient(GradientCam::LayerCam), "layercam"),
+        (CamMethod::EigenCam, "eigencam"),
+        (CamMethod::ScoreCam, "scorecam"),
+    ] {
+        let maps = explain(&model, x.clone(), method, &classes(), &raw());
+        assert_matches_reference("cam_methods", key, maps);
+    }
+}
+
+#[test]
+fn the_predicted_class_target_matches_pytorch_grad_cams_default() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let grad_cam = CamMethod::Gradient(GradientCam::GradCam);
+    let maps = explain(&model, x, grad_cam, &Target::Predicted, &raw());
+    assert_matches_reference("cam_methods", "gradcam_predicted", maps);
+}
+
+/// With global average pooling and a linear head, ∂logit_c/∂A_k = W[c, k] / (h·w) everywhere:
+/// Grad-CAM and HiResCAM are CAM divided by h·w (16 here), equal after min-max scaling.
+#[test]
+fn grad_cam_and_hires_cam_are_cam_for_a_pooled_linear_head() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let cam = explain(&model, x.clone(), CamMethod::Cam, &classes(), &raw());
+    for kind in [GradientCam::GradCam, GradientCam::HiResCam] {
+        let maps = explain(
+            &model,
+            x.clone(),
+            CamMethod::Gradient(kind),
+            &classes(),
+            &raw(),
+        );
+        assert_same(
+            &format!("{kind:?} · 16 vs CAM"),
+            maps.mul_scalar(16.0),
+            cam.clone(),
+        );
+    }
+    let scaled = ExplainConfig::new().with_normalization(CamNormalization::MinMax);
+    let grad_cam = CamMethod::Gradient(GradientCam::GradCam);
+    assert_same(
+        "min-max Grad-CAM vs min-max CAM",
+        explain(&model, x.clone(), grad_cam, &classes(), &scaled),
+        explain(&model, x, CamMethod::Cam, &classes(), &scaled),
+    );
+}
+
+/// A custom score that is linear in the logits gives the same linear mix of class CAMs.
+#[test]
+fn a_logit_difference_score_gives_the_difference_of_cams() {
+    let model = model();
+    let device = Device::flex();
+    let x = probe_input(INPUT, &device);
+    let difference = Target::Score(Arc::new(|logits: Tensor<2>| {
+        let [batch, _] = logits.dims();
+        (logits.clone().narrow(1, 0, 1) - logits.narrow(1, 1, 1)).reshape([batch])
+    }));
+    let maps = explain(&model, x.clone(), CamMethod::Cam, &difference, &raw());
+    let cam_of = |class: i32| {
+        let target = Target::Classes(Tensor::from_ints([class, class], &device));
+        explain(&model, x.clone(), CamMethod::Cam, &target, &raw())
+    };
+    assert_same("CAM of logit0 − logit1", maps, cam_of(0) - cam_of(1));
+}
+
+#[test]
+fn score_cam_does_not_depend_on_its_batch_size() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let small_batches = raw().with_score_cam_batch_size(5);
+    let maps = explain(&model, x, CamMethod::ScoreCam, &classes(), &small_batches);
+    assert_matches_reference("cam_methods", "scorecam", maps);
+}
+
+#[test]
+fn upsampled_scaled_maps_span_zero_to_one_at_the_image_size() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let config = ExplainConfig::new().with_upsample(true);
+    for method in CamMethod::ALL {
+        let maps = explain(&model, x.clone(), method, &classes(), &config);
+        assert_eq!(maps.dims(), [2, 128, 128], "{method}");
+        let values = to_f64_vec(maps);
+        let (min, max) = values
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        assert!(
+            min.abs() < 1e-6 && (max - 1.0).abs() < 1e-6,
+            "{method}: {min}..{max}"
+        );
+    }
+}
+
+#[test]
+fn cam_through_explain_stays_differentiable() {
+    let device = Device::flex().autodiff();
+    let model = ResNetConfig::new([1, 1, 1, 1], false)
+        .with_num_classes(3)
+        .with_width(4)
+        .init(&device);
+    let x = probe_input([1, 3, 64, 64], &device);
+    let target = Target::Classes(Tensor::from_ints([1], &device));
+    let maps = explain(&model, x, CamMethod::Cam, &target, &raw());
+    let grads = maps.sum().backward();
+    let head = model.fc.weight.val().grad(&grads).expect("head gradient");
+    let norm: f32 = head.abs().sum().into_scalar();
+    assert!(norm > 0.0 && norm.is_finite());
+}
+
+/// Removing every pixel replaces each image by its channel means: the drop is then exactly
+/// p(image) − p(mean image).
+#[test]
+fn confidence_drop_with_everything_removed_by_hand() {
+    let model = model();
+    let device = Device::flex();
+    let x = probe_input(INPUT, &device);
+    let maps = Tensor::<3>::ones([2, 128, 128], &device);
+    let drop = confidence_drop(&model, x.clone(), maps, &classes(), 1.0);
+    let means = x
+        .clone()
+        .reshape([2, 3, 128 * 128])
+        .mean_dim(2)
+        .reshape([2, 3, 1, 1])
+        .expand([2, 3, 128, 128]);
+    let p = |images: Tensor<4>| {
+        softmax(model.forward(images), 1)
+            .gather(
+                1,
+                Tensor::<1, Int>::from_ints([0, 2], &device).reshape([2, 1]),
+            )
+            .reshape([2])
+    };
+    let expected = p(x) - p(means);
+    compare_slices("drop", &to_f64_vec(drop), &to_f64_vec(expected), 1e-5, 1e-6);
+}
+
+#[test]
+fn method_names_round_trip() {
+    for method in CamMethod::ALL {
+        assert_eq!(method.name().parse::<CamMethod>(), Ok(method));
+    }
+    assert_eq!(
+        "Grad-CAM++".parse::<CamMethod>(),
+        Ok(CamMethod::Gradient(GradientCam::GradCamPlusPlus))
+    );
+    let error = "gradcam+".parse::<CamMethod>().unwrap_err();
+    assert!(error.to_string().contains("gradcam+"));
+}
