@@ -26,6 +26,8 @@ use serde::{Deserialize, Serialize};
 use crate::backbone::CamBackbone;
 
 /// The score an explanation explains, per image.
+// Built once per explanation call, never stored in bulk: the tensor's size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 pub enum Target {
     /// The raw logit of one class per image, `[batch]` class indices
