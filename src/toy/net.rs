@@ -5,6 +5,7 @@ use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use cyborg_cam::{global_average_pool, linear_class_weights};
+use cyborg_models::{CamBackbone, Classified};
 
 /// Configuration of the [`TinyCamNet`], built with [`TinyCamNetConfig::init`].
 #[derive(Config, Debug)]
@@ -22,7 +23,7 @@ pub struct TinyCamNetConfig {
 
 /// Three 3×3 convolutions (the second with stride 2), ReLU, global average pooling and a
 /// linear head: the smallest network whose CAM means something. A 16×16 image gives an 8×8
-/// CAM grid.
+/// CAM grid. Implements [`CamBackbone`], so every CAM method explains it.
 ///
 /// Built by [`TinyCamNetConfig::init`].
 #[derive(Module, Debug)]
@@ -64,29 +65,32 @@ impl TinyCamNet {
         relu(self.conv3.forward(x))
     }
 
-    /// Feature maps and logits from one forward pass.
-    ///
-    /// # Shapes
-    /// - images: `[batch, channels, height, width]`
-    /// - output: (features `[batch, width, h, w]`, logits `[batch, num_classes]`)
-    pub fn forward_classified(&self, images: Tensor<4>) -> (Tensor<4>, Tensor<2>) {
-        let features = self.forward_features(images);
-        let pooled = global_average_pool(features.clone());
-        (features, self.fc.forward(pooled))
-    }
-
     /// Logits only.
     ///
     /// # Shapes
     /// - images: `[batch, channels, height, width]`
     /// - output: `[batch, num_classes]`
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        self.forward_classified(images).1
+        CamBackbone::forward_classified(self, images).logits
+    }
+}
+
+impl CamBackbone for TinyCamNet {
+    fn forward_classified(&self, images: Tensor<4>) -> Classified {
+        let features = self.forward_features(images);
+        let pooled = global_average_pool(features.clone());
+        Classified {
+            logits: self.fc.forward(pooled),
+            features,
+        }
     }
 
-    /// The head's weights as `[num_classes, channels]`.
-    pub fn class_weights(&self) -> Tensor<2> {
+    fn class_weights(&self) -> Tensor<2> {
         linear_class_weights(&self.fc)
+    }
+
+    fn class_bias(&self) -> Option<Tensor<1>> {
+        self.fc.bias.as_ref().map(|bias| bias.val())
     }
 }
 
@@ -102,7 +106,7 @@ mod tests {
         device.seed(1);
         let net = TinyCamNetConfig::new().init(&device);
         let images = Tensor::<4>::random([3, 1, 16, 16], Distribution::Default, &device);
-        let (features, logits) = net.forward_classified(images);
+        let Classified { features, logits } = net.forward_classified(images);
         assert_eq!(features.dims(), [3, 16, 8, 8]);
         let bias = net.fc.bias.as_ref().expect("head has a bias").val();
         for class in 0..2 {

@@ -7,6 +7,7 @@ use cyborg_saliency_loss::{CyborgLossConfig, MaskedCamLossConfig, SaliencyLoss, 
 use serde::{Deserialize, Serialize};
 
 use cyborg_data::{ShortcutTensors, SplitMix64};
+use cyborg_models::{CamBackbone, Classified};
 
 use super::{TinyCamNet, TinyCamNetConfig};
 
@@ -118,7 +119,7 @@ pub fn train_toy(
         for chunk in order.chunks(config.batch_size) {
             let indices = Tensor::<1, Int>::from_ints(chunk, device);
             let batch = train.select(indices);
-            let (features, logits) = model.forward_classified(batch.images);
+            let Classified { features, logits } = model.forward_classified(batch.images);
             let out = loss.forward(
                 logits,
                 features,
@@ -159,7 +160,7 @@ pub fn evaluate_toy(model: &TinyCamNet, split: &ShortcutTensors) -> ToyEvaluatio
     let labels = split.labels.clone().to_device(&device);
     let saliency = split.saliency.clone().to_device(&device);
     let [n, _, _, _] = images.dims();
-    let (features, logits) = model.forward_classified(images);
+    let Classified { features, logits } = model.forward_classified(images);
     let [_, _, h, w] = features.dims();
     let correct = logits
         .argmax(1)
