@@ -29,6 +29,7 @@
 //! assert_eq!(model.class_weights().dims(), [2, 64]);
 //! ```
 
+mod architecture;
 mod backbone;
 mod checkpoint;
 mod conv_bn;
@@ -43,6 +44,7 @@ mod resnet;
 mod small_cnn;
 mod xception;
 
+pub use architecture::{Architecture, Backbone, UnknownArchitecture};
 pub use backbone::{CamBackbone, Classified};
 pub use checkpoint::{load_checkpoint, save_checkpoint};
 pub use conv_bn::{ConvBn, ConvBnConfig};

@@ -6,6 +6,7 @@ use burn::prelude::*;
 
 use crate::backbone::{Classified, classify, impl_cam_backbone};
 use crate::conv_bn::{ConvBn, ConvBnConfig};
+use crate::import::TorchLayout;
 use crate::layers::max_pool;
 
 /// Configuration of a [`SmallCnn`].
@@ -109,3 +110,10 @@ impl SmallCnn {
 }
 
 impl_cam_backbone!(SmallCnn, fc);
+
+impl TorchLayout for SmallCnn {
+    /// Our own architecture: a state dict with its parameter names needs no renames.
+    fn key_remaps(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}

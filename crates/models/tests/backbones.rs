@@ -157,3 +157,45 @@ fn xception_gives_a_10x10_cam_at_299() {
         .with_exit_widths([16, 16, 24]);
     check(config.init(&device), [1, 3, 299, 299], [1, 24, 10, 10], 24);
 }
+
+#[test]
+fn architectures_by_name_build_backbones_that_round_trip() {
+    use cyborg_models::{Architecture, Backbone};
+    for architecture in Architecture::ALL {
+        assert_eq!(
+            architecture.name().parse::<Architecture>(),
+            Ok(architecture)
+        );
+    }
+    assert_eq!(
+        "Inception_V3".parse::<Architecture>(),
+        Ok(Architecture::InceptionV3)
+    );
+    assert!("resnet101".parse::<Architecture>().is_err());
+
+    let device = Device::flex();
+    let backbone = Architecture::SmallCnn.init(3, 1, false, &device);
+    assert!(matches!(backbone, Backbone::SmallCnn(_)));
+    check(backbone, [2, 1, 28, 28], [2, 64, 7, 7], 64);
+    let resnet = Architecture::ResNet18.init(3, 3, false, &device);
+    assert_eq!(resnet.class_weights().dims(), [3, 512]);
+}
+
+#[test]
+fn a_backbone_loads_pytorch_weights_into_the_model_it_holds() {
+    use cyborg_models::{Backbone, ImportOptions};
+    let device = Device::flex();
+    let thin = ResNetConfig::new([2, 1, 1, 1], false)
+        .with_num_classes(3)
+        .with_width(4)
+        .init(&device);
+    let (backbone, report) = Backbone::ResNet(thin)
+        .load_pytorch_weights(
+            common::fixture("resnet_basic.safetensors"),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+    assert!(report.missing.is_empty());
+    let out = backbone.forward_classified(common::probe_input([2, 3, 64, 64], &device));
+    common::assert_matches_reference("resnet_basic", "logits", out.logits);
+}

@@ -1,0 +1,218 @@
+//! Choosing a backbone by name at run time: [`Architecture`] and the [`Backbone`] module that
+//! holds any of them.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    CamBackbone, Classified, DenseNet, DenseNetConfig, ImportOptions, ImportReport, Inception3,
+    Inception3Config, ModelError, ResNet, ResNetConfig, SmallCnn, SmallCnnConfig, Xception,
+    XceptionConfig, load_pytorch_weights,
+};
+
+/// The architectures of this crate, by the names the `cyborg` command uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Architecture {
+    /// [`SmallCnn`] (`small-cnn`).
+    SmallCnn,
+    /// ResNet-18 (`resnet18`).
+    ResNet18,
+    /// ResNet-34 (`resnet34`).
+    ResNet34,
+    /// ResNet-50 (`resnet50`).
+    ResNet50,
+    /// DenseNet-121 (`densenet121`).
+    DenseNet121,
+    /// Inception-v3 (`inception-v3`).
+    InceptionV3,
+    /// Xception (`xception`).
+    Xception,
+}
+
+impl Architecture {
+    /// Every architecture.
+    pub const ALL: [Architecture; 7] = [
+        Architecture::SmallCnn,
+        Architecture::ResNet18,
+        Architecture::ResNet34,
+        Architecture::ResNet50,
+        Architecture::DenseNet121,
+        Architecture::InceptionV3,
+        Architecture::Xception,
+    ];
+
+    /// The name: `small-cnn`, `resnet18`, `resnet34`, `resnet50`, `densenet121`,
+    /// `inception-v3`, `xception`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::SmallCnn => "small-cnn",
+            Architecture::ResNet18 => "resnet18",
+            Architecture::ResNet34 => "resnet34",
+            Architecture::ResNet50 => "resnet50",
+            Architecture::DenseNet121 => "densenet121",
+            Architecture::InceptionV3 => "inception-v3",
+            Architecture::Xception => "xception",
+        }
+    }
+
+    /// The input size it is designed for: 28 (small CNN), 224 (ResNet, DenseNet) or 299.
+    pub fn default_image_size(self) -> usize {
+        match self {
+            Architecture::SmallCnn => 28,
+            Architecture::InceptionV3 | Architecture::Xception => 299,
+            _ => 224,
+        }
+    }
+
+    /// Builds the full-size model with fresh weights. Inception-v3 gets its auxiliary head
+    /// and torchvision's input transform when `torchvision_weights` is set (what its ImageNet
+    /// file expects), neither otherwise.
+    pub fn init(
+        self,
+        num_classes: usize,
+        channels: usize,
+        torchvision_weights: bool,
+        device: &Device,
+    ) -> Backbone {
+        match self {
+            Architecture::SmallCnn => Backbone::SmallCnn(
+                SmallCnnConfig::new(num_classes)
+                    .with_channels(channels)
+                    .init(device),
+            ),
+            Architecture::ResNet18 | Architecture::ResNet34 | Architecture::ResNet50 => {
+                let config = match self {
+                    Architecture::ResNet18 => ResNetConfig::resnet18(num_classes),
+                    Architecture::ResNet34 => ResNetConfig::resnet34(num_classes),
+                    _ => ResNetConfig::resnet50(num_classes),
+                };
+                Backbone::ResNet(config.with_channels(channels).init(device))
+            }
+            Architecture::DenseNet121 => Backbone::DenseNet(
+                DenseNetConfig::densenet121(num_classes)
+                    .with_channels(channels)
+                    .init(device),
+            ),
+            Architecture::InceptionV3 => Backbone::Inception(
+                Inception3Config::new()
+                    .with_num_classes(num_classes)
+                    .with_channels(channels)
+                    .with_aux_logits(torchvision_weights)
+                    .with_transform_input(torchvision_weights)
+                    .init(device),
+            ),
+            Architecture::Xception => Backbone::Xception(
+                XceptionConfig::new()
+                    .with_num_classes(num_classes)
+                    .with_channels(channels)
+                    .init(device),
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Architecture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is not one of [`Architecture::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown model {0:?} (expected small-cnn, resnet18, resnet34, resnet50, densenet121, inception-v3 or xception)"
+)]
+pub struct UnknownArchitecture(pub String);
+
+impl FromStr for Architecture {
+    type Err = UnknownArchitecture;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let wanted = name.trim().to_ascii_lowercase().replace('_', "-");
+        Architecture::ALL
+            .into_iter()
+            .find(|a| a.name() == wanted || a.name().replace('-', "") == wanted)
+            .ok_or_else(|| UnknownArchitecture(name.to_string()))
+    }
+}
+
+/// Any backbone of this crate, for code that picks the architecture at run time (the
+/// `cyborg` command). Implements [`CamBackbone`] by delegating to the model it holds.
+#[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Backbone {
+    /// A [`SmallCnn`].
+    SmallCnn(SmallCnn),
+    /// A [`ResNet`].
+    ResNet(ResNet),
+    /// A [`DenseNet`].
+    DenseNet(DenseNet),
+    /// An [`Inception3`].
+    Inception(Inception3),
+    /// An [`Xception`].
+    Xception(Xception),
+}
+
+/// Calls `$body` with `$model` bound to the backbone inside `$self`.
+macro_rules! with_model {
+    ($self:expr, $model:ident => $body:expr) => {
+        match $self {
+            Backbone::SmallCnn($model) => $body,
+            Backbone::ResNet($model) => $body,
+            Backbone::DenseNet($model) => $body,
+            Backbone::Inception($model) => $body,
+            Backbone::Xception($model) => $body,
+        }
+    };
+}
+
+impl CamBackbone for Backbone {
+    fn forward_classified(&self, images: Tensor<4>) -> Classified {
+        with_model!(self, model => model.forward_classified(images))
+    }
+
+    fn class_weights(&self) -> Tensor<2> {
+        with_model!(self, model => CamBackbone::class_weights(model))
+    }
+
+    fn class_bias(&self) -> Option<Tensor<1>> {
+        with_model!(self, model => CamBackbone::class_bias(model))
+    }
+}
+
+impl Backbone {
+    /// Logits only.
+    ///
+    /// # Shapes
+    /// - images: `[batch, channels, height, width]`
+    /// - output: `[batch, num_classes]`
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.forward_classified(images).logits
+    }
+
+    /// [`load_pytorch_weights`] for whichever model this holds. (The small CNN has no
+    /// PyTorch reference: it loads state dicts that use its own parameter names.)
+    pub fn load_pytorch_weights(
+        self,
+        path: impl AsRef<Path>,
+        options: &ImportOptions,
+    ) -> Result<(Self, ImportReport), ModelError> {
+        let path = path.as_ref();
+        macro_rules! load {
+            ($($variant:ident),*) => {
+                match self {
+                    $(Backbone::$variant(model) => {
+                        let (model, report) = load_pytorch_weights(model, path, options)?;
+                        (Backbone::$variant(model), report)
+                    })*
+                }
+            };
+        }
+        Ok(load!(SmallCnn, ResNet, DenseNet, Inception, Xception))
+    }
+}
