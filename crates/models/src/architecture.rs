@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     CamBackbone, Classified, DenseNet, DenseNetConfig, ImportOptions, ImportReport, Inception3,
     Inception3Config, ModelError, ResNet, ResNetConfig, SmallCnn, SmallCnnConfig, Xception,
-    XceptionConfig, load_pytorch_weights,
+    XceptionConfig, load_checkpoint, load_pytorch_weights, save_checkpoint,
 };
 
 /// The architectures of this crate, by the names the `cyborg` command uses.
@@ -210,6 +210,26 @@ impl Backbone {
                         let (model, report) = load_pytorch_weights(model, path, options)?;
                         (Backbone::$variant(model), report)
                     })*
+                }
+            };
+        }
+        Ok(load!(SmallCnn, ResNet, DenseNet, Inception, Xception))
+    }
+
+    /// Saves the model this holds with [`save_checkpoint`]: the file has the bare model's
+    /// parameter names (no enum variant), so it loads into the bare model too.
+    pub fn save_checkpoint(&self, path: impl AsRef<Path>) -> Result<(), ModelError> {
+        with_model!(self, model => save_checkpoint(model, path))
+    }
+
+    /// Loads a checkpoint of the model this holds (written by [`Backbone::save_checkpoint`] or
+    /// by [`save_checkpoint`] on the bare model) with [`load_checkpoint`].
+    pub fn load_checkpoint(self, path: impl AsRef<Path>) -> Result<Self, ModelError> {
+        let path = path.as_ref();
+        macro_rules! load {
+            ($($variant:ident),*) => {
+                match self {
+                    $(Backbone::$variant(model) => Backbone::$variant(load_checkpoint(model, path)?),)*
                 }
             };
         }

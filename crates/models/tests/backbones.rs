@@ -199,3 +199,23 @@ fn a_backbone_loads_pytorch_weights_into_the_model_it_holds() {
     let out = backbone.forward_classified(common::probe_input([2, 3, 64, 64], &device));
     common::assert_matches_reference("resnet_basic", "logits", out.logits);
 }
+
+#[test]
+fn backbone_checkpoints_are_the_bare_models_checkpoints() {
+    use cyborg_models::Backbone;
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.bpk");
+    device.seed(9);
+    let bare = SmallCnnConfig::new(3).init(&device);
+    save_checkpoint(&bare, &path).unwrap();
+    let x = images([2, 1, 28, 28], &device);
+    let expected = bare.forward(x.clone()).into_data();
+    let fresh = Backbone::SmallCnn(SmallCnnConfig::new(3).init(&device).map(&mut Reinitialize));
+    let loaded = fresh.load_checkpoint(&path).unwrap();
+    assert_eq!(loaded.forward(x.clone()).into_data(), expected);
+    let again = dir.path().join("again.bpk");
+    loaded.save_checkpoint(&again).unwrap();
+    let bare = load_checkpoint(SmallCnnConfig::new(3).init(&device), &again).unwrap();
+    assert_eq!(bare.forward(x).into_data(), expected);
+}

@@ -1,0 +1,222 @@
+//! `cyborg cam`: CAM-family heatmaps over images, written as labelled PNG grids.
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use clap::Args;
+use cyborg_cam::{Colormap, GridConfig, GridMap, GridRow, grid, save_png};
+use cyborg_data::{IMAGE_EXTENSIONS, SaliencyConfig, load_image, load_saliency, read_manifest};
+use cyborg_models::{CamMethod, ExplainConfig, Target, explain};
+
+use crate::error::CliError;
+use crate::model::{ModelArgs, device};
+use crate::progress::Progress;
+
+/// Draw CAM-family heatmaps for the images of a manifest or a folder.
+#[derive(Debug, Clone, Args)]
+pub struct CamArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// A manifest CSV (`image,saliency,label`): its human maps are drawn beside the methods.
+    #[arg(long, conflicts_with = "images")]
+    manifest: Option<PathBuf>,
+    /// A folder of images (png, jpg, jpeg, bmp), explained for their predicted class.
+    #[arg(long)]
+    images: Option<PathBuf>,
+    /// Comma-separated methods: cam, gradcam, gradcam++, xgradcam, hirescam, layercam,
+    /// eigencam, scorecam, or all.
+    #[arg(long, default_value = "cam,gradcam,gradcam++,layercam,eigencam")]
+    methods: String,
+    /// Explain the label's class (manifests only) or the predicted one.
+    #[arg(long, default_value = "label")]
+    target: String,
+    /// At most this many images.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Images per picture (one row each).
+    #[arg(long, default_value_t = 8)]
+    rows: usize,
+    /// viridis, turbo or jet.
+    #[arg(long, default_value = "viridis")]
+    colormap: Colormap,
+    /// Opacity of the heatmap over the image.
+    #[arg(long, default_value_t = 0.5)]
+    alpha: f32,
+    /// Tile size in pixels.
+    #[arg(long, default_value_t = 160)]
+    tile_size: u32,
+    /// Where the pictures go.
+    #[arg(long, default_value = "cams")]
+    out: PathBuf,
+    /// flex, wgpu or cuda (among those compiled in).
+    #[arg(long, default_value = "flex")]
+    backend: String,
+}
+
+/// One image to explain.
+struct Input {
+    image: PathBuf,
+    saliency: Option<PathBuf>,
+    label: Option<usize>,
+}
+
+/// Runs `cyborg cam`.
+pub fn run(args: &CamArgs) -> Result<(), CliError> {
+    let device = device(&args.backend)?;
+    let methods = parse_methods(&args.methods)?;
+    if args.rows == 0 {
+        return Err(CliError::Usage("--rows must be positive, got 0".into()));
+    }
+    if !(0.0..=1.0).contains(&args.alpha) {
+        return Err(CliError::Usage(format!(
+            "--alpha must be in [0, 1], got {}",
+            args.alpha
+        )));
+    }
+    let mut inputs = match (&args.manifest, &args.images) {
+        (Some(manifest), None) => read_manifest(manifest, None)?
+            .items
+            .into_iter()
+            .map(|r| Input {
+                image: r.image,
+                saliency: r.saliency,
+                label: Some(r.label),
+            })
+            .collect(),
+        (None, Some(folder)) => list_images(folder)?,
+        _ => {
+            return Err(CliError::Usage(
+                "give --manifest CSV or --images DIR".into(),
+            ));
+        }
+    };
+    let use_labels = match args.target.as_str() {
+        "label" => args.manifest.is_some(),
+        "predicted" => false,
+        other => {
+            return Err(CliError::Usage(format!(
+                "--target must be label or predicted, got {other:?}"
+            )));
+        }
+    };
+    if let Some(limit) = args.limit {
+        inputs.truncate(limit);
+    }
+    let model = args.model.load(&device)?;
+    let image_config = args.model.image_config()?;
+    let size = args.model.image_size();
+    let [c, _, _] = args.model.image_shape();
+    let map_config = SaliencyConfig::new([size, size]);
+    let explain_config = ExplainConfig::new().with_upsample(true);
+    let grid_config = GridConfig::new()
+        .with_tile_size(args.tile_size)
+        .with_colormap(args.colormap)
+        .with_alpha(args.alpha);
+    let mut columns = vec!["input", "human"];
+    columns.extend(methods.iter().map(|m| m.label()));
+    std::fs::create_dir_all(&args.out).map_err(CliError::io(&args.out))?;
+    let mut progress = Progress::new("cam");
+    let chunks: Vec<&[Input]> = inputs.chunks(args.rows).collect();
+    for (index, chunk) in chunks.iter().enumerate() {
+        let mut values = Vec::with_capacity(chunk.len() * c * size * size);
+        for input in chunk.iter() {
+            values.extend(load_image(&input.image, &image_config)?);
+        }
+        let images = Tensor::<1>::from_floats(values.as_slice(), &device).reshape([
+            chunk.len(),
+            c,
+            size,
+            size,
+        ]);
+        let target = if use_labels {
+            let labels: Vec<i64> = chunk.iter().map(|i| i.label.unwrap_or(0) as i64).collect();
+            Target::Classes(Tensor::from_ints(labels.as_slice(), &device))
+        } else {
+            Target::Predicted
+        };
+        let mut rows: Vec<GridRow> = Vec::with_capacity(chunk.len());
+        for input in chunk.iter() {
+            let picture = image::open(&input.image)
+                .map_err(|source| CliError::Image {
+                    path: input.image.clone(),
+                    source,
+                })?
+                .to_rgb8();
+            let human = match &input.saliency {
+                Some(path) => Some(GridMap::new(load_saliency(path, &map_config)?, size, size)),
+                None => None,
+            };
+            rows.push(GridRow::new(picture, vec![human]));
+        }
+        for method in &methods {
+            let maps = explain(&model, images.clone(), *method, &target, &explain_config);
+            for (row, map) in rows.iter_mut().zip(maps.iter_dim(0)) {
+                let values = map
+                    .into_data()
+                    .convert::<f32>()
+                    .try_to_vec::<f32>()
+                    .expect("float maps");
+                row.maps.push(Some(GridMap::new(values, size, size)));
+            }
+        }
+        let path = args.out.join(format!("cam-{:04}.png", index + 1));
+        save_png(&grid(&grid_config, &columns, &rows), &path)?;
+        progress.update(index + 1, chunks.len());
+    }
+    println!(
+        "wrote {} picture(s) of {} image(s) to {}",
+        chunks.len(),
+        inputs.len(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// `cam,gradcam,…` or `all`.
+fn parse_methods(list: &str) -> Result<Vec<CamMethod>, CliError> {
+    if list.trim() == "all" {
+        return Ok(CamMethod::ALL.to_vec());
+    }
+    list.split(',')
+        .filter(|name| !name.trim().is_empty())
+        .map(|name| {
+            name.parse::<CamMethod>()
+                .map_err(|e| CliError::Usage(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|methods| {
+            if methods.is_empty() {
+                Err(CliError::Usage("--methods names no method".into()))
+            } else {
+                Ok(methods)
+            }
+        })
+}
+
+/// The image files of `folder`, sorted by name.
+fn list_images(folder: &Path) -> Result<Vec<Input>, CliError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map_err(CliError::io(folder))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{}: no png, jpg, jpeg or bmp file",
+            folder.display()
+        )));
+    }
+    Ok(files
+        .into_iter()
+        .map(|image| Input {
+            image,
+            saliency: None,
+            label: None,
+        })
+        .collect())
+}

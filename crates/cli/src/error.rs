@@ -1,0 +1,46 @@
+//! Everything the command reports as a one-line error.
+
+use std::path::PathBuf;
+
+/// An error of the `cyborg` command: printed as one line, exit status 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A flag's value is unusable.
+    #[error("{0}")]
+    Usage(String),
+    /// Reading the data.
+    #[error(transparent)]
+    Data(#[from] cyborg_data::DataError),
+    /// Loading weights or a checkpoint.
+    #[error(transparent)]
+    Model(#[from] cyborg_models::ModelError),
+    /// Writing a picture.
+    #[error(transparent)]
+    Picture(#[from] cyborg_cam::PictureError),
+    /// Opening an image for display.
+    #[error("{path}: {source}")]
+    Image {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's error.
+        #[source]
+        source: image::ImageError,
+    },
+    /// Any other file operation.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CliError {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| CliError::Io { path, source }
+    }
+}

@@ -1,0 +1,115 @@
+//! `cyborg eval`: accuracy, AUC and CAM agreement with human maps on manifest CSVs.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::Args;
+use cyborg_data::{SaliencyConfig, SaliencyDataset, read_manifest};
+use cyborg_train::{AucScore, Evaluation, EvaluationConfig, evaluate, feature_grid};
+
+use crate::error::CliError;
+use crate::model::{ModelArgs, device};
+use crate::output::write_json;
+use crate::progress::Progress;
+
+/// Evaluate a model on one or more manifest CSVs (`image,saliency,label`).
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// A test manifest; repeat for several test sets (each reported by its file stem).
+    #[arg(long = "test", required = true)]
+    tests: Vec<PathBuf>,
+    /// Images per forward pass.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Two-class AUC score: positive-logit (sigmoid of the class-1 logit, the paper's) or
+    /// softmax.
+    #[arg(long, default_value = "positive-logit")]
+    auc_score: String,
+    /// Write DIR/metrics.json.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// flex, wgpu or cuda (among those compiled in).
+    #[arg(long, default_value = "flex")]
+    backend: String,
+}
+
+/// Runs `cyborg eval`.
+pub fn run(args: &EvalArgs) -> Result<(), CliError> {
+    let device = device(&args.backend)?;
+    let auc_score = match args.auc_score.as_str() {
+        "positive-logit" => AucScore::PositiveLogit,
+        "softmax" => AucScore::Softmax,
+        other => {
+            return Err(CliError::Usage(format!(
+                "--auc-score must be positive-logit or softmax, got {other:?}"
+            )));
+        }
+    };
+    if args.batch_size == 0 {
+        return Err(CliError::Usage(
+            "--batch-size must be positive, got 0".into(),
+        ));
+    }
+    let model = args.model.load(&device)?;
+    let shape = args.model.image_shape();
+    let grid = feature_grid(&model, shape, &device);
+    let image = args.model.image_config()?;
+    let config = EvaluationConfig::new()
+        .with_batch_size(args.batch_size)
+        .with_auc_score(auc_score);
+    let mut results = BTreeMap::new();
+    for path in &args.tests {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        let records = read_manifest(path, None)?;
+        let dataset = SaliencyDataset::new(records, image.clone(), SaliencyConfig::new(grid));
+        let mut progress = Progress::new(&stem);
+        let evaluation = evaluate(&model, &dataset, shape, grid, &config, &device, |d, t| {
+            progress.update(d, t)
+        })?;
+        results.insert(stem, evaluation);
+    }
+    print_table(&results);
+    if let Some(out) = &args.out {
+        let json = serde_json::json!({ "test": results });
+        let path = write_json(out, "metrics.json", &json)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn print_table(results: &BTreeMap<String, Evaluation>) {
+    let cell = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| format!("{x:.4}"));
+    println!(
+        "{:<16} {:>7} {:>9} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "test set",
+        "images",
+        "accuracy",
+        "AUC",
+        "annotated",
+        "CAM MSE",
+        "Pearson",
+        "top IoU",
+        "pointing",
+        "inside"
+    );
+    for (name, e) in results {
+        println!(
+            "{:<16} {:>7} {:>9.4} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            name,
+            e.images,
+            e.accuracy,
+            cell(e.auc),
+            e.annotated,
+            cell(e.cam_mse),
+            cell(e.cam_pearson),
+            cell(e.cam_top_iou),
+            cell(e.pointing_game),
+            cell(e.cam_mass_inside)
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! The `cyborg` command.
+//!
+//! ```text
+//! cyborg eval --model resnet50 --checkpoint best.bpk --test test.csv --out runs/eval
+//! cyborg cam  --model resnet50 --checkpoint best.bpk --manifest test.csv --methods all
+//! ```
+//!
+//! Errors in flags or data print one line and exit with status 1 (2 for unparsable flags).
+
+mod cam;
+mod error;
+mod eval;
+mod model;
+mod output;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Train image classifiers whose attention follows human saliency (CYBORG), evaluate them and
+/// look at their Class Activation Maps.
+#[derive(Debug, Parser)]
+#[command(name = "cyborg", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Accuracy, ROC AUC and CAM agreement with human maps on manifest CSVs.
+    Eval(eval::EvalArgs),
+    /// CAM-family heatmaps for the images of a manifest or a folder, as PNG grids.
+    Cam(cam::CamArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Eval(args) => eval::run(args),
+        Command::Cam(args) => cam::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("cyborg: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

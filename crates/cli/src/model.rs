@@ -1,0 +1,135 @@
+//! The flags that choose, build and load a model, shared by the subcommands.
+
+use std::path::PathBuf;
+
+use burn::prelude::*;
+use clap::Args;
+use cyborg_data::{ImageConfig, Normalization};
+use cyborg_models::{Architecture, Backbone, HeadPolicy, ImportOptions};
+
+use crate::error::CliError;
+
+/// Which model, with which weights, on which inputs.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// small-cnn, resnet18, resnet34, resnet50, densenet121, inception-v3 or xception.
+    #[arg(long)]
+    pub model: Architecture,
+    /// Number of classes of the model.
+    #[arg(long, default_value_t = 2)]
+    pub num_classes: usize,
+    /// Input channels: 1 (gray) or 3 (RGB).
+    #[arg(long, default_value_t = 3)]
+    pub channels: usize,
+    /// Input size in pixels (default: the model's, 28, 224 or 299).
+    #[arg(long)]
+    pub image_size: Option<usize>,
+    /// Input normalisation: imagenet (mean/std of ImageNet) or none (pixels in [0, 1]).
+    #[arg(long, default_value = "imagenet")]
+    pub normalization: String,
+    /// A checkpoint written by cyborg (Burn's burnpack format) for this architecture at its
+    /// default width.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// PyTorch (.pth/.pt) or safetensors weights in torchvision/timm layout; the classifier
+    /// head is replaced unless --num-classes is 1000.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    /// The input size.
+    pub fn image_size(&self) -> usize {
+        self.image_size
+            .unwrap_or_else(|| self.model.default_image_size())
+    }
+
+    /// `[channels, size, size]`.
+    pub fn image_shape(&self) -> [usize; 3] {
+        [self.channels, self.image_size(), self.image_size()]
+    }
+
+    /// How images are decoded for this model.
+    pub fn image_config(&self) -> Result<ImageConfig, CliError> {
+        let normalization = match self.normalization.as_str() {
+            "imagenet" => Normalization::ImageNet,
+            "none" => Normalization::None,
+            other => {
+                return Err(CliError::Usage(format!(
+                    "--normalization must be imagenet or none, got {other:?}"
+                )));
+            }
+        };
+        Ok(ImageConfig::new(self.image_size(), self.image_size())
+            .with_channels(self.channels)
+            .with_normalization(normalization))
+    }
+
+    /// Builds the model and loads its weights.
+    pub fn load(&self, device: &Device) -> Result<Backbone, CliError> {
+        if !matches!(self.channels, 1 | 3) {
+            return Err(CliError::Usage(format!(
+                "--channels must be 1 or 3, got {}",
+                self.channels
+            )));
+        }
+        if self.num_classes < 2 {
+            return Err(CliError::Usage(format!(
+                "--num-classes must be at least 2, got {}",
+                self.num_classes
+            )));
+        }
+        let mut model = self.model.init(
+            self.num_classes,
+            self.channels,
+            self.weights.is_some(),
+            device,
+        );
+        if let Some(weights) = &self.weights {
+            let options = ImportOptions {
+                head: if self.num_classes == 1000 {
+                    HeadPolicy::Load
+                } else {
+                    HeadPolicy::Replace
+                },
+                ..Default::default()
+            };
+            model = model.load_pytorch_weights(weights, &options)?.0;
+        }
+        match &self.checkpoint {
+            Some(checkpoint) => Ok(model.load_checkpoint(checkpoint)?),
+            None if self.weights.is_some() => Ok(model),
+            None => Err(CliError::Usage(
+                "give --checkpoint or --weights: an untrained model explains nothing".into(),
+            )),
+        }
+    }
+}
+
+/// The device named by `--backend`, among the backends compiled in.
+pub fn device(backend: &str) -> Result<Device, CliError> {
+    match backend {
+        #[cfg(feature = "flex")]
+        "flex" => Ok(Device::flex()),
+        #[cfg(feature = "wgpu")]
+        "wgpu" => Ok(Device::wgpu(burn::tensor::DeviceKind::DiscreteGpu(0))),
+        #[cfg(feature = "cuda")]
+        "cuda" => Ok(Device::cuda(0)),
+        other => Err(CliError::Usage(format!(
+            "--backend {other:?} is not compiled in (available: {})",
+            compiled_backends().join(", ")
+        ))),
+    }
+}
+
+/// The backends this binary was built with.
+pub fn compiled_backends() -> Vec<&'static str> {
+    [
+        ("flex", cfg!(feature = "flex")),
+        ("wgpu", cfg!(feature = "wgpu")),
+        ("cuda", cfg!(feature = "cuda")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect()
+}

@@ -1,0 +1,235 @@
+//! The `cyborg` binary as a user runs it: `eval` writes metrics.json equal to the library's
+//! figures, `cam` writes grids of the documented size, and bad flags or files give one line
+//! and a non-zero exit.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use burn::prelude::*;
+use cyborg_cam::GridConfig;
+use cyborg_data::{ImageConfig, Normalization, SaliencyConfig, SaliencyDataset, read_manifest};
+use cyborg_models::{SmallCnnConfig, save_checkpoint};
+use cyborg_train::{EvaluationConfig, evaluate};
+
+/// Seven 16×16 gray images with a bright square, maps for the even ones, labels 0/1.
+fn write_dataset(dir: &Path) -> PathBuf {
+    let mut csv = String::from("image,saliency,label\n");
+    for i in 0..7u32 {
+        let (ox, oy) = ((i * 3) % 10, (i * 5) % 10);
+        let inside = move |x: u32, y: u32| x >= ox && x < ox + 6 && y >= oy && y < oy + 6;
+        image::GrayImage::from_fn(16, 16, |x, y| {
+            image::Luma([if inside(x, y) {
+                230
+            } else {
+                ((x * 7 + y * 13) % 50) as u8
+            }])
+        })
+        .save(dir.join(format!("{i}.png")))
+        .unwrap();
+        let map = if i % 2 == 0 {
+            image::GrayImage::from_fn(16, 16, |x, y| image::Luma([255 * inside(x, y) as u8]))
+                .save(dir.join(format!("{i}_map.png")))
+                .unwrap();
+            format!("{i}_map.png")
+        } else {
+            String::new()
+        };
+        csv.push_str(&format!("{i}.png,{map},{}\n", i % 2));
+    }
+    let path = dir.join("test.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+fn cyborg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cyborg"))
+        .args(args)
+        .output()
+        .expect("run cyborg")
+}
+
+const MODEL: [&str; 10] = [
+    "--model",
+    "small-cnn",
+    "--channels",
+    "1",
+    "--image-size",
+    "16",
+    "--normalization",
+    "none",
+    "--num-classes",
+    "2",
+];
+
+fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_dataset(dir.path());
+    let device = Device::flex();
+    device.seed(3);
+    let model = SmallCnnConfig::new(2).with_channels(1).init(&device);
+    let checkpoint = dir.path().join("model.bpk");
+    save_checkpoint(&model, &checkpoint).unwrap();
+    (dir, csv, checkpoint)
+}
+
+#[test]
+fn eval_writes_the_librarys_figures_to_metrics_json() {
+    let (dir, csv, checkpoint) = setup();
+    let out = dir.path().join("out");
+    let mut args: Vec<&str> = MODEL.to_vec();
+    let (checkpoint_s, csv_s, out_s) = (
+        checkpoint.to_str().unwrap(),
+        csv.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    args.extend([
+        "--checkpoint",
+        checkpoint_s,
+        "--test",
+        csv_s,
+        "--out",
+        out_s,
+    ]);
+    let mut full = vec!["eval"];
+    full.extend(args);
+    let output = cyborg(&full);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("accuracy") && stdout.contains("test"),
+        "{stdout}"
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let test = &json["test"]["test"];
+
+    // The same figures from the library.
+    let device = Device::flex();
+    device.seed(3);
+    let model = SmallCnnConfig::new(2).with_channels(1).init(&device);
+    let dataset = SaliencyDataset::new(
+        read_manifest(&csv, None).unwrap(),
+        ImageConfig::new(16, 16)
+            .with_channels(1)
+            .with_normalization(Normalization::None),
+        SaliencyConfig::new([4, 4]),
+    );
+    let expected = evaluate(
+        &model,
+        &dataset,
+        [1, 16, 16],
+        [4, 4],
+        &EvaluationConfig::new(),
+        &device,
+        |_, _| {},
+    )
+    .unwrap();
+    let close = |key: &str, value: f64| {
+        let got = test[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key} in {test}"));
+        assert!((got - value).abs() < 1e-9, "{key}: {got} vs {value}");
+    };
+    close("accuracy", expected.accuracy);
+    close("auc", expected.auc.unwrap());
+    close("cam_mse", expected.cam_mse.unwrap());
+    assert_eq!(test["annotated"], 4);
+}
+
+#[test]
+fn cam_writes_one_grid_per_rows_images() {
+    let (dir, csv, checkpoint) = setup();
+    let out = dir.path().join("cams");
+    let mut args = vec!["cam"];
+    args.extend(MODEL);
+    args.extend([
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--manifest",
+        csv.to_str().unwrap(),
+        "--methods",
+        "cam,gradcam,scorecam",
+        "--rows",
+        "4",
+        "--tile-size",
+        "32",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let output = cyborg(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let layout = GridConfig::new().with_tile_size(32).layout(4, 5);
+    let first = image::open(out.join("cam-0001.png")).unwrap();
+    assert_eq!(
+        (first.width(), first.height()),
+        (layout.width, layout.height)
+    );
+    let last = image::open(out.join("cam-0002.png")).unwrap();
+    let layout = GridConfig::new().with_tile_size(32).layout(3, 5);
+    assert_eq!((last.width(), last.height()), (layout.width, layout.height));
+    assert!(!out.join("cam-0003.png").exists());
+}
+
+/// One line on stderr, starting with `cyborg:`, and exit status 1.
+fn assert_one_line_error(output: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("cyborg: ") && stderr.contains(needle),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_input_gives_one_line_and_a_non_zero_exit() {
+    let (dir, csv, checkpoint) = setup();
+    let csv_s = csv.to_str().unwrap();
+
+    let missing = dir.path().join("absent.bpk");
+    let mut args = vec!["eval"];
+    args.extend(MODEL);
+    args.extend(["--checkpoint", missing.to_str().unwrap(), "--test", csv_s]);
+    assert_one_line_error(&cyborg(&args), "absent.bpk");
+
+    let mut args = vec!["eval"];
+    args.extend(MODEL);
+    args.extend(["--test", csv_s]);
+    assert_one_line_error(&cyborg(&args), "--checkpoint");
+
+    let absent_csv = dir.path().join("nope.csv");
+    let mut args = vec!["eval"];
+    args.extend(MODEL);
+    args.extend([
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--test",
+        absent_csv.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&cyborg(&args), "nope.csv");
+
+    let mut args = vec!["cam"];
+    args.extend(MODEL);
+    args.extend([
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--manifest",
+        csv_s,
+        "--methods",
+        "cam,gradcamm",
+    ]);
+    assert_one_line_error(&cyborg(&args), "gradcamm");
+
+    let output = cyborg(&["eval", "--model", "resnet101", "--test", csv_s]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("resnet101"));
+}
