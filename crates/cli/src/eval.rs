@@ -99,7 +99,7 @@ fn print_table(results: &BTreeMap<String, Evaluation>) {
     );
     for (name, e) in results {
         println!(
-            "{:<16} {:>7} {:>9.4} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            "{:<16} {:>7} {:>9.4} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
             name,
             e.images,
             e.accuracy,
@@ -109,7 +109,8 @@ fn print_table(results: &BTreeMap<String, Evaluation>) {
             cell(e.cam_pearson),
             cell(e.cam_top_iou),
             cell(e.pointing_game),
-            cell(e.cam_mass_inside)
+            cell(e.cam_mass_inside),
+            cell(e.cam_confidence_drop)
         );
     }
 }

@@ -138,6 +138,7 @@ fn eval_writes_the_librarys_figures_to_metrics_json() {
     close("accuracy", expected.accuracy);
     close("auc", expected.auc.unwrap());
     close("cam_mse", expected.cam_mse.unwrap());
+    close("cam_confidence_drop", expected.cam_confidence_drop.unwrap());
     assert_eq!(test["annotated"], 4);
 }
 

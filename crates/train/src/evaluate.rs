@@ -5,11 +5,11 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
 use burn::tensor::activation::{sigmoid, softmax};
 use cyborg_cam::{
-    class_activation_maps, map_mse, mass_inside, normalize_min_max, pearson, pointing_game,
-    top_fraction_iou,
+    CamNormalization, class_activation_maps, finish_maps, map_mse, mass_inside, normalize_min_max,
+    pearson, pointing_game, top_fraction_iou,
 };
 use cyborg_data::{DataError, SaliencyBatcher, SaliencyDataset};
-use cyborg_models::CamBackbone;
+use cyborg_models::{CamBackbone, Target, confidence_drop};
 use serde::{Deserialize, Serialize};
 
 use crate::auc::{AucScore, macro_auc, roc_auc};
@@ -30,6 +30,10 @@ pub struct EvaluationConfig {
     /// game, CAM mass inside).
     #[config(default = 0.5)]
     pub region_threshold: f64,
+    /// Also measure faithfulness (one more forward pass per batch): the drop of the label's
+    /// probability when the CAM's top `top_fraction` pixels are replaced by the image mean.
+    #[config(default = true)]
+    pub faithfulness: bool,
 }
 
 /// What [`evaluate`] measures, in the JSON the `cyborg` command writes.
@@ -56,6 +60,10 @@ pub struct Evaluation {
     /// Share of the CAM's mass inside the region where the human saliency ≥
     /// `region_threshold`.
     pub cam_mass_inside: Option<f64>,
+    /// Mean drop of the label's softmax probability when the top `top_fraction` pixels of the
+    /// label-class CAM (upsampled to the image) are replaced by the image's channel means, over
+    /// all images ([`cyborg_models::confidence_drop`]); `None` when not measured.
+    pub cam_confidence_drop: Option<f64>,
 }
 
 /// The CAM grid `[h, w]` of `model` for inputs of `shape = [channels, height, width]` (one
@@ -92,6 +100,7 @@ pub fn evaluate(
     let mut scores = Vec::new();
     let mut sums = [0.0f64; 5];
     let mut annotated = 0usize;
+    let mut drop_sum = 0.0;
     let mut start = 0;
     while start < n {
         let end = (start + config.batch_size).min(n);
@@ -99,7 +108,7 @@ pub fn evaluate(
             .map(|i| dataset.load(i))
             .collect::<Result<Vec<_>, _>>()?;
         let batch = batcher.batch(items, device);
-        let out = model.forward_classified(batch.images);
+        let out = model.forward_classified(batch.images.clone());
         let b = end - start;
         let predicted = out.logits.clone().argmax(1).reshape([b]);
         correct += predicted
@@ -122,6 +131,24 @@ pub fn evaluate(
             softmax(logits, 1)
         };
         scores.extend(floats(batch_scores.reshape([-1])));
+
+        if config.faithfulness {
+            let [_, _, height, width] = batch.images.dims();
+            let cam = class_activation_maps(
+                out.features.clone(),
+                model.class_weights(),
+                batch.labels.clone(),
+            );
+            let maps = finish_maps(
+                cam,
+                CamNormalization::ReluMinMax,
+                Some([height, width]),
+                1e-8,
+            );
+            let target = Target::Classes(batch.labels.clone());
+            let drop = confidence_drop(model, batch.images, maps, &target, config.top_fraction);
+            drop_sum += floats(drop).iter().sum::<f64>();
+        }
 
         let mask = floats(batch.annotated.clone().float());
         let count = mask.iter().filter(|&&m| m > 0.5).count();
@@ -171,6 +198,7 @@ pub fn evaluate(
         cam_top_iou: mean(2),
         pointing_game: mean(3),
         cam_mass_inside: mean(4),
+        cam_confidence_drop: config.faithfulness.then(|| drop_sum / n.max(1) as f64),
     })
 }
 

@@ -98,6 +98,10 @@ fn figures_match_a_hand_computation_at_any_batch_size() {
         (result.auc.unwrap(), whole.auc.unwrap()),
         (result.cam_mse.unwrap(), whole.cam_mse.unwrap()),
         (result.cam_pearson.unwrap(), whole.cam_pearson.unwrap()),
+        (
+            result.cam_confidence_drop.unwrap(),
+            whole.cam_confidence_drop.unwrap(),
+        ),
     ] {
         assert!(
             (a - b).abs() < 1e-6,
