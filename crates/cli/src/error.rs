@@ -14,6 +14,9 @@ pub enum CliError {
     /// Loading weights or a checkpoint.
     #[error(transparent)]
     Model(#[from] cyborg_models::ModelError),
+    /// Training.
+    #[error(transparent)]
+    Train(Box<cyborg_train::TrainError>),
     /// Writing a picture.
     #[error(transparent)]
     Picture(#[from] cyborg_cam::PictureError),

@@ -61,10 +61,7 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
         .with_auc_score(auc_score);
     let mut results = BTreeMap::new();
     for path in &args.tests {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
+        let stem = stem(path);
         let records = read_manifest(path, None)?;
         let dataset = SaliencyDataset::new(records, image.clone(), SaliencyConfig::new(grid));
         let mut progress = Progress::new(&stem);
@@ -82,7 +79,15 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn print_table(results: &BTreeMap<String, Evaluation>) {
+/// A test set's name: its file stem.
+pub(crate) fn stem(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// One row per evaluated set.
+pub(crate) fn print_table(results: &BTreeMap<String, Evaluation>) {
     let cell = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| format!("{x:.4}"));
     println!(
         "{:<16} {:>7} {:>9} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",

@@ -1,6 +1,7 @@
 //! The `cyborg` command.
 //!
 //! ```text
+//! cyborg train --model resnet50 --weights resnet50.pth --train train.csv --val val.csv --test test.csv --out runs/cyborg
 //! cyborg eval --model resnet50 --checkpoint best.bpk --test test.csv --out runs/eval
 //! cyborg cam  --model resnet50 --checkpoint best.bpk --manifest test.csv --methods all
 //! ```
@@ -13,6 +14,7 @@ mod eval;
 mod model;
 mod output;
 mod progress;
+mod train;
 
 use std::process::ExitCode;
 
@@ -29,6 +31,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Train with the CYBORG loss (the paper's recipe by default), keep the best model by
+    /// validation accuracy, evaluate it on the validation and test manifests.
+    Train(Box<train::TrainArgs>),
     /// Accuracy, ROC AUC and CAM agreement with human maps on manifest CSVs.
     Eval(eval::EvalArgs),
     /// CAM-family heatmaps for the images of a manifest or a folder, as PNG grids.
@@ -38,6 +43,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Cam(args) => cam::run(args),
     };

@@ -65,8 +65,8 @@ impl ModelArgs {
             .with_normalization(normalization))
     }
 
-    /// Builds the model and loads its weights.
-    pub fn load(&self, device: &Device) -> Result<Backbone, CliError> {
+    /// Builds the model and loads `--weights` if given (no checkpoint).
+    pub fn build(&self, device: &Device) -> Result<Backbone, CliError> {
         if !matches!(self.channels, 1 | 3) {
             return Err(CliError::Usage(format!(
                 "--channels must be 1 or 3, got {}",
@@ -79,29 +79,40 @@ impl ModelArgs {
                 self.num_classes
             )));
         }
-        let mut model = self.model.init(
+        let model = self.model.init(
             self.num_classes,
             self.channels,
             self.weights.is_some(),
             device,
         );
-        if let Some(weights) = &self.weights {
-            let options = ImportOptions {
-                head: if self.num_classes == 1000 {
+        match &self.weights {
+            Some(weights) => {
+                let head = if self.num_classes == 1000 {
                     HeadPolicy::Load
                 } else {
                     HeadPolicy::Replace
-                },
-                ..Default::default()
-            };
-            model = model.load_pytorch_weights(weights, &options)?.0;
+                };
+                let options = ImportOptions {
+                    head,
+                    ..Default::default()
+                };
+                Ok(model.load_pytorch_weights(weights, &options)?.0)
+            }
+            None => Ok(model),
         }
+    }
+
+    /// Builds the model and loads its weights: `--checkpoint`, or `--weights` alone.
+    pub fn load(&self, device: &Device) -> Result<Backbone, CliError> {
+        if self.checkpoint.is_none() && self.weights.is_none() {
+            return Err(CliError::Usage(
+                "give --checkpoint or --weights: an untrained model explains nothing".into(),
+            ));
+        }
+        let model = self.build(device)?;
         match &self.checkpoint {
             Some(checkpoint) => Ok(model.load_checkpoint(checkpoint)?),
-            None if self.weights.is_some() => Ok(model),
-            None => Err(CliError::Usage(
-                "give --checkpoint or --weights: an untrained model explains nothing".into(),
-            )),
+            None => Ok(model),
         }
     }
 }

@@ -234,3 +234,71 @@ fn bad_input_gives_one_line_and_a_non_zero_exit() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("resnet101"));
 }
+
+#[test]
+fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
+    let (dir, csv, _) = setup();
+    let out = dir.path().join("run");
+    let csv_s = csv.to_str().unwrap();
+    let out_s = out.to_str().unwrap();
+    let mut args = vec!["train"];
+    args.extend(MODEL);
+    args.extend([
+        "--train",
+        csv_s,
+        "--val",
+        csv_s,
+        "--test",
+        csv_s,
+        "--epochs",
+        "2",
+        "--batch-size",
+        "4",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--schedule",
+        "constant",
+        "--out",
+        out_s,
+    ]);
+    let output = cyborg(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("epoch 2/2 valid"), "{stderr}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    for split in [&json["val"], &json["test"]["test"]] {
+        for key in ["accuracy", "auc", "cam_mse"] {
+            assert!(split[key].is_number(), "{key} in {split}");
+        }
+    }
+    assert!(out.join("best.bpk").exists() && out.join("config.json").exists());
+
+    // Resume up to 3 epochs: only the third runs.
+    let mut resumed: Vec<&str> = args.clone();
+    let epochs = resumed.iter().position(|a| *a == "--epochs").unwrap() + 1;
+    resumed[epochs] = "3";
+    resumed.push("--resume");
+    let output = cyborg(&resumed);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("epoch 3/3 valid") && !stderr.contains("epoch 1/3"),
+        "{stderr}"
+    );
+
+    // A bad recipe value is one line.
+    let mut bad = args.clone();
+    bad.extend(["--alpha", "1.5"]);
+    assert_one_line_error(&cyborg(&bad), "alpha");
+}

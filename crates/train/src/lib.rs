@@ -1,6 +1,11 @@
-//! Evaluating (and, next, training) CYBORG models: accuracy, ROC AUC as the paper computes
-//! it, and how well a model's CAMs agree with human saliency maps.
+//! Training and evaluating CYBORG models on Burn: the paper's recipe on burn-train's
+//! `Learner`, accuracy, ROC AUC as the paper computes it, and how well a model's CAMs agree
+//! with human saliency maps.
 //!
+//! - [`train`]: a [`cyborg_models::Backbone`] with the CYBORG loss ([`TrainingConfig`], the
+//!   paper's recipe by default), checkpoints each epoch, `resume`, the best model by
+//!   validation accuracy; [`CyborgModel`] is the `TrainStep`/`InferenceStep` for Burn's
+//!   `Learner` if you drive it yourself, with the loss terms as metrics ([`LossTermMetric`]).
 //! - [`roc_auc`] / [`macro_auc`]: exact ROC AUC (ties count one half), [`AucScore`] chooses the
 //!   paper's sigmoid-of-the-positive-logit or the softmax probability for two classes.
 //! - [`evaluate`]: a [`cyborg_models::CamBackbone`] on a [`cyborg_data::SaliencyDataset`] →
@@ -8,7 +13,19 @@
 //!   inside against the human maps).
 
 mod auc;
+mod checkpointing;
 mod evaluate;
+mod loss_metric;
+mod recipe;
+mod renderer;
+mod step;
+mod trainer;
 
 pub use auc::{AucScore, macro_auc, roc_auc};
+pub use checkpointing::BestAndLast;
 pub use evaluate::{Evaluation, EvaluationConfig, evaluate, feature_grid};
+pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
+pub use recipe::{Optimizer, Schedule, TrainingConfig};
+pub use renderer::EpochLog;
+pub use step::{CyborgModel, CyborgOutput};
+pub use trainer::{TrainData, TrainError, TrainedRun, last_complete_checkpoint, train};

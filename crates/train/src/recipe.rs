@@ -1,0 +1,106 @@
+//! The training recipe: optimiser, schedule, epochs, batch size, loss weight and seed, as one
+//! JSON-serialisable config with the CYBORG paper's settings as defaults.
+
+use burn::prelude::*;
+use cyborg_cam::CamClass;
+use serde::{Deserialize, Serialize};
+
+/// The optimiser.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Optimizer {
+    /// SGD with PyTorch's semantics (`torch.optim.SGD`: no dampening, L2 weight decay).
+    Sgd {
+        /// Momentum (0.9 in the paper).
+        momentum: f64,
+        /// L2 penalty added to the gradient (1e-6 in the paper).
+        weight_decay: f64,
+    },
+    /// Adam (ε = 1e-8 as PyTorch) with L2 weight decay.
+    Adam {
+        /// L2 penalty added to the gradient.
+        weight_decay: f64,
+    },
+}
+
+/// How the learning rate changes over training.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Schedule {
+    /// The initial rate throughout.
+    Constant,
+    /// Multiplied by `gamma` every `every_epochs` epochs (the paper: ×0.1 every 12).
+    Step {
+        /// Epochs between decays.
+        every_epochs: usize,
+        /// Factor applied at each decay.
+        gamma: f64,
+    },
+    /// Cosine annealing from the initial rate to 0 over the whole run.
+    Cosine,
+}
+
+/// Everything that decides a training run besides the model and the data.
+///
+/// The defaults are the CYBORG paper's recipe ([`TrainingConfig::paper`]): SGD, learning rate
+/// 0.005, momentum 0.9, weight decay 1e-6, ×0.1 every 12 epochs, batch 20, 50 epochs, α = 0.5,
+/// the label's CAM; the model kept is the one with the best validation accuracy (a later epoch
+/// wins ties).
+#[derive(Config, Debug)]
+pub struct TrainingConfig {
+    /// Weight of cross-entropy in `α·CE + (1 − α)·MSE(CAM, S)`; 1 is plain cross-entropy.
+    #[config(default = 0.5)]
+    pub alpha: f64,
+    /// Which class's CAM is compared with the human map.
+    #[config(default = "CamClass::Label")]
+    pub cam_class: CamClass,
+    /// Initial learning rate.
+    #[config(default = 0.005)]
+    pub learning_rate: f64,
+    /// The optimiser.
+    #[config(default = "Optimizer::Sgd { momentum: 0.9, weight_decay: 1e-6 }")]
+    pub optimizer: Optimizer,
+    /// The learning-rate schedule.
+    #[config(default = "Schedule::Step { every_epochs: 12, gamma: 0.1 }")]
+    pub schedule: Schedule,
+    /// Images per optimiser step.
+    #[config(default = 20)]
+    pub batch_size: usize,
+    /// Epochs in all (a resumed run continues up to this number).
+    #[config(default = 50)]
+    pub epochs: usize,
+    /// Seed of the weights, the shuffling and the augmentation.
+    #[config(default = 0)]
+    pub seed: u64,
+}
+
+impl TrainingConfig {
+    /// The CYBORG paper's recipe (the defaults).
+    pub fn paper() -> Self {
+        Self::new()
+    }
+
+    /// Checks the values, naming the first bad one.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.alpha) {
+            return Err(format!("alpha must be in [0, 1], got {}", self.alpha));
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
+            return Err(format!(
+                "learning rate must be in (0, 1], got {}",
+                self.learning_rate
+            ));
+        }
+        if self.batch_size == 0 || self.epochs == 0 {
+            return Err(format!(
+                "batch size and epochs must be positive, got {} and {}",
+                self.batch_size, self.epochs
+            ));
+        }
+        if let Schedule::Step {
+            every_epochs: 0, ..
+        } = self.schedule
+        {
+            return Err("the step schedule needs every_epochs > 0".into());
+        }
+        Ok(())
+    }
+}

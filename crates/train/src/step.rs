@@ -1,0 +1,128 @@
+//! One training or validation step with the CYBORG loss, as Burn's `TrainStep` and
+//! `InferenceStep`.
+
+use burn::prelude::*;
+use burn::tensor::ExecutionError;
+use burn::train::metric::{AccuracyInput, Adaptor, ConfusionStatsInput};
+use burn::train::{InferenceStep, ItemLazy, TrainOutput, TrainStep};
+use cyborg_cam::CamClass;
+use cyborg_data::SaliencyBatch;
+use cyborg_models::{Backbone, CamBackbone};
+use cyborg_saliency_loss::{CyborgLossConfig, SaliencyLoss};
+
+/// A backbone and the CYBORG loss it is trained with: what Burn's `Learner` trains.
+#[derive(Module, Debug)]
+pub struct CyborgModel {
+    /// The network.
+    pub net: Backbone,
+    /// α of the loss.
+    pub alpha: f64,
+    /// Whether the predicted class's CAM is compared (otherwise the label's).
+    pub predicted_cam: bool,
+}
+
+impl CyborgModel {
+    /// Wraps `net` with the loss `alpha·CE + (1 − alpha)·MSE(CAM_class, S)`.
+    pub fn new(net: Backbone, alpha: f64, cam_class: CamClass) -> Self {
+        Self {
+            net,
+            alpha,
+            predicted_cam: cam_class == CamClass::Predicted,
+        }
+    }
+
+    /// The loss and its parts for one batch.
+    pub fn forward_loss(&self, batch: SaliencyBatch) -> CyborgOutput {
+        let cam_class = if self.predicted_cam {
+            CamClass::Predicted
+        } else {
+            CamClass::Label
+        };
+        let loss = CyborgLossConfig::new()
+            .with_alpha(self.alpha)
+            .with_cam_class(cam_class)
+            .init();
+        let out = self.net.forward_classified(batch.images);
+        let terms = loss.forward_annotated(
+            out.logits.clone(),
+            out.features,
+            self.net.class_weights(),
+            batch.labels.clone(),
+            batch.saliency,
+            Some(batch.annotated.clone()),
+        );
+        CyborgOutput {
+            loss: terms.total,
+            cross_entropy: terms.cross_entropy,
+            saliency: terms.saliency,
+            logits: out.logits,
+            targets: batch.labels,
+            annotated: batch.annotated,
+        }
+    }
+}
+
+/// What a step reports: the three loss terms and what accuracy and AUC need.
+#[derive(Debug, Clone)]
+pub struct CyborgOutput {
+    /// The loss minimised, `[1]`.
+    pub loss: Tensor<1>,
+    /// Its cross-entropy term (unweighted), `[1]`.
+    pub cross_entropy: Tensor<1>,
+    /// Its saliency term (unweighted; over the annotated images), `[1]`.
+    pub saliency: Tensor<1>,
+    /// `[batch, classes]`.
+    pub logits: Tensor<2>,
+    /// `[batch]`.
+    pub targets: Tensor<1, Int>,
+    /// `[batch]`: which images have a human map.
+    pub annotated: Tensor<1, Bool>,
+}
+
+impl ItemLazy for CyborgOutput {
+    fn sync(self) -> Result<Self, ExecutionError> {
+        self.loss.device().flush()?;
+        Ok(Self {
+            loss: self.loss.without_autodiff(),
+            cross_entropy: self.cross_entropy.without_autodiff(),
+            saliency: self.saliency.without_autodiff(),
+            logits: self.logits.without_autodiff(),
+            targets: self.targets.without_autodiff(),
+            annotated: self.annotated.without_autodiff(),
+        })
+    }
+}
+
+impl TrainStep for CyborgModel {
+    type Input = SaliencyBatch;
+    type Output = CyborgOutput;
+
+    fn step(&self, batch: SaliencyBatch) -> TrainOutput<CyborgOutput> {
+        let out = self.forward_loss(batch);
+        TrainOutput::new(self, out.loss.backward(), out)
+    }
+}
+
+impl InferenceStep for CyborgModel {
+    type Input = SaliencyBatch;
+    type Output = CyborgOutput;
+
+    fn step(&self, batch: SaliencyBatch) -> CyborgOutput {
+        self.forward_loss(batch)
+    }
+}
+
+impl Adaptor<AccuracyInput> for CyborgOutput {
+    fn adapt(&self) -> AccuracyInput {
+        AccuracyInput::new(self.logits.clone(), self.targets.clone())
+    }
+}
+
+/// For Burn's AUROC: the softmax probability of class 1 against "is class 1".
+impl Adaptor<ConfusionStatsInput> for CyborgOutput {
+    fn adapt(&self) -> ConfusionStatsInput {
+        let [n, _] = self.logits.dims();
+        let p1 = burn::tensor::activation::softmax(self.logits.clone(), 1).narrow(1, 1, 1);
+        ConfusionStatsInput::new(p1, self.targets.clone().reshape([n, 1]).equal_elem(1))
+    }
+}

@@ -1,0 +1,327 @@
+//! Training a backbone with the CYBORG loss on Burn's `Learner` (burn-train): checkpoints each
+//! epoch, resuming a killed run, the best model by validation accuracy, the config saved with
+//! the run.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use burn::data::dataloader::DataLoaderBuilder;
+use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
+use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn::lr_scheduler::step::StepLrSchedulerConfig;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, SgdConfig};
+use burn::prelude::*;
+use burn::train::metric::{AccuracyMetric, AurocMetric};
+use burn::train::{Learner, LearnerSummary, SupervisedTraining, TrainingError};
+use cyborg_data::{SaliencyBatcher, SaliencyDataset};
+use cyborg_models::{Backbone, CamBackbone, ModelError};
+use serde::{Deserialize, Serialize};
+
+use crate::checkpointing::{ACCURACY, BestAndLast};
+use crate::loss_metric::{LossTerm, LossTermMetric};
+use crate::recipe::{Optimizer, Schedule, TrainingConfig};
+use crate::renderer::EpochLog;
+use crate::step::CyborgModel;
+
+/// The data of a run.
+pub struct TrainData {
+    /// Training images and maps, at the model's input size and CAM grid.
+    pub train: SaliencyDataset,
+    /// Validation images (model selection).
+    pub valid: SaliencyDataset,
+    /// `[channels, height, width]` of the inputs.
+    pub image_shape: [usize; 3],
+    /// The CAM grid `[h, w]` the maps are resized to.
+    pub grid: [usize; 2],
+}
+
+/// Everything that can stop [`train`].
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A value of the recipe is unusable.
+    #[error("{0}")]
+    Config(String),
+    /// The run folder could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Burn's learner stopped with an error (data, checkpoint or worker).
+    #[error("training stopped: {0}")]
+    Training(#[source] Arc<TrainingError>),
+    /// The best checkpoint could not be read back or the best model written.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// The outcome of [`train`].
+#[derive(Debug)]
+pub struct TrainedRun {
+    /// The model of the best epoch by validation accuracy, in inference mode.
+    pub model: Backbone,
+    /// That epoch (1-based).
+    pub best_epoch: usize,
+    /// Its validation accuracy, in [0, 1].
+    pub best_accuracy: f64,
+    /// The run folder.
+    pub dir: PathBuf,
+}
+
+/// Stack of the thread that runs the learner (only touched pages are committed).
+const LEARNER_STACK: usize = 256 << 20;
+
+/// What `best.json` in the run folder records.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BestRecord {
+    epoch: usize,
+    valid_accuracy: f64,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
+    move |source| TrainError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `text` to `path` through a temporary file renamed into place.
+fn write_atomically(path: &Path, text: &str) -> Result<(), TrainError> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".partial");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, text).map_err(io(&temporary))?;
+    std::fs::rename(&temporary, path).map_err(io(path))
+}
+
+/// The latest epoch whose model, optimiser and scheduler checkpoints are all on disk.
+pub fn last_complete_checkpoint(dir: &Path) -> Option<usize> {
+    let checkpoints = dir.join("checkpoint");
+    std::fs::read_dir(&checkpoints)
+        .ok()?
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            let epoch: usize = name
+                .strip_prefix("model-")?
+                .strip_suffix(".bpk")?
+                .parse()
+                .ok()?;
+            let complete = ["optim", "scheduler"]
+                .iter()
+                .all(|kind| checkpoints.join(format!("{kind}-{epoch}.bpk")).exists());
+            complete.then_some(epoch)
+        })
+        .max()
+}
+
+/// Validation accuracy per epoch, from the run folder's metric logs (in [0, 1]).
+fn valid_accuracies(dir: &Path) -> Vec<(usize, f64)> {
+    let Ok(summary) = LearnerSummary::new(dir, &[ACCURACY]) else {
+        return Vec::new();
+    };
+    summary
+        .metrics
+        .valid
+        .iter()
+        .find(|metric| metric.name == ACCURACY)
+        .map(|metric| {
+            metric
+                .entries
+                .iter()
+                .map(|entry| (entry.step, entry.value / 100.0))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The best epoch by accuracy, a later one winning ties.
+fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
+    accuracies
+        .iter()
+        .copied()
+        .fold(None, |best, (epoch, value)| match best {
+            Some((_, b)) if value < b => best,
+            _ => Some((epoch, value)),
+        })
+}
+
+/// Trains the backbone that `build` makes (called after seeding the device) with the CYBORG
+/// loss as `config` says, in the run folder `dir`:
+///
+/// - `dir/config.json`: the recipe; `dir/checkpoint/{model,optim,scheduler}-E.bpk`: the last
+///   epoch and the best one by validation accuracy; `dir/train`, `dir/valid`: Burn's metric logs
+///   (loss, cross-entropy, saliency, accuracy, and AUROC for two classes);
+/// - `dir/best.bpk` (the best model, loadable with `Backbone::load_checkpoint`) and
+///   `dir/best.json` (its epoch and validation accuracy).
+///
+/// With `resume`, continues from the last complete checkpoint in `dir` (nothing lost but the
+/// epoch that was running); otherwise starts over, clearing earlier logs and checkpoints.
+/// Progress goes to standard error, one line per epoch and split.
+pub fn train(
+    build: impl FnOnce(&Device) -> Backbone + Send,
+    config: &TrainingConfig,
+    data: TrainData,
+    dir: &Path,
+    resume: bool,
+    device: &Device,
+) -> Result<TrainedRun, TrainError> {
+    // Burn's learner recurses deeply in unoptimised builds: run it on a thread with a roomy
+    // stack rather than the caller's.
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("cyborg-train".into())
+            .stack_size(LEARNER_STACK)
+            .spawn_scoped(scope, || run(build, config, data, dir, resume, device))
+            .map_err(io(dir))?;
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+fn run(
+    build: impl FnOnce(&Device) -> Backbone,
+    config: &TrainingConfig,
+    data: TrainData,
+    dir: &Path,
+    resume: bool,
+    device: &Device,
+) -> Result<TrainedRun, TrainError> {
+    config.validate().map_err(TrainError::Config)?;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let last = if resume {
+        last_complete_checkpoint(dir)
+    } else {
+        None
+    };
+    if last.is_none() {
+        for sub in ["train", "valid", "checkpoint"] {
+            let path = dir.join(sub);
+            if path.exists() {
+                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            }
+        }
+    }
+    let json = serde_json::to_string_pretty(config).expect("configs serialise");
+    write_atomically(&dir.join("config.json"), &(json + "\n"))?;
+
+    let device = device.clone().autodiff();
+    device.seed(config.seed);
+    let classes = data.train.classes().len();
+    // `train()` puts a model built on a plain device (or in validation mode) on autodiff.
+    let net = build(&device).train();
+    // Parameters are initialised lazily, at first use: use them now, right after seeding, so
+    // the same seed gives the same weights whatever else draws random numbers later.
+    let [c, h, w] = data.image_shape;
+    let _ = net.forward_classified(Tensor::zeros([1, c, h, w], &device));
+    let model = CyborgModel::new(net, config.alpha, config.cam_class);
+
+    let batcher = SaliencyBatcher::new(data.image_shape, data.grid);
+    let start = last.unwrap_or(0) as u64;
+    let n_train = data.train.records().len();
+    let dataloader_train = DataLoaderBuilder::new(batcher)
+        .batch_size(config.batch_size)
+        .shuffle(config.seed.wrapping_add(start))
+        .num_workers(1)
+        .build(data.train);
+    let dataloader_valid = DataLoaderBuilder::new(batcher)
+        .batch_size(config.batch_size)
+        .num_workers(1)
+        .build(data.valid);
+
+    let optimizer = match config.optimizer {
+        Optimizer::Sgd {
+            momentum,
+            weight_decay,
+        } => SgdConfig::new()
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(momentum)
+                    .with_dampening(0.0)
+                    .with_nesterov(false),
+            ))
+            .with_weight_decay(
+                (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay as f32)),
+            )
+            .init(),
+        Optimizer::Adam { weight_decay } => AdamConfig::new()
+            .with_epsilon(1e-8)
+            .with_weight_decay(
+                (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay as f32)),
+            )
+            .init(),
+    };
+    // Burn steps the scheduler once per optimiser step.
+    let iterations = n_train.div_ceil(config.batch_size).max(1);
+    let scheduler: ModuleLrScheduler = match config.schedule {
+        Schedule::Constant => ModuleLrScheduler::from(config.learning_rate),
+        Schedule::Step {
+            every_epochs,
+            gamma,
+        } => StepLrSchedulerConfig::new(config.learning_rate, every_epochs * iterations)
+            .with_gamma(gamma)
+            .init()
+            .map_err(TrainError::Config)?,
+        Schedule::Cosine => {
+            CosineAnnealingLrSchedulerConfig::new(config.learning_rate, config.epochs * iterations)
+                .init()
+                .map_err(TrainError::Config)?
+        }
+    };
+
+    let best_so_far = best_of(&valid_accuracies(dir));
+    let mut training = SupervisedTraining::new(dir, dataloader_train, dataloader_valid)
+        .metrics((
+            LossTermMetric::new(LossTerm::Total),
+            LossTermMetric::new(LossTerm::CrossEntropy),
+            LossTermMetric::new(LossTerm::Saliency),
+            AccuracyMetric::new(),
+        ))
+        .with_default_checkpointers()
+        .with_checkpointing_strategy(BestAndLast::resuming(best_so_far, last))
+        .num_epochs(config.epochs)
+        .renderer(Box::new(EpochLog::new()))
+        .with_application_logger(None);
+    if classes == 2 {
+        training = training.metric_valid_numeric(AurocMetric::binary());
+    }
+    if let Some(epoch) = last {
+        training = training.checkpoint(epoch);
+    }
+    let result = training.launch(Learner::new(model, optimizer, scheduler));
+    if let Some(error) = result.error {
+        return Err(TrainError::Training(error));
+    }
+
+    let (best_epoch, best_accuracy) = best_of(&valid_accuracies(dir)).ok_or_else(|| {
+        TrainError::Config(format!(
+            "{}: no validation accuracy was logged",
+            dir.display()
+        ))
+    })?;
+    let path = dir
+        .join("checkpoint")
+        .join(format!("model-{best_epoch}.bpk"));
+    let best = result
+        .model
+        .try_load_file(&path)
+        .map_err(|source| ModelError::Checkpoint { path, source })?;
+    best.net.save_checkpoint(dir.join("best.bpk"))?;
+    let record = BestRecord {
+        epoch: best_epoch,
+        valid_accuracy: best_accuracy,
+    };
+    let json = serde_json::to_string_pretty(&record).expect("records serialise");
+    write_atomically(&dir.join("best.json"), &(json + "\n"))?;
+    Ok(TrainedRun {
+        model: best.net,
+        best_epoch,
+        best_accuracy,
+        dir: dir.to_path_buf(),
+    })
+}

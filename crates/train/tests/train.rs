@@ -1,0 +1,165 @@
+//! Training end to end on a small manifest: the run folder's files, the best model reloads,
+//! the same seed gives the same run, and `resume` continues a stopped run where it ended.
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use cyborg_data::{ImageConfig, Normalization, SaliencyConfig, SaliencyDataset, read_manifest};
+use cyborg_models::{Backbone, SmallCnnConfig};
+use cyborg_train::{
+    Optimizer, Schedule, TrainData, TrainingConfig, last_complete_checkpoint, train,
+};
+
+const SIZE: u32 = 16;
+
+/// Seeding sets the backend's global random generator: runs in parallel test threads would
+/// draw from it in turn. One run at a time.
+static ONE_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// `n` gray images: class 1 has a bright square on the left, class 0 on the right; the human
+/// map marks the square.
+fn write_split(dir: &Path, name: &str, n: u32) -> PathBuf {
+    let mut csv = String::from("image,saliency,label\n");
+    for i in 0..n {
+        let label = i % 2;
+        let ox = if label == 1 { 1 } else { 9 };
+        let oy = (i * 3) % 10;
+        let inside = move |x: u32, y: u32| x >= ox && x < ox + 6 && y >= oy && y < oy + 6;
+        let image = format!("{name}_{i}.png");
+        image::GrayImage::from_fn(SIZE, SIZE, |x, y| {
+            image::Luma([if inside(x, y) {
+                220
+            } else {
+                ((x * 7 + y * 13 + i) % 60) as u8
+            }])
+        })
+        .save(dir.join(&image))
+        .unwrap();
+        let map = format!("{name}_{i}_map.png");
+        image::GrayImage::from_fn(SIZE, SIZE, |x, y| image::Luma([255 * inside(x, y) as u8]))
+            .save(dir.join(&map))
+            .unwrap();
+        csv.push_str(&format!("{image},{map},{label}\n"));
+    }
+    let path = dir.join(format!("{name}.csv"));
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+fn data(dir: &Path) -> TrainData {
+    let image = ImageConfig::new(SIZE as usize, SIZE as usize)
+        .with_channels(1)
+        .with_normalization(Normalization::None);
+    let dataset = |csv: PathBuf| {
+        SaliencyDataset::new(
+            read_manifest(csv, None).unwrap(),
+            image.clone(),
+            SaliencyConfig::new([4, 4]),
+        )
+    };
+    TrainData {
+        train: dataset(dir.join("train.csv")),
+        valid: dataset(dir.join("valid.csv")),
+        image_shape: [1, SIZE as usize, SIZE as usize],
+        grid: [4, 4],
+    }
+}
+
+fn recipe(epochs: usize) -> TrainingConfig {
+    TrainingConfig::paper()
+        .with_optimizer(Optimizer::Adam { weight_decay: 0.0 })
+        .with_schedule(Schedule::Constant)
+        .with_learning_rate(0.01)
+        .with_batch_size(4)
+        .with_epochs(epochs)
+        .with_seed(7)
+}
+
+fn build(device: &Device) -> Backbone {
+    Backbone::SmallCnn(SmallCnnConfig::new(2).with_width(4).init(device))
+}
+
+fn probe(device: &Device) -> Tensor<4> {
+    Tensor::<4>::ones([2, 1, SIZE as usize, SIZE as usize], device).mul_scalar(0.3)
+}
+
+fn outputs(model: &Backbone) -> Vec<f32> {
+    let device = Device::flex();
+    model
+        .forward(probe(&device))
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap()
+}
+
+#[test]
+fn a_run_writes_its_folder_reloads_its_best_model_and_is_reproducible() {
+    let _guard = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    write_split(dir.path(), "train", 16);
+    write_split(dir.path(), "valid", 8);
+    let device = Device::flex();
+    let out = dir.path().join("run");
+    let run = train(build, &recipe(3), data(dir.path()), &out, false, &device).unwrap();
+    assert!((1..=3).contains(&run.best_epoch));
+    assert!((0.0..=1.0).contains(&run.best_accuracy));
+    for file in [
+        "config.json",
+        "best.bpk",
+        "best.json",
+        "checkpoint/model-3.bpk",
+    ] {
+        assert!(out.join(file).exists(), "{file} missing");
+    }
+    let config: TrainingConfig =
+        serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config.epochs, 3);
+    let best: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("best.json")).unwrap()).unwrap();
+    assert_eq!(best["epoch"], run.best_epoch);
+
+    let reloaded = build(&device)
+        .load_checkpoint(out.join("best.bpk"))
+        .unwrap();
+    assert_eq!(outputs(&reloaded), outputs(&run.model));
+
+    let again = train(
+        build,
+        &recipe(3),
+        data(dir.path()),
+        &dir.path().join("again"),
+        false,
+        &device,
+    )
+    .unwrap();
+    assert_eq!(again.best_epoch, run.best_epoch);
+    assert_eq!(again.best_accuracy, run.best_accuracy);
+    assert_eq!(
+        outputs(&again.model),
+        outputs(&run.model),
+        "same seed, same model"
+    );
+}
+
+#[test]
+fn resume_continues_from_the_last_complete_checkpoint() {
+    let _guard = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    write_split(dir.path(), "train", 12);
+    write_split(dir.path(), "valid", 6);
+    let device = Device::flex();
+    let out = dir.path().join("run");
+    train(build, &recipe(2), data(dir.path()), &out, false, &device).unwrap();
+    assert_eq!(last_complete_checkpoint(&out), Some(2));
+    // "Killed" after epoch 2: resume up to 3 epochs in all.
+    let run = train(build, &recipe(3), data(dir.path()), &out, true, &device).unwrap();
+    assert_eq!(last_complete_checkpoint(&out), Some(3));
+    assert!((1..=3).contains(&run.best_epoch));
+    // The first two epochs' validation logs are still there (nothing was redone).
+    assert!(out.join("valid/epoch-1").exists() && out.join("valid/epoch-3").exists());
+    // A fresh run in the same folder starts over.
+    train(build, &recipe(1), data(dir.path()), &out, false, &device).unwrap();
+    assert!(!out.join("valid/epoch-3").exists());
+    assert_eq!(last_complete_checkpoint(&out), Some(1));
+}
