@@ -10,7 +10,8 @@
 //! - [`loss`] (`cyborg-saliency-loss`): the CYBORG loss and the masked raw-CAM variant.
 //! - [`data`] (`cyborg-data`): datasets of images and saliency maps, and the shipped task.
 //! - [`models`] (`cyborg-models`): CAM-ready backbones (small CNN, ResNet, DenseNet,
-//!   Inception-v3, Xception) and PyTorch weight import.
+//!   Inception-v3, Xception), PyTorch weight import, and the CAM family (`explain`).
+//! - [`train`] (`cyborg-train`): the trainer (burn-train, the paper's recipe) and evaluation.
 //!
 //! and adds [`toy`], a small CAM network and a training loop for the shipped shortcut task,
 //! which the quickstart example and the integration tests run.
@@ -22,6 +23,7 @@ pub use cyborg_cam as cam;
 pub use cyborg_data as data;
 pub use cyborg_models as models;
 pub use cyborg_saliency_loss as loss;
+pub use cyborg_train as train;
 
 pub mod bench;
 pub mod toy;

@@ -6,15 +6,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 use cyborg_cam::CamClass;
-use cyborg_data::{Records, SaliencyConfig, SaliencyDataset, read_manifest};
-use cyborg_train::{
-    EvaluationConfig, Optimizer, Schedule, TrainData, TrainingConfig, evaluate, feature_grid, train,
-};
+use cyborg_data::{CyborgSplit, Records, read_cyborg_csv, read_manifest};
+use cyborg_train::{Experiment, Optimizer, Schedule, TrainingConfig, feature_grid, run_experiment};
 
 use crate::error::CliError;
 use crate::eval::{print_table, stem};
 use crate::model::{ModelArgs, device};
-use crate::output::write_json;
 use crate::progress::Progress;
 
 /// Train with the CYBORG loss (defaults: the paper's recipe), keep the best model by
@@ -32,6 +29,14 @@ pub struct TrainArgs {
     /// Test manifest(s), evaluated with the best model, reported by file stem.
     #[arg(long = "test")]
     tests: Vec<PathBuf>,
+    /// Read --train/--val/--test as CSVs of the CYBORG paper's layout (`split,class,path`
+    /// without header, paths relative to ROOT; classes Real = 0, Synthetic = 1).
+    #[arg(long, value_name = "ROOT")]
+    cyborg_layout: Option<PathBuf>,
+    /// With --cyborg-layout: the folder (relative to ROOT) of the training images' human maps,
+    /// named like the images.
+    #[arg(long, default_value = "heatmaps")]
+    heatmaps: PathBuf,
     /// Weight of cross-entropy: 1 is plain cross-entropy, 0.5 the paper's CYBORG.
     #[arg(long, default_value_t = 0.5)]
     alpha: f64,
@@ -125,10 +130,16 @@ fn usage(message: String) -> CliError {
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     let device = device(&args.backend)?;
     let recipe = args.recipe()?;
-    let train_records = read_manifest(&args.train, None)?;
+    let train_records = match &args.cyborg_layout {
+        Some(root) => read_cyborg_csv(&args.train, root, &args.heatmaps, CyborgSplit::Train)?,
+        None => read_manifest(&args.train, None)?,
+    };
     let classes = train_records.classes.clone();
     let same_classes = |path: &PathBuf| -> Result<Records, CliError> {
-        Ok(read_manifest(path, Some(classes.clone()))?)
+        Ok(match &args.cyborg_layout {
+            Some(root) => read_cyborg_csv(path, root, &args.heatmaps, CyborgSplit::Test)?,
+            None => read_manifest(path, Some(classes.clone()))?,
+        })
     };
     let valid_records = same_classes(&args.val)?;
     let tests = args
@@ -144,10 +155,6 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     let net = model_args.build(&device)?;
     let shape = model_args.image_shape();
     let grid = feature_grid(&net, shape, &device);
-    let image = model_args.image_config()?;
-    let dataset = |records: Records| {
-        SaliencyDataset::new(records, image.clone(), SaliencyConfig::new(grid)).with_map_cache()
-    };
     println!(
         "{}: {} classes, {} training / {} validation images, CAM grid {}×{}, run folder {}",
         model_args.model,
@@ -158,50 +165,42 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         grid[1],
         args.out.display()
     );
-    let data = TrainData {
-        train: dataset(train_records),
-        valid: dataset(valid_records.clone()),
-        image_shape: shape,
+    let experiment = Experiment {
+        train: train_records,
+        val: valid_records,
+        tests,
+        image: model_args.image_config()?,
         grid,
     };
-    let run = train(|_| net, &recipe, data, &args.out, args.resume, &device)
-        .map_err(|e| CliError::Train(Box::new(e)))?;
+    let mut progress: Option<(String, Progress)> = None;
+    let report = run_experiment(
+        |_| net,
+        &recipe,
+        experiment,
+        &args.out,
+        args.resume,
+        &device,
+        |name, done, total| {
+            if progress.as_ref().is_none_or(|(current, _)| current != name) {
+                progress = Some((name.to_string(), Progress::new(name)));
+            }
+            if let Some((_, bar)) = progress.as_mut() {
+                bar.update(done, total);
+            }
+        },
+    )
+    .map_err(|e| CliError::Train(Box::new(e)))?;
     println!(
-        "best epoch {} (validation accuracy {:.4}); model in {}",
-        run.best_epoch,
-        run.best_accuracy,
+        "best epoch {}; model in {}",
+        report.best_epoch,
         args.out.join("best.bpk").display()
     );
-
-    let inference = device.clone();
-    let model = run.model;
-    let config = EvaluationConfig::new().with_batch_size(args.batch_size.max(1));
-    let evaluate_on = |name: &str, records: Records| {
-        let mut progress = Progress::new(name);
-        evaluate(
-            &model,
-            &dataset(records),
-            shape,
-            grid,
-            &config,
-            &inference,
-            |d, t| progress.update(d, t),
-        )
-    };
-    let val = evaluate_on("val", valid_records)?;
-    let mut test = BTreeMap::new();
-    for (name, records) in tests {
-        let evaluation = evaluate_on(&name, records)?;
-        test.insert(name, evaluation);
-    }
     let mut table = BTreeMap::new();
-    table.insert("val".to_string(), val.clone());
-    for (name, evaluation) in &test {
+    table.insert("val".to_string(), report.val.clone());
+    for (name, evaluation) in &report.test {
         table.insert(format!("test: {name}"), evaluation.clone());
     }
     print_table(&table);
-    let json = serde_json::json!({ "val": val, "test": test, "best_epoch": run.best_epoch });
-    let path = write_json(&args.out, "metrics.json", &json)?;
-    println!("wrote {}", path.display());
+    println!("wrote {}", args.out.join("metrics.json").display());
     Ok(())
 }

@@ -6,6 +6,8 @@
 //!   paper's recipe by default), checkpoints each epoch, `resume`, the best model by
 //!   validation accuracy; [`CyborgModel`] is the `TrainStep`/`InferenceStep` for Burn's
 //!   `Learner` if you drive it yourself, with the loss terms as metrics ([`LossTermMetric`]).
+//! - [`run_experiment`]: train, then evaluate the best model on validation and test sets and
+//!   write `metrics.json` (what `cyborg train` and the `synthetic_faces` example run).
 //! - [`roc_auc`] / [`macro_auc`]: exact ROC AUC (ties count one half), [`AucScore`] chooses the
 //!   paper's sigmoid-of-the-positive-logit or the softmax probability for two classes.
 //! - [`evaluate`]: a [`cyborg_models::CamBackbone`] on a [`cyborg_data::SaliencyDataset`] →
@@ -15,6 +17,7 @@
 mod auc;
 mod checkpointing;
 mod evaluate;
+mod experiment;
 mod loss_metric;
 mod recipe;
 mod renderer;
@@ -24,6 +27,7 @@ mod trainer;
 pub use auc::{AucScore, macro_auc, roc_auc};
 pub use checkpointing::BestAndLast;
 pub use evaluate::{Evaluation, EvaluationConfig, evaluate, feature_grid};
+pub use experiment::{Experiment, ExperimentReport, run_experiment};
 pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;

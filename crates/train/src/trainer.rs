@@ -58,6 +58,9 @@ pub enum TrainError {
     /// The best checkpoint could not be read back or the best model written.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// An image or map could not be read while evaluating.
+    #[error(transparent)]
+    Data(#[from] cyborg_data::DataError),
 }
 
 /// The outcome of [`train`].
@@ -91,7 +94,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
 }
 
 /// Writes `text` to `path` through a temporary file renamed into place.
-fn write_atomically(path: &Path, text: &str) -> Result<(), TrainError> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), TrainError> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = PathBuf::from(temporary);

@@ -1,0 +1,99 @@
+//! A whole experiment: train on one set of records, select on another, evaluate the best
+//! model on the validation set and every test set, and write `metrics.json` in the run folder.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use burn::prelude::*;
+use cyborg_data::{ImageConfig, Records, SaliencyConfig, SaliencyDataset};
+use cyborg_models::Backbone;
+use serde::{Deserialize, Serialize};
+
+use crate::evaluate::{Evaluation, EvaluationConfig, evaluate};
+use crate::recipe::TrainingConfig;
+use crate::trainer::{TrainData, TrainError, train, write_atomically};
+
+/// The data of an experiment, as records (decoded on demand).
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    /// Training images (with human maps where annotated).
+    pub train: Records,
+    /// Validation images: model selection by accuracy.
+    pub val: Records,
+    /// Test sets by name, each evaluated with the best model.
+    pub tests: Vec<(String, Records)>,
+    /// How images are decoded for the model.
+    pub image: ImageConfig,
+    /// The CAM grid `[h, w]` of the model at that input size.
+    pub grid: [usize; 2],
+}
+
+/// What [`run_experiment`] reports and writes to `metrics.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExperimentReport {
+    /// The epoch of the model kept (best validation accuracy, later epoch on ties).
+    pub best_epoch: usize,
+    /// The validation set, evaluated with that model.
+    pub val: Evaluation,
+    /// Each test set by name.
+    pub test: BTreeMap<String, Evaluation>,
+}
+
+/// Trains with [`train`], then evaluates the best model on the validation and test sets
+/// (`progress(set, done, total)` reports the evaluation), and writes the report to
+/// `dir/metrics.json` (`{"best_epoch", "val": {...}, "test": {"<name>": {...}}}`).
+pub fn run_experiment(
+    build: impl FnOnce(&Device) -> Backbone + Send,
+    recipe: &TrainingConfig,
+    experiment: Experiment,
+    dir: &Path,
+    resume: bool,
+    device: &Device,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> Result<ExperimentReport, TrainError> {
+    let image_shape = [
+        experiment.image.channels,
+        experiment.image.height,
+        experiment.image.width,
+    ];
+    let dataset = |records: Records| {
+        SaliencyDataset::new(
+            records,
+            experiment.image.clone(),
+            SaliencyConfig::new(experiment.grid),
+        )
+        .with_map_cache()
+    };
+    let data = TrainData {
+        train: dataset(experiment.train.clone()),
+        valid: dataset(experiment.val.clone()),
+        image_shape,
+        grid: experiment.grid,
+    };
+    let run = train(build, recipe, data, dir, resume, device)?;
+    let config = EvaluationConfig::new().with_batch_size(recipe.batch_size);
+    let mut evaluate_on = |name: &str, records: Records| {
+        evaluate(
+            &run.model,
+            &dataset(records),
+            image_shape,
+            experiment.grid,
+            &config,
+            device,
+            |done, total| progress(name, done, total),
+        )
+    };
+    let val = evaluate_on("val", experiment.val.clone())?;
+    let mut test = BTreeMap::new();
+    for (name, records) in &experiment.tests {
+        test.insert(name.clone(), evaluate_on(name, records.clone())?);
+    }
+    let report = ExperimentReport {
+        best_epoch: run.best_epoch,
+        val,
+        test,
+    };
+    let json = serde_json::to_string_pretty(&report).expect("reports serialise");
+    write_atomically(&dir.join("metrics.json"), &(json + "\n"))?;
+    Ok(report)
+}
