@@ -118,11 +118,12 @@ impl Adaptor<AccuracyInput> for CyborgOutput {
     }
 }
 
-/// For Burn's AUROC: the softmax probability of class 1 against "is class 1".
+/// For Burn's AUROC: the paper's score, `sigmoid(logit of class 1)`, against "is class 1"
+/// (the same AUC as [`crate::evaluate`] with `AucScore::PositiveLogit`).
 impl Adaptor<ConfusionStatsInput> for CyborgOutput {
     fn adapt(&self) -> ConfusionStatsInput {
         let [n, _] = self.logits.dims();
-        let p1 = burn::tensor::activation::softmax(self.logits.clone(), 1).narrow(1, 1, 1);
+        let p1 = burn::tensor::activation::sigmoid(self.logits.clone().narrow(1, 1, 1));
         ConfusionStatsInput::new(p1, self.targets.clone().reshape([n, 1]).equal_elem(1))
     }
 }

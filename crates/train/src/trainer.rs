@@ -216,6 +216,7 @@ fn run(
     let device = device.clone().autodiff();
     device.seed(config.seed);
     let classes = data.train.classes().len();
+    let valid_annotated = data.valid.records().annotated() > 0;
     // `train()` puts a model built on a plain device (or in validation mode) on autodiff.
     let net = build(&device).train();
     // Parameters are initialised lazily, at first use: use them now, right after seeding, so
@@ -282,14 +283,19 @@ fn run(
         .metrics((
             LossTermMetric::new(LossTerm::Total),
             LossTermMetric::new(LossTerm::CrossEntropy),
-            LossTermMetric::new(LossTerm::Saliency),
             AccuracyMetric::new(),
         ))
+        .metric_train_numeric(LossTermMetric::new(LossTerm::Saliency))
         .with_default_checkpointers()
         .with_checkpointing_strategy(BestAndLast::resuming(best_so_far, last))
         .num_epochs(config.epochs)
         .renderer(Box::new(EpochLog::new()))
         .with_application_logger(None);
+    // The saliency term is only defined where images have maps (the paper's validation set
+    // has none); AUROC as the paper scores it, for two classes.
+    if valid_annotated {
+        training = training.metric_valid_numeric(LossTermMetric::new(LossTerm::Saliency));
+    }
     if classes == 2 {
         training = training.metric_valid_numeric(AurocMetric::binary());
     }
