@@ -26,7 +26,7 @@ pub fn class_activation_maps(
     class_weights: Tensor<2>,
     classes: Tensor<1, Int>,
 ) -> Tensor<3> {
-    let [batch, channels, height, width] = features.dims();
+    let [batch, channels, _, _] = features.dims();
     let [_, weight_channels] = class_weights.dims();
     let [class_batch] = classes.dims();
     assert!(
@@ -42,11 +42,46 @@ pub fn class_activation_maps(
         classes.dims(),
         features.dims(),
     );
-    let rows = class_weights
-        .select(0, classes)
-        .reshape([batch, 1, channels]);
+    let rows = class_weights.select(0, classes);
+    maps_from_rows(features, rows)
+}
+
+/// `Σ_c rows[b, c] · features[b, c]` for `rows` `[batch, channels]`.
+fn maps_from_rows(features: Tensor<4>, rows: Tensor<2>) -> Tensor<3> {
+    let [batch, channels, height, width] = features.dims();
+    let rows = rows.reshape([batch, 1, channels]);
     let maps = features.reshape([batch, channels, height * width]);
     rows.matmul(maps).reshape([batch, height, width])
+}
+
+/// Raw contrastive Class Activation Maps: each image's evidence for its class against the mean
+/// of the other classes, `Σ_c (W[y, c] − mean_{k≠y} W[k, c]) · features[b, c]`.
+///
+/// For two classes this is `CAM_y − CAM_other`, whose spatial mean plus `b_y − b_other` is the
+/// logit margin `logit_y − logit_other` that softmax decides by. Evidence for `y` that a network
+/// keeps as *negative* values in the other class's CAM shows here as positive, where min-max
+/// normalising `CAM_y` alone would hide it at zero.
+///
+/// # Shapes
+/// As [`class_activation_maps`].
+///
+/// # Panics
+/// If there are fewer than two classes, or the shapes disagree (the message names both).
+pub fn contrastive_activation_maps(
+    features: Tensor<4>,
+    class_weights: Tensor<2>,
+    classes: Tensor<1, Int>,
+) -> Tensor<3> {
+    let [num_classes, _] = class_weights.dims();
+    assert!(
+        num_classes >= 2,
+        "contrastive maps need at least two classes, got class_weights {:?}",
+        class_weights.dims()
+    );
+    let k = num_classes as f64;
+    let total = class_weights.clone().sum_dim(0); // [1, channels]
+    let contrast = class_weights.mul_scalar(k / (k - 1.0)) - total.div_scalar(k - 1.0);
+    class_activation_maps(features, contrast, classes)
 }
 
 /// Raw Class Activation Maps of every class at once.
@@ -166,5 +201,42 @@ mod tests {
         let weights = Tensor::<2>::zeros([3, 4], &device);
         let classes = Tensor::<1, Int>::from_ints([0, 1, 2], &device);
         let _ = class_activation_maps(features, weights, classes);
+    }
+
+    #[test]
+    fn contrastive_maps_by_hand() {
+        // three classes, two channels: W = [[1, 0], [0, 1], [2, 2]]; image 0 explains class 0:
+        // row = W0 - mean(W1, W2) = [1, 0] - [1, 1.5] = [0, -1.5]
+        // features of image 0 on a 1×2 grid: channel 0 = [1, 2], channel 1 = [3, 4]
+        // map = 0·[1, 2] - 1.5·[3, 4] = [-4.5, -6]
+        let device = Device::flex();
+        let features =
+            Tensor::<1>::from_floats([1.0, 2.0, 3.0, 4.0], &device).reshape([1, 2, 1, 2]);
+        let weights = Tensor::<2>::from_floats([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0]], &device);
+        let classes = Tensor::<1, Int>::from_ints([0], &device);
+        let maps = contrastive_activation_maps(features, weights, classes);
+        maps.into_data().assert_approx_eq::<f32>(
+            &TensorData::new(vec![-4.5f32, -6.0], [1, 1, 2]),
+            burn::tensor::Tolerance::absolute(1e-6),
+        );
+    }
+
+    #[test]
+    fn two_class_contrast_is_the_difference_of_cams() {
+        let device = Device::flex();
+        device.seed(3);
+        let features =
+            Tensor::<4>::random([2, 4, 3, 3], burn::tensor::Distribution::Default, &device);
+        let weights = Tensor::<2>::random([2, 4], burn::tensor::Distribution::Default, &device);
+        let classes = Tensor::<1, Int>::from_ints([0, 1], &device);
+        let other = Tensor::<1, Int>::from_ints([1, 0], &device);
+        let contrast =
+            contrastive_activation_maps(features.clone(), weights.clone(), classes.clone());
+        let difference = class_activation_maps(features.clone(), weights.clone(), classes)
+            - class_activation_maps(features, weights, other);
+        contrast.into_data().assert_approx_eq::<f32>(
+            &difference.into_data(),
+            burn::tensor::Tolerance::absolute(1e-5),
+        );
     }
 }

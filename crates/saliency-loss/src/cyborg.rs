@@ -2,7 +2,8 @@
 
 use burn::nn::loss::CrossEntropyLoss;
 use burn::prelude::*;
-use cyborg_cam::{CamClass, class_activation_maps, normalize_min_max};
+use cyborg_cam::{CamClass, class_activation_maps, contrastive_activation_maps, normalize_min_max};
+use serde::{Deserialize, Serialize};
 
 use crate::shapes::check_inputs;
 use crate::{
@@ -22,6 +23,9 @@ pub struct CyborgLossConfig {
     /// Which class's CAM is compared with the human map.
     #[config(default = "CamClass::Label")]
     pub cam_class: CamClass,
+    /// Which map of that class: its CAM (the paper) or its contrast with the other classes.
+    #[config(default = "CamMap::Class")]
+    pub cam_map: CamMap,
     /// Added to `max − min` in the min-max normalisation of both maps, so constant maps stay
     /// finite.
     #[config(default = 1e-8)]
@@ -43,6 +47,7 @@ impl CyborgLossConfig {
         Ok(CyborgLoss {
             alpha: self.alpha,
             cam_class: self.cam_class,
+            cam_map: self.cam_map,
             eps: self.eps,
             distance: self.distance,
         })
@@ -58,6 +63,19 @@ impl CyborgLossConfig {
     }
 }
 
+/// Which map of the chosen class the CYBORG loss compares with the human map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CamMap {
+    /// `CAM_c`, the class's own map (the paper).
+    #[default]
+    Class,
+    /// `CAM_c − mean_{k≠c} CAM_k`, its evidence against the other classes
+    /// ([`contrastive_activation_maps`]): for two classes, the map whose mean is the logit
+    /// margin. Evidence for `c` that the network keeps as negative values in another class's
+    /// CAM cannot hide from the min-max normalisation here, as it can in `CAM_c` alone.
+    Contrast,
+}
+
 /// The CYBORG loss `α · CE(logits, y) + (1 − α) · distance(norm(CAM_c), norm(S))`.
 ///
 /// Built by [`CyborgLossConfig::init`]. Holds no tensors: one value serves every device.
@@ -65,6 +83,7 @@ impl CyborgLossConfig {
 pub struct CyborgLoss {
     alpha: f64,
     cam_class: CamClass,
+    cam_map: CamMap,
     eps: f64,
     distance: SaliencyDistance,
 }
@@ -85,10 +104,11 @@ impl SaliencyLoss for CyborgLoss {
         let grid = check_inputs(&logits, &features, &class_weights, &labels, &saliency);
         let classes = self.cam_class.select(&logits, labels.clone());
         let cross_entropy = CrossEntropyLoss::new(None, &logits.device()).forward(logits, labels);
-        let cam = normalize_min_max(
-            class_activation_maps(features, class_weights, classes),
-            self.eps,
-        );
+        let cam = match self.cam_map {
+            CamMap::Class => class_activation_maps(features, class_weights, classes),
+            CamMap::Contrast => contrastive_activation_maps(features, class_weights, classes),
+        };
+        let cam = normalize_min_max(cam, self.eps);
         let human = normalize_min_max(resize_to_grid(saliency, grid), self.eps);
         let saliency = annotated_mean(self.distance.per_image(cam, human, self.eps), annotated);
         let total = if self.alpha == 1.0 {
@@ -316,5 +336,36 @@ mod tests {
         let mut i = inputs(&device);
         i.saliency = Tensor::zeros([2, 6, 6], &device);
         let _ = run(CyborgLossConfig::new(), i);
+    }
+
+    #[test]
+    fn contrast_map_is_the_class_map_when_the_other_class_has_no_weights() {
+        // Two classes, the second with zero weights: CAM_y − CAM_other is CAM_y for y = 0,
+        // so both maps give the same loss.
+        let device = Device::flex();
+        device.seed(4);
+        let features =
+            Tensor::<4>::random([2, 3, 4, 4], burn::tensor::Distribution::Default, &device);
+        let weights = Tensor::<2>::from_floats([[0.5, -1.0, 2.0], [0.0, 0.0, 0.0]], &device);
+        let logits = Tensor::<2>::zeros([2, 2], &device);
+        let labels = Tensor::<1, Int>::from_ints([0, 0], &device);
+        let saliency = Tensor::<3>::random([2, 4, 4], burn::tensor::Distribution::Default, &device);
+        let loss = |map: CamMap| {
+            CyborgLossConfig::new()
+                .with_cam_map(map)
+                .init()
+                .forward(
+                    logits.clone(),
+                    features.clone(),
+                    weights.clone(),
+                    labels.clone(),
+                    saliency.clone(),
+                )
+                .saliency
+                .into_scalar::<f32>()
+        };
+        let (class, contrast) = (loss(CamMap::Class), loss(CamMap::Contrast));
+        assert!((class - contrast).abs() < 1e-6, "{class} vs {contrast}");
+        assert!(class > 0.0);
     }
 }

@@ -13,8 +13,9 @@
 //! maps and the classifier weights.
 //!
 //! - [`CyborgLossConfig`] / [`CyborgLoss`]: the paper's loss, with MSE (the paper), L1, BCE or
-//!   KL as the map distance, the label or the predicted class, and batches that mix annotated
-//!   and unannotated images.
+//!   KL as the map distance, the label or the predicted class, the class's CAM (the paper) or
+//!   its contrast with the other classes ([`CamMap`]), and batches that mix annotated and
+//!   unannotated images.
 //! - [`SaliencyLoss`]: the trait both losses implement (`forward`, `forward_annotated`). [`cyborg_loss`] is the same loss as a plain function.
 //! - [`MaskedCamLossConfig`] / [`MaskedCamLoss`]: penalises the raw, unnormalised CAMs of all
 //!   classes outside an annotated region (or inside a forbidden one).
