@@ -74,15 +74,19 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
         )));
     }
     let mut inputs = match (&args.manifest, &args.images) {
-        (Some(manifest), None) => read_manifest(manifest, None)?
-            .items
-            .into_iter()
-            .map(|r| Input {
-                image: r.image,
-                saliency: r.saliency,
-                label: Some(r.label),
-            })
-            .collect(),
+        (Some(manifest), None) => {
+            let records = read_manifest(manifest, None)?;
+            crate::eval::check_classes(&records, args.model.num_classes, manifest)?;
+            records
+        }
+        .items
+        .into_iter()
+        .map(|r| Input {
+            image: r.image,
+            saliency: r.saliency,
+            label: Some(r.label),
+        })
+        .collect(),
         (None, Some(folder)) => list_images(folder)?,
         _ => {
             return Err(CliError::Usage(

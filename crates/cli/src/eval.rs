@@ -63,6 +63,7 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
     for path in &args.tests {
         let stem = stem(path);
         let records = read_manifest(path, None)?;
+        check_classes(&records, args.model.num_classes, path)?;
         let dataset = SaliencyDataset::new(records, image.clone(), SaliencyConfig::new(grid));
         let mut progress = Progress::new(&stem);
         let evaluation = evaluate(&model, &dataset, shape, grid, &config, &device, |d, t| {
@@ -79,6 +80,24 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Labels must name classes the model has: a manifest with more classes is a usage error (its
+/// labels would index past the model's logits).
+pub(crate) fn check_classes(
+    records: &cyborg_data::Records,
+    num_classes: usize,
+    path: &std::path::Path,
+) -> Result<(), CliError> {
+    if records.classes.len() > num_classes {
+        return Err(CliError::Usage(format!(
+            "{}: {} classes ({}) but --num-classes is {num_classes}",
+            path.display(),
+            records.classes.len(),
+            records.classes.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// A test set's name: its file stem.
 pub(crate) fn stem(path: &std::path::Path) -> String {
     path.file_stem()
@@ -90,7 +109,7 @@ pub(crate) fn stem(path: &std::path::Path) -> String {
 pub(crate) fn print_table(results: &BTreeMap<String, Evaluation>) {
     let cell = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| format!("{x:.4}"));
     println!(
-        "{:<16} {:>7} {:>9} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "{:<16} {:>7} {:>9} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
         "test set",
         "images",
         "accuracy",
@@ -100,7 +119,8 @@ pub(crate) fn print_table(results: &BTreeMap<String, Evaluation>) {
         "Pearson",
         "top IoU",
         "pointing",
-        "inside"
+        "inside",
+        "drop"
     );
     for (name, e) in results {
         println!(

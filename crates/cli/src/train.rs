@@ -58,7 +58,7 @@ pub struct TrainArgs {
     /// step (×0.1 every 12 epochs), cosine or constant.
     #[arg(long, default_value = "step")]
     schedule: String,
-    /// Seed of weights, shuffling and augmentation.
+    /// Seed of weights and shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// The run folder: config.json, checkpoints, logs, best.bpk, metrics.json.

@@ -67,7 +67,7 @@ pub struct TrainingConfig {
     /// Epochs in all (a resumed run continues up to this number).
     #[config(default = 50)]
     pub epochs: usize,
-    /// Seed of the weights, the shuffling and the augmentation.
+    /// Seed of the weights and the shuffling.
     #[config(default = 0)]
     pub seed: u64,
 }

@@ -122,7 +122,8 @@ pub fn last_complete_checkpoint(dir: &Path) -> Option<usize> {
         .max()
 }
 
-/// Validation accuracy per epoch, from the run folder's metric logs (in [0, 1]).
+/// Validation accuracy per epoch, from the run folder's metric logs, in percent (as Burn's
+/// `AccuracyMetric` logs it and the checkpointing strategy reads it).
 fn valid_accuracies(dir: &Path) -> Vec<(usize, f64)> {
     let Ok(summary) = LearnerSummary::new(dir, &[ACCURACY]) else {
         return Vec::new();
@@ -136,7 +137,7 @@ fn valid_accuracies(dir: &Path) -> Vec<(usize, f64)> {
             metric
                 .entries
                 .iter()
-                .map(|entry| (entry.step, entry.value / 100.0))
+                .map(|entry| (entry.step, entry.value))
                 .collect()
         })
         .unwrap_or_default()
@@ -202,12 +203,30 @@ fn run(
     } else {
         None
     };
+    if resume && last.is_none() {
+        eprintln!(
+            "{}: no complete checkpoint to resume from; starting over",
+            dir.display()
+        );
+    }
     if last.is_none() {
-        for sub in ["train", "valid", "checkpoint"] {
+        // Clear an earlier run's logs and checkpoints, but only in a folder that is one of
+        // ours: `--out` pointed at a dataset with `train/` and `valid/` must not lose them.
+        let present: Vec<&str> = ["train", "valid", "checkpoint"]
+            .into_iter()
+            .filter(|sub| dir.join(sub).exists())
+            .collect();
+        if !present.is_empty() && !dir.join("config.json").exists() {
+            return Err(TrainError::Config(format!(
+                "{} holds {} but is not a cyborg run folder (no config.json): choose another \
+                 output folder; nothing was deleted",
+                dir.display(),
+                present.join(", ")
+            )));
+        }
+        for sub in present {
             let path = dir.join(sub);
-            if path.exists() {
-                std::fs::remove_dir_all(&path).map_err(io(&path))?;
-            }
+            std::fs::remove_dir_all(&path).map_err(io(&path))?;
         }
     }
     let json = serde_json::to_string_pretty(config).expect("configs serialise");
@@ -278,7 +297,12 @@ fn run(
         }
     };
 
-    let best_so_far = best_of(&valid_accuracies(dir));
+    // Epochs after the last complete checkpoint may have logs but no checkpoint: not a best.
+    let logged: Vec<(usize, f64)> = valid_accuracies(dir)
+        .into_iter()
+        .filter(|&(epoch, _)| last.is_some_and(|last| epoch <= last))
+        .collect();
+    let best_so_far = best_of(&logged);
     let mut training = SupervisedTraining::new(dir, dataloader_train, dataloader_valid)
         .metrics((
             LossTermMetric::new(LossTerm::Total),
@@ -307,7 +331,7 @@ fn run(
         return Err(TrainError::Training(error));
     }
 
-    let (best_epoch, best_accuracy) = best_of(&valid_accuracies(dir)).ok_or_else(|| {
+    let (best_epoch, best_percent) = best_of(&valid_accuracies(dir)).ok_or_else(|| {
         TrainError::Config(format!(
             "{}: no validation accuracy was logged",
             dir.display()
@@ -323,14 +347,14 @@ fn run(
     best.net.save_checkpoint(dir.join("best.bpk"))?;
     let record = BestRecord {
         epoch: best_epoch,
-        valid_accuracy: best_accuracy,
+        valid_accuracy: best_percent / 100.0,
     };
     let json = serde_json::to_string_pretty(&record).expect("records serialise");
     write_atomically(&dir.join("best.json"), &(json + "\n"))?;
     Ok(TrainedRun {
         model: best.net,
         best_epoch,
-        best_accuracy,
+        best_accuracy: best_percent / 100.0,
         dir: dir.to_path_buf(),
     })
 }

@@ -156,10 +156,42 @@ fn resume_continues_from_the_last_complete_checkpoint() {
     let run = train(build, &recipe(3), data(dir.path()), &out, true, &device).unwrap();
     assert_eq!(last_complete_checkpoint(&out), Some(3));
     assert!((1..=3).contains(&run.best_epoch));
+    assert!((0.0..=1.0).contains(&run.best_accuracy));
+    assert!(
+        out.join(format!("checkpoint/model-{}.bpk", run.best_epoch))
+            .exists(),
+        "the best epoch's checkpoint survives the resume"
+    );
     // The first two epochs' validation logs are still there (nothing was redone).
     assert!(out.join("valid/epoch-1").exists() && out.join("valid/epoch-3").exists());
     // A fresh run in the same folder starts over.
     train(build, &recipe(1), data(dir.path()), &out, false, &device).unwrap();
     assert!(!out.join("valid/epoch-3").exists());
     assert_eq!(last_complete_checkpoint(&out), Some(1));
+}
+
+#[test]
+fn a_folder_that_is_not_a_run_folder_is_refused_not_cleared() {
+    let _guard = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    write_split(dir.path(), "train", 4);
+    write_split(dir.path(), "valid", 2);
+    // The user's own data in DIR/train: training into DIR must not delete it.
+    let precious = dir.path().join("train/keep.txt");
+    std::fs::create_dir_all(precious.parent().unwrap()).unwrap();
+    std::fs::write(&precious, "mine").unwrap();
+    let error = train(
+        build,
+        &recipe(1),
+        data(dir.path()),
+        dir.path(),
+        false,
+        &Device::flex(),
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("not a cyborg run folder"),
+        "{error}"
+    );
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "mine");
 }
