@@ -75,7 +75,7 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
     }
     let mut inputs = match (&args.manifest, &args.images) {
         (Some(manifest), None) => {
-            let records = read_manifest(manifest, None)?;
+            let records = read_manifest(manifest, args.model.classes()?)?;
             crate::eval::check_classes(&records, args.model.num_classes, manifest)?;
             records
         }

@@ -62,7 +62,7 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
     let mut results = BTreeMap::new();
     for path in &args.tests {
         let stem = stem(path);
-        let records = read_manifest(path, None)?;
+        let records = read_manifest(path, args.model.classes()?)?;
         check_classes(&records, args.model.num_classes, path)?;
         let dataset = SaliencyDataset::new(records, image.clone(), SaliencyConfig::new(grid));
         let mut progress = Progress::new(&stem);

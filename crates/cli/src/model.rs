@@ -38,6 +38,24 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
+    /// The class names saved beside `--checkpoint` by `cyborg train` (`classes.json`), if
+    /// any: manifests are then read with the training run's class order.
+    pub fn classes(&self) -> Result<Option<Vec<String>>, CliError> {
+        let Some(path) = self
+            .checkpoint
+            .as_ref()
+            .and_then(|c| c.parent())
+            .map(|dir| dir.join("classes.json"))
+            .filter(|path| path.exists())
+        else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(&path).map_err(CliError::io(&path))?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+    }
+
     /// The input size.
     pub fn image_size(&self) -> usize {
         self.image_size

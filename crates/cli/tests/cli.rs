@@ -279,6 +279,20 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
         }
     }
     assert!(out.join("best.bpk").exists() && out.join("config.json").exists());
+    let classes: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(out.join("classes.json")).unwrap()).unwrap();
+    assert_eq!(classes, ["0", "1"]);
+    // The best model evaluates with the run's class order.
+    let best = out.join("best.bpk");
+    let mut eval = vec!["eval"];
+    eval.extend(MODEL);
+    eval.extend(["--checkpoint", best.to_str().unwrap(), "--test", csv_s]);
+    let output = cyborg(&eval);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     // Resume up to 3 epochs: only the third runs.
     let mut resumed: Vec<&str> = args.clone();

@@ -41,7 +41,8 @@ pub struct ExperimentReport {
 
 /// Trains with [`train`], then evaluates the best model on the validation and test sets
 /// (`progress(set, done, total)` reports the evaluation), and writes the report to
-/// `dir/metrics.json` (`{"best_epoch", "val": {...}, "test": {"<name>": {...}}}`).
+/// `dir/metrics.json` (`{"best_epoch", "val": {...}, "test": {"<name>": {...}}}`) and the
+/// training set's class names to `dir/classes.json`.
 pub fn run_experiment(
     build: impl FnOnce(&Device) -> Backbone + Send,
     recipe: &TrainingConfig,
@@ -88,6 +89,9 @@ pub fn run_experiment(
     for (name, records) in &experiment.tests {
         test.insert(name.clone(), evaluate_on(name, records.clone())?);
     }
+    // The class names, so evaluating the best model later maps labels the same way.
+    let classes = serde_json::to_string_pretty(&experiment.train.classes).expect("names serialise");
+    write_atomically(&dir.join("classes.json"), &(classes + "\n"))?;
     let report = ExperimentReport {
         best_epoch: run.best_epoch,
         val,
