@@ -58,6 +58,10 @@ fn full_size_parameter_counts_equal_the_pytorch_models() {
     for (name, actual, expected) in cases {
         assert_eq!(actual, expected, "{name}");
     }
+    // Ours, by hand: convs 1·16·9 + 16·16·9 + 16·32·9 + 32·32·9 + 32·64·9 = 34,704, batch
+    // norms 2·(16 + 16 + 32 + 32 + 64) = 320, head 64·10 + 10 = 650.
+    let small = SmallCnnConfig::new(10).init(&device);
+    assert_eq!(trainable_parameters(&small), 35_674);
 }
 
 fn images(shape: [usize; 4], device: &Device) -> Tensor<4> {
