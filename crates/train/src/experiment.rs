@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, EvaluationConfig, evaluate};
 use crate::recipe::TrainingConfig;
-use crate::trainer::{TrainData, TrainError, train, write_atomically};
+use crate::trainer::{TrainData, TrainError, train, write_json};
 
 /// The data of an experiment, as records (decoded on demand).
 #[derive(Debug, Clone)]
@@ -90,14 +90,12 @@ pub fn run_experiment(
         test.insert(name.clone(), evaluate_on(name, records.clone())?);
     }
     // The class names, so evaluating the best model later maps labels the same way.
-    let classes = serde_json::to_string_pretty(&experiment.train.classes).expect("names serialise");
-    write_atomically(&dir.join("classes.json"), &(classes + "\n"))?;
+    write_json(&dir.join("classes.json"), &experiment.train.classes)?;
     let report = ExperimentReport {
         best_epoch: run.best_epoch,
         val,
         test,
     };
-    let json = serde_json::to_string_pretty(&report).expect("reports serialise");
-    write_atomically(&dir.join("metrics.json"), &(json + "\n"))?;
+    write_json(&dir.join("metrics.json"), &report)?;
     Ok(report)
 }

@@ -32,4 +32,4 @@ pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
 pub use step::{CyborgModel, CyborgOutput};
-pub use trainer::{TrainData, TrainError, TrainedRun, last_complete_checkpoint, train};
+pub use trainer::{TrainData, TrainError, TrainedRun, last_complete_checkpoint, train, write_json};

@@ -93,8 +93,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
     }
 }
 
-/// Writes `text` to `path` through a temporary file renamed into place.
-pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), TrainError> {
+/// Writes `value` as pretty JSON (with a final newline) to `path`, through a temporary file
+/// beside it renamed into place: a reader never sees a half-written file, and a failed write
+/// leaves the previous one intact.
+pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), TrainError> {
+    let text = serde_json::to_string_pretty(value).expect("plain data serialises to JSON") + "\n";
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = PathBuf::from(temporary);
@@ -229,8 +232,7 @@ fn run(
             std::fs::remove_dir_all(&path).map_err(io(&path))?;
         }
     }
-    let json = serde_json::to_string_pretty(config).expect("configs serialise");
-    write_atomically(&dir.join("config.json"), &(json + "\n"))?;
+    write_json(&dir.join("config.json"), config)?;
 
     let device = device.clone().autodiff();
     device.seed(config.seed);
@@ -349,8 +351,7 @@ fn run(
         epoch: best_epoch,
         valid_accuracy: best_percent / 100.0,
     };
-    let json = serde_json::to_string_pretty(&record).expect("records serialise");
-    write_atomically(&dir.join("best.json"), &(json + "\n"))?;
+    write_json(&dir.join("best.json"), &record)?;
     Ok(TrainedRun {
         model: best.net,
         best_epoch,
