@@ -22,9 +22,10 @@ use cyborg::cam::{
     GridConfig, GridMap, GridRow, Rgb, RgbImage, grid, pearson, pointing_game, save_png,
     top_fraction_iou,
 };
+use cyborg::loss::SaliencyLossConfig;
 use cyborg::loss::resize_to_grid;
 use cyborg::models::{CamMethod, ExplainConfig, Target, confidence_drop, explain};
-use cyborg::toy::{ShortcutTaskConfig, ToyLoss, ToyTrainingConfig, train_toy};
+use cyborg::toy::{ShortcutTaskConfig, ToyTrainingConfig, train_toy};
 
 const SHOWN: usize = 6;
 
@@ -42,8 +43,8 @@ fn main() {
     }
     let target = Target::Classes(test.labels.clone());
     for (name, loss) in [
-        ("cross_entropy", ToyLoss::cyborg(1.0)),
-        ("masked_cam", ToyLoss::masked(1.0)),
+        ("cross_entropy", SaliencyLossConfig::cyborg(1.0)),
+        ("masked_cam", SaliencyLossConfig::masked(1.0)),
     ] {
         println!(
             "\n{name}: training 10 epochs on {} images…",

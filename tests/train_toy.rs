@@ -3,8 +3,9 @@
 //! CAM move onto the region the human map marks.
 
 use burn::prelude::*;
+use cyborg::loss::SaliencyLossConfig;
 use cyborg::toy::{
-    ShortcutTaskConfig, TinyCamNetConfig, ToyLoss, ToyTrainingConfig, evaluate_toy, train_toy,
+    ShortcutTaskConfig, TinyCamNetConfig, ToyTrainingConfig, evaluate_toy, train_toy,
 };
 
 fn task_tensors(device: &Device) -> (cyborg::toy::ShortcutTensors, cyborg::toy::ShortcutTensors) {
@@ -16,7 +17,7 @@ fn task_tensors(device: &Device) -> (cyborg::toy::ShortcutTensors, cyborg::toy::
 fn saliency_term_falls_and_cam_mass_moves_onto_the_object() {
     let device = Device::flex().autodiff();
     let (train, test) = task_tensors(&device);
-    let config = ToyTrainingConfig::new(ToyLoss::cyborg(0.5)).with_epochs(5);
+    let config = ToyTrainingConfig::new(SaliencyLossConfig::cyborg(0.5)).with_epochs(5);
 
     device.seed(config.seed);
     let untrained = TinyCamNetConfig::new().init(&device);
@@ -44,14 +45,14 @@ fn saliency_term_falls_and_cam_mass_moves_onto_the_object() {
 fn saliency_losses_resist_the_shortcut_that_cross_entropy_takes() {
     let device = Device::flex().autodiff();
     let (train, test) = task_tensors(&device);
-    let run = |loss: ToyLoss| {
+    let run = |loss: SaliencyLossConfig| {
         let config = ToyTrainingConfig::new(loss).with_epochs(10);
         let (model, _) = train_toy(&config, &train, &device, |_| {});
         evaluate_toy(&model, &test)
     };
-    let ce = run(ToyLoss::cyborg(1.0));
-    let cyborg = run(ToyLoss::cyborg(0.5));
-    let masked = run(ToyLoss::masked(1.0));
+    let ce = run(SaliencyLossConfig::cyborg(1.0));
+    let cyborg = run(SaliencyLossConfig::cyborg(0.5));
+    let masked = run(SaliencyLossConfig::masked(1.0));
     assert!(
         cyborg.accuracy > ce.accuracy + 0.1,
         "CYBORG test accuracy {} should beat cross-entropy's {} on the shortcut task",

@@ -3,53 +3,18 @@
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use cyborg_cam::{class_activation_maps, mass_inside, normalize_min_max};
-use cyborg_saliency_loss::{CyborgLossConfig, MaskedCamLossConfig, SaliencyLoss, resize_to_grid};
-use serde::{Deserialize, Serialize};
+use cyborg_saliency_loss::{SaliencyLossConfig, resize_to_grid};
 
 use cyborg_data::{ShortcutTensors, SplitMix64};
 use cyborg_models::{CamBackbone, Classified};
 
 use super::{TinyCamNet, TinyCamNetConfig};
 
-/// The loss [`train_toy`] minimises.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum ToyLoss {
-    /// The CYBORG loss: α = 1 is cross-entropy alone, 0.5 the paper's setting.
-    Cyborg(CyborgLossConfig),
-    /// Cross-entropy plus the penalty on raw CAMs outside the human map.
-    Masked(MaskedCamLossConfig),
-}
-
-impl ToyLoss {
-    /// The paper's CYBORG loss with weight `alpha` on cross-entropy.
-    pub fn cyborg(alpha: f64) -> Self {
-        Self::Cyborg(CyborgLossConfig::new().with_alpha(alpha))
-    }
-
-    /// Cross-entropy plus `lambda` times the masked raw-CAM penalty.
-    pub fn masked(lambda: f64) -> Self {
-        Self::Masked(MaskedCamLossConfig::new().with_lambda(lambda))
-    }
-}
-
-impl ToyLoss {
-    /// Builds the loss.
-    ///
-    /// # Panics
-    /// If the configuration holds a value out of range.
-    pub fn init(&self) -> Box<dyn SaliencyLoss> {
-        match self {
-            ToyLoss::Cyborg(c) => Box::new(c.init()),
-            ToyLoss::Masked(c) => Box::new(c.init()),
-        }
-    }
-}
-
 /// Configuration of [`train_toy`].
 #[derive(Config, Debug)]
 pub struct ToyTrainingConfig {
     /// The loss.
-    pub loss: ToyLoss,
+    pub loss: SaliencyLossConfig,
     /// The network.
     #[config(default = "TinyCamNetConfig::new()")]
     pub net: TinyCamNetConfig,

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use clap::Args;
 use cyborg_cam::CamClass;
 use cyborg_data::{CyborgSplit, Records, read_cyborg_csv, read_manifest};
-use cyborg_train::{Experiment, Optimizer, Schedule, TrainingConfig, feature_grid, run_experiment};
+use cyborg_train::{
+    Experiment, Optimizer, SaliencyLossConfig, Schedule, TrainingConfig, feature_grid,
+    run_experiment,
+};
 
 use crate::error::CliError;
 use crate::eval::{print_table, stem};
@@ -43,6 +46,11 @@ pub struct TrainArgs {
     /// Explain the label's class (the paper) or the predicted one in the loss.
     #[arg(long, default_value = "label")]
     cam_class: String,
+    /// Train with cross-entropy plus LAMBDA times the masked raw-CAM penalty (the CAMs of all
+    /// classes outside the human map) instead of CYBORG; --alpha and --cam-class then do not
+    /// apply.
+    #[arg(long, value_name = "LAMBDA", conflicts_with_all = ["alpha", "cam_class"])]
+    masked: Option<f64>,
     /// Epochs.
     #[arg(long, default_value_t = 50)]
     epochs: usize,
@@ -110,7 +118,12 @@ impl TrainArgs {
         };
         let config = TrainingConfig::paper()
             .with_alpha(self.alpha)
-            .with_cam_class(cam_class)
+            .with_cam_class(cam_class);
+        let config = match self.masked {
+            Some(lambda) => config.with_loss(SaliencyLossConfig::masked(lambda)),
+            None => config,
+        };
+        let config = config
             .with_learning_rate(self.lr)
             .with_optimizer(optimizer)
             .with_schedule(schedule)

@@ -19,6 +19,7 @@
 //! - [`SaliencyLoss`]: the trait both losses implement (`forward`, `forward_annotated`). [`cyborg_loss`] is the same loss as a plain function.
 //! - [`MaskedCamLossConfig`] / [`MaskedCamLoss`]: penalises the raw, unnormalised CAMs of all
 //!   classes outside an annotated region (or inside a forbidden one).
+//! - [`SaliencyLossConfig`]: either loss as one serialisable value, for trainers and recipes.
 //!
 //! ```
 //! use burn::prelude::*;
@@ -36,6 +37,7 @@
 //! ```
 
 mod annotated;
+mod choice;
 mod cyborg;
 mod distance;
 mod error;
@@ -45,6 +47,7 @@ mod saliency_loss;
 mod shapes;
 
 pub use annotated::*;
+pub use choice::*;
 pub use cyborg::*;
 pub use distance::*;
 pub use error::*;

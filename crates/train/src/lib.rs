@@ -26,6 +26,8 @@ mod trainer;
 
 pub use auc::{AucScore, macro_auc, roc_auc};
 pub use checkpointing::BestAndLast;
+/// The loss choice a [`TrainingConfig`] holds, from `cyborg-saliency-loss`.
+pub use cyborg_saliency_loss::SaliencyLossConfig;
 pub use evaluate::{Evaluation, EvaluationConfig, evaluate, feature_grid};
 pub use experiment::{Experiment, ExperimentReport, run_experiment};
 pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};

@@ -3,6 +3,7 @@
 
 use burn::prelude::*;
 use cyborg_cam::CamClass;
+use cyborg_saliency_loss::{CyborgLossConfig, SaliencyLossConfig};
 use serde::{Deserialize, Serialize};
 
 /// The optimiser.
@@ -46,12 +47,10 @@ pub enum Schedule {
 /// wins ties).
 #[derive(Config, Debug)]
 pub struct TrainingConfig {
-    /// Weight of cross-entropy in `α·CE + (1 − α)·MSE(CAM, S)`; 1 is plain cross-entropy.
-    #[config(default = 0.5)]
-    pub alpha: f64,
-    /// Which class's CAM is compared with the human map.
-    #[config(default = "CamClass::Label")]
-    pub cam_class: CamClass,
+    /// The loss: the paper's CYBORG loss `0.5·CE + 0.5·MSE(CAM_y, S)` by default. Set α and
+    /// the CAM class with [`TrainingConfig::with_alpha`] and [`TrainingConfig::with_cam_class`].
+    #[config(default = "SaliencyLossConfig::default()")]
+    pub loss: SaliencyLossConfig,
     /// Initial learning rate.
     #[config(default = 0.005)]
     pub learning_rate: f64,
@@ -78,11 +77,30 @@ impl TrainingConfig {
         Self::new()
     }
 
+    /// Trains with the CYBORG loss with weight `alpha` on cross-entropy (1 = cross-entropy
+    /// alone), keeping the other CYBORG settings if the loss already was CYBORG.
+    pub fn with_alpha(mut self, alpha: f64) -> Self {
+        self.loss = SaliencyLossConfig::Cyborg(self.cyborg().with_alpha(alpha));
+        self
+    }
+
+    /// Trains with the CYBORG loss comparing `cam_class`'s CAM, keeping the other CYBORG
+    /// settings if the loss already was CYBORG.
+    pub fn with_cam_class(mut self, cam_class: CamClass) -> Self {
+        self.loss = SaliencyLossConfig::Cyborg(self.cyborg().with_cam_class(cam_class));
+        self
+    }
+
+    fn cyborg(&self) -> CyborgLossConfig {
+        match &self.loss {
+            SaliencyLossConfig::Cyborg(c) => c.clone(),
+            SaliencyLossConfig::Masked(_) => CyborgLossConfig::new(),
+        }
+    }
+
     /// Checks the values, naming the first bad one.
     pub fn validate(&self) -> Result<(), String> {
-        if !(0.0..=1.0).contains(&self.alpha) {
-            return Err(format!("alpha must be in [0, 1], got {}", self.alpha));
-        }
+        self.loss.try_init().map_err(|error| error.to_string())?;
         if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
             return Err(format!(
                 "learning rate must be in (0, 1], got {}",

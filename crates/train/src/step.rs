@@ -5,43 +5,34 @@ use burn::prelude::*;
 use burn::tensor::ExecutionError;
 use burn::train::metric::{AccuracyInput, Adaptor, ConfusionStatsInput};
 use burn::train::{InferenceStep, ItemLazy, TrainOutput, TrainStep};
-use cyborg_cam::CamClass;
 use cyborg_data::SaliencyBatch;
 use cyborg_models::{Backbone, CamBackbone};
-use cyborg_saliency_loss::{CyborgLossConfig, SaliencyLoss};
+use cyborg_saliency_loss::SaliencyLossConfig;
 
 /// A backbone and the CYBORG loss it is trained with: what Burn's `Learner` trains.
 #[derive(Module, Debug)]
 pub struct CyborgModel {
     /// The network.
     pub net: Backbone,
-    /// α of the loss.
-    pub alpha: f64,
-    /// Whether the predicted class's CAM is compared (otherwise the label's).
-    pub predicted_cam: bool,
+    /// The loss it is trained with (a setting, not a parameter).
+    #[module(skip)]
+    pub loss: SaliencyLossConfig,
 }
 
 impl CyborgModel {
-    /// Wraps `net` with the loss `alpha·CE + (1 − alpha)·MSE(CAM_class, S)`.
-    pub fn new(net: Backbone, alpha: f64, cam_class: CamClass) -> Self {
-        Self {
-            net,
-            alpha,
-            predicted_cam: cam_class == CamClass::Predicted,
-        }
+    /// Wraps `net` with `loss`.
+    ///
+    /// # Panics
+    /// If the loss configuration holds a value out of range (check it with
+    /// [`SaliencyLossConfig::try_init`] first).
+    pub fn new(net: Backbone, loss: SaliencyLossConfig) -> Self {
+        loss.init();
+        Self { net, loss }
     }
 
     /// The loss and its parts for one batch.
     pub fn forward_loss(&self, batch: SaliencyBatch) -> CyborgOutput {
-        let cam_class = if self.predicted_cam {
-            CamClass::Predicted
-        } else {
-            CamClass::Label
-        };
-        let loss = CyborgLossConfig::new()
-            .with_alpha(self.alpha)
-            .with_cam_class(cam_class)
-            .init();
+        let loss = self.loss.init();
         let out = self.net.forward_classified(batch.images);
         let terms = loss.forward_annotated(
             out.logits.clone(),

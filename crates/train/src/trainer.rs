@@ -244,7 +244,7 @@ fn run(
     // the same seed gives the same weights whatever else draws random numbers later.
     let [c, h, w] = data.image_shape;
     let _ = net.forward_classified(Tensor::zeros([1, c, h, w], &device));
-    let model = CyborgModel::new(net, config.alpha, config.cam_class);
+    let model = CyborgModel::new(net, config.loss.clone());
 
     let batcher = SaliencyBatcher::new(data.image_shape, data.grid);
     let start = last.unwrap_or(0) as u64;

@@ -1,0 +1,136 @@
+//! One serialisable choice among the saliency losses, for trainers and config files.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CyborgLossConfig, LossConfigError, MaskedCamLossConfig, SaliencyLoss};
+
+/// Which saliency-guided loss to train with, and its settings: what a trainer's recipe (and
+/// its JSON) holds. [`SaliencyLossConfig::try_init`] builds it as a `Box<dyn SaliencyLoss>`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum SaliencyLossConfig {
+    /// The CYBORG loss ([`CyborgLossConfig`]); α = 1 is plain cross-entropy.
+    Cyborg(CyborgLossConfig),
+    /// Cross-entropy plus the masked raw-CAM penalty ([`MaskedCamLossConfig`]).
+    Masked(MaskedCamLossConfig),
+}
+
+impl Default for SaliencyLossConfig {
+    /// The paper's CYBORG loss.
+    fn default() -> Self {
+        Self::Cyborg(CyborgLossConfig::new())
+    }
+}
+
+impl SaliencyLossConfig {
+    /// The paper's CYBORG loss with weight `alpha` on cross-entropy (1 = cross-entropy alone).
+    pub fn cyborg(alpha: f64) -> Self {
+        Self::Cyborg(CyborgLossConfig::new().with_alpha(alpha))
+    }
+
+    /// Cross-entropy plus `lambda` times the masked raw-CAM penalty.
+    pub fn masked(lambda: f64) -> Self {
+        Self::Masked(MaskedCamLossConfig::new().with_lambda(lambda))
+    }
+
+    /// Whether the loss is cross-entropy alone (CYBORG with α = 1, or the masked loss with
+    /// λ = 0): the human maps play no part in training.
+    pub fn is_cross_entropy(&self) -> bool {
+        match self {
+            Self::Cyborg(c) => c.alpha == 1.0,
+            Self::Masked(c) => c.lambda == 0.0,
+        }
+    }
+
+    /// A short description for logs and tables, e.g. `CYBORG (α = 0.5)`.
+    pub fn describe(&self) -> String {
+        match self {
+            _ if self.is_cross_entropy() => "cross-entropy".into(),
+            Self::Cyborg(c) => format!("CYBORG (α = {})", c.alpha),
+            Self::Masked(c) => format!("masked CAM (λ = {})", c.lambda),
+        }
+    }
+
+    /// Builds the loss, or says which value is out of range.
+    pub fn try_init(&self) -> Result<Box<dyn SaliencyLoss>, LossConfigError> {
+        Ok(match self {
+            Self::Cyborg(c) => Box::new(c.try_init()?),
+            Self::Masked(c) => Box::new(c.try_init()?),
+        })
+    }
+
+    /// Builds the loss.
+    ///
+    /// # Panics
+    /// If a value is out of range; use [`SaliencyLossConfig::try_init`] for user input.
+    pub fn init(&self) -> Box<dyn SaliencyLoss> {
+        self.try_init().unwrap_or_else(|error| panic!("{error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::prelude::*;
+    use burn::tensor::Distribution;
+
+    #[test]
+    fn builds_the_loss_it_names() {
+        let device = Device::flex();
+        device.seed(3);
+        let logits = Tensor::<2>::random([3, 2], Distribution::Normal(0.0, 1.0), &device);
+        let features = Tensor::<4>::random([3, 4, 2, 2], Distribution::Default, &device);
+        let weights = Tensor::<2>::random([2, 4], Distribution::Normal(0.0, 1.0), &device);
+        let labels = Tensor::<1, Int>::from_ints([0, 1, 1], &device);
+        let maps = Tensor::<3>::random([3, 4, 4], Distribution::Default, &device);
+        let total = |config: &SaliencyLossConfig, direct: &dyn SaliencyLoss| {
+            let run = |loss: &dyn SaliencyLoss| {
+                loss.forward(
+                    logits.clone(),
+                    features.clone(),
+                    weights.clone(),
+                    labels.clone(),
+                    maps.clone(),
+                )
+                .total
+                .into_scalar::<f32>()
+            };
+            (run(config.init().as_ref()), run(direct))
+        };
+        let (a, b) = total(
+            &SaliencyLossConfig::cyborg(0.3),
+            &CyborgLossConfig::new().with_alpha(0.3).init(),
+        );
+        assert_eq!(a, b);
+        let (a, b) = total(
+            &SaliencyLossConfig::masked(2.0),
+            &MaskedCamLossConfig::new().with_lambda(2.0).init(),
+        );
+        assert_eq!(a, b);
+        // …and not the other one.
+        let (cyborg, masked) = total(
+            &SaliencyLossConfig::cyborg(0.3),
+            &MaskedCamLossConfig::new().with_lambda(2.0).init(),
+        );
+        assert_ne!(cyborg, masked);
+    }
+
+    #[test]
+    fn names_and_errors() {
+        assert!(SaliencyLossConfig::cyborg(1.0).is_cross_entropy());
+        assert!(SaliencyLossConfig::masked(0.0).is_cross_entropy());
+        assert!(!SaliencyLossConfig::default().is_cross_entropy());
+        assert_eq!(SaliencyLossConfig::default().describe(), "CYBORG (α = 0.5)");
+        assert_eq!(
+            SaliencyLossConfig::masked(2.0).describe(),
+            "masked CAM (λ = 2)"
+        );
+        assert_eq!(SaliencyLossConfig::cyborg(1.0).describe(), "cross-entropy");
+        let error = SaliencyLossConfig::cyborg(1.5).try_init().unwrap_err();
+        assert_eq!(error.to_string(), "alpha must be in [0, 1], got 1.5");
+        let error = SaliencyLossConfig::masked(-1.0).try_init().unwrap_err();
+        assert_eq!(error.to_string(), "lambda must be finite and >= 0, got -1");
+        let json = serde_json::to_string(&SaliencyLossConfig::masked(2.0)).unwrap();
+        let back: SaliencyLossConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.describe(), "masked CAM (λ = 2)");
+    }
+}
