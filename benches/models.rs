@@ -1,35 +1,37 @@
 //! Run with: `cargo bench --bench models`
 //!
-//! Full-size ResNet-18 and DenseNet-121 (1000 classes) at 224×224, batch 16, on the CPU
-//! (flex) backend, the workloads of [`cyborg::bench`]:
+//! Full training steps and inference on the CPU (flex) backend, the `step/…` and
+//! `inference/…` workloads of [`cyborg::bench`]: the small CNN at 28×28 (batch 64), ResNet-18
+//! (batch 16) and DenseNet-121 (batch 8) at 224×224, two classes. A step is a training-mode
+//! forward, the loss (`ce`: cross-entropy; `cyborg`: the CYBORG loss, α = 0.5), backward and
+//! an SGD update (0.005, momentum 0.9, weight decay 1e-6); inference is the forward pass with
+//! running batch-norm statistics and no autodiff graph.
 //!
-//! - `forward`: inference (batch norm with running statistics, no autodiff graph);
-//! - `forward_backward`: a training-mode forward (batch statistics, autodiff), cross-entropy
-//!   and the backward pass, without the optimiser update.
-//!
-//! Peak memory: `cargo run --release --example model_memory`. The PyTorch figures for the same
-//! workloads: `python3 scripts/bench_models.py`. Results are in docs/benchmarks.md.
+//! `cyborg bench` measures the same workloads on every backend, with peak memory, beside
+//! `scripts/bench_backends.py` (PyTorch). Results are in docs/benchmarks.md.
 
-use cyborg::bench::{Mode, Model, Workload};
-
-const BATCH: usize = 16;
+use cyborg::bench::Workload;
 
 fn main() {
     divan::main();
 }
 
-#[divan::bench(args = ["resnet18", "densenet121"], sample_count = 5, sample_size = 1)]
-fn forward(bencher: divan::Bencher, name: &str) {
-    let model = Model::from_name(name).expect("known model");
-    let workload = Workload::new(model, Mode::Forward, BATCH);
-    workload.run(); // warm-up
-    bencher.bench_local(|| workload.run());
-}
+const NAMES: [&str; 9] = [
+    "step/small-cnn/ce",
+    "step/small-cnn/cyborg",
+    "inference/small-cnn",
+    "step/resnet18/ce",
+    "step/resnet18/cyborg",
+    "inference/resnet18",
+    "step/densenet121/ce",
+    "step/densenet121/cyborg",
+    "inference/densenet121",
+];
 
-#[divan::bench(args = ["resnet18", "densenet121"], sample_count = 5, sample_size = 1)]
-fn forward_backward(bencher: divan::Bencher, name: &str) {
-    let model = Model::from_name(name).expect("known model");
-    let workload = Workload::new(model, Mode::ForwardBackward, BATCH);
-    workload.run(); // warm-up
-    bencher.bench_local(|| workload.run());
+#[divan::bench(args = NAMES, sample_count = 5, sample_size = 1)]
+fn model(bencher: divan::Bencher, name: &str) {
+    let workload = Workload::from_name(name).expect("a model workload");
+    let mut prepared = workload.prepare(&burn::prelude::Device::flex());
+    prepared.run().expect("runs"); // warm-up
+    bencher.bench_local(|| prepared.run().expect("runs"));
 }

@@ -12,18 +12,19 @@
 //! - [`models`] (`cyborg-models`): CAM-ready backbones (small CNN, ResNet, DenseNet,
 //!   Inception-v3, Xception), PyTorch weight import, and the CAM family (`explain`).
 //! - [`train`] (`cyborg-train`): the trainer (burn-train, the paper's recipe) and evaluation.
+//! - [`bench`] (`cyborg-bench`): the benchmark workloads behind `cyborg bench` and `benches/`.
 //!
-//! and adds [`toy`], a small CAM network and a training loop for the shipped shortcut task,
-//! which the quickstart example and the integration tests run.
+//! and adds [`toy`], a tiny CAM network and a training loop for the shipped shortcut task,
+//! which the explain example and the integration tests run.
 //!
 //! The crate's own features choose the backend of the examples, tests and benches: `flex`
 //! (default, pure-Rust CPU), `wgpu`, `cuda`. The library crates it re-exports enable none.
 
+pub use cyborg_bench as bench;
 pub use cyborg_cam as cam;
 pub use cyborg_data as data;
 pub use cyborg_models as models;
 pub use cyborg_saliency_loss as loss;
 pub use cyborg_train as train;
 
-pub mod bench;
 pub mod toy;

@@ -4,10 +4,12 @@
 //! cyborg train --model resnet50 --weights resnet50.pth --train train.csv --val val.csv --test test.csv --out runs/cyborg
 //! cyborg eval --model resnet50 --checkpoint best.bpk --test test.csv --out runs/eval
 //! cyborg cam  --model resnet50 --checkpoint best.bpk --manifest test.csv --methods all
+//! cyborg bench --pytorch pytorch.json --json bench.json
 //! ```
 //!
 //! Errors in flags or data print one line and exit with status 1 (2 for unparsable flags).
 
+mod bench;
 mod cam;
 mod error;
 mod eval;
@@ -38,6 +40,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// CAM-family heatmaps for the images of a manifest or a folder, as PNG grids.
     Cam(cam::CamArgs),
+    /// Time and peak memory of the loss alone, training steps (cross-entropy and CYBORG) and
+    /// inference, on every backend compiled in: one table, optionally beside PyTorch's.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Cam(args) => cam::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

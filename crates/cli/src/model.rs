@@ -142,6 +142,9 @@ pub fn device(backend: &str) -> Result<Device, CliError> {
         "flex" => Ok(Device::flex()),
         #[cfg(feature = "wgpu")]
         "wgpu" => Ok(Device::wgpu(burn::tensor::DeviceKind::DiscreteGpu(0))),
+        // A software adapter (e.g. Mesa's lavapipe), which `wgpu` does not pick.
+        #[cfg(feature = "wgpu")]
+        "wgpu-cpu" => Ok(Device::wgpu(burn::tensor::DeviceKind::Cpu)),
         #[cfg(feature = "cuda")]
         "cuda" => Ok(Device::cuda(0)),
         other => Err(CliError::Usage(format!(

@@ -316,3 +316,83 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
     bad.extend(["--alpha", "1.5"]);
     assert_one_line_error(&cyborg(&bad), "alpha");
 }
+
+#[test]
+fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
+    let dir = tempfile::tempdir().unwrap();
+    let listed = cyborg(&["bench", "--list", "--only", "step/resnet18"]);
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout),
+        "step/resnet18/ce\nstep/resnet18/cyborg\n"
+    );
+    // A PyTorch measurement as scripts/bench_backends.py writes it (extra fields ignored).
+    let pytorch = dir.path().join("pytorch.json");
+    std::fs::write(
+        &pytorch,
+        r#"[{"workload": "loss/c512/g7/ce", "backend": "pytorch-cpu", "threads": 2,
+            "first_ms": 9.0, "median_ms": 4.0, "peak_mib": 12.5, "batch": 64,
+            "iterations": 2, "loss": 0.69, "torch": "2.9.0"},
+           {"workload": "loss/c512/g7/cyborg-official", "backend": "pytorch-cpu",
+            "threads": 2, "first_ms": 30.0, "median_ms": 20.0, "peak_mib": 13.0,
+            "batch": 64, "iterations": 2}]"#,
+    )
+    .unwrap();
+    let json = dir.path().join("bench.json");
+    let out = cyborg(&[
+        "bench",
+        "--only",
+        "loss/c512/g7",
+        "--iters",
+        "2",
+        "--pytorch",
+        pytorch.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("| median time (peak memory) | flex | pytorch-cpu |"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| loss/c512/g7/cyborg-official | — | 5.00× |"),
+        "{stdout}"
+    );
+    let written: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let names: Vec<&str> = written
+        .iter()
+        .map(|m| m["workload"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "loss/c512/g7/ce",
+            "loss/c512/g7/cyborg",
+            "loss/c512/g7/ce",
+            "loss/c512/g7/cyborg-official"
+        ]
+    );
+    for m in &written[..2] {
+        assert_eq!(
+            (m["backend"].as_str(), m["batch"].as_u64()),
+            (Some("flex"), Some(64))
+        );
+        assert!(m["median_ms"].as_f64().unwrap() > 0.0);
+        assert_eq!(m["iterations"], 2);
+    }
+
+    assert_one_line_error(
+        &cyborg(&["bench", "--backends", "tpu", "--only", "loss/c512/g7/ce"]),
+        "\"tpu\" is not compiled in",
+    );
+    assert_one_line_error(
+        &cyborg(&["bench", "--only", "nothing"]),
+        "no workload matches",
+    );
+}

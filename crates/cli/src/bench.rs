@@ -1,0 +1,161 @@
+//! `cyborg bench`: the benchmark workloads of `cyborg-bench` on every backend compiled in,
+//! each workload in a fresh process, as one table (and a JSON file).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use clap::Args;
+use cyborg_bench::{Measurement, Workload, markdown_report, measure};
+
+use crate::error::CliError;
+use crate::model::{compiled_backends, device};
+
+/// Which workloads, on which backends, how often.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Backends to measure, comma-separated: flex, wgpu (the first discrete GPU), wgpu-cpu
+    /// (wgpu on a software adapter), cuda; default: every one compiled in but wgpu-cpu.
+    #[arg(long, value_delimiter = ',')]
+    backends: Vec<String>,
+    /// Only the workloads whose name contains this text (repeatable; any match counts).
+    #[arg(long)]
+    only: Vec<String>,
+    /// Timed iterations after the first (default: 20 for the loss alone and the small CNN, 5
+    /// for ResNet-18, 3 for DenseNet-121).
+    #[arg(long)]
+    iters: Option<usize>,
+    /// Write every measurement (with the PyTorch ones) to this JSON file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Measurements written by `python3 scripts/bench_backends.py --json FILE`, shown as
+    /// more columns.
+    #[arg(long)]
+    pytorch: Option<PathBuf>,
+    /// Print the workload names and exit.
+    #[arg(long)]
+    list: bool,
+    /// Measure this one workload on the one backend of --backends in this process and print
+    /// its JSON line (what each child process does).
+    #[arg(long, hide = true)]
+    one: Option<String>,
+}
+
+/// Runs `cyborg bench`.
+pub fn run(args: &BenchArgs) -> Result<(), CliError> {
+    let workloads: Vec<Workload> = Workload::all()
+        .into_iter()
+        .filter(|w| {
+            let name = w.to_string();
+            args.only.is_empty() || args.only.iter().any(|o| name.contains(o.as_str()))
+        })
+        .collect();
+    if args.list {
+        for workload in &workloads {
+            println!("{workload}");
+        }
+        return Ok(());
+    }
+    if args.iters == Some(0) {
+        return Err(CliError::Usage("--iters must be at least 1".into()));
+    }
+    if let Some(name) = &args.one {
+        return run_one(name, args);
+    }
+    if workloads.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no workload matches --only {:?} (see cyborg bench --list)",
+            args.only
+        )));
+    }
+    let backends = if args.backends.is_empty() {
+        compiled_backends().into_iter().map(String::from).collect()
+    } else {
+        args.backends.clone()
+    };
+    for backend in &backends {
+        device(backend)?; // an unknown backend fails before any work
+    }
+    let mut measurements = Vec::new();
+    let mut failures = Vec::new();
+    let total = backends.len() * workloads.len();
+    let exe = std::env::current_exe().map_err(CliError::io("the cyborg executable"))?;
+    for backend in &backends {
+        for workload in &workloads {
+            let iters = args.iters.unwrap_or_else(|| workload.default_iterations());
+            eprint!(
+                "[{}/{total}] {backend} {workload} ({iters} iterations)… ",
+                measurements.len() + failures.len() + 1
+            );
+            let output = Command::new(&exe)
+                .args([
+                    "bench",
+                    "--one",
+                    &workload.to_string(),
+                    "--backends",
+                    backend,
+                ])
+                .args(["--iters", &iters.to_string()])
+                .output()
+                .map_err(CliError::io(&exe))?;
+            let line = String::from_utf8_lossy(&output.stdout);
+            let parsed = serde_json::from_str::<Measurement>(line.trim());
+            match (output.status.success(), parsed) {
+                (true, Ok(m)) => {
+                    eprintln!("{:.1} ms", m.median_ms);
+                    measurements.push(m);
+                }
+                _ => {
+                    let stderr = String::from_utf8_lossy(&output.stderr);
+                    let reason = stderr.lines().last().unwrap_or("no output").to_string();
+                    eprintln!("failed: {reason}");
+                    failures.push(format!("{backend} {workload}: {reason}"));
+                }
+            }
+        }
+    }
+    if let Some(path) = &args.pytorch {
+        let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
+        let theirs: Vec<Measurement> = serde_json::from_str(&text)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+        measurements.extend(theirs.into_iter().filter(|m| {
+            args.only.is_empty() || args.only.iter().any(|o| m.workload.contains(o.as_str()))
+        }));
+    }
+    println!("\n{}", markdown_report(&measurements));
+    if let Some(path) = &args.json {
+        cyborg_train::write_json(path, &measurements).map_err(|e| CliError::Train(Box::new(e)))?;
+        println!("wrote {}", path.display());
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "{} workload(s) failed: {}",
+            failures.len(),
+            failures.join("; ")
+        )))
+    }
+}
+
+/// Measures one workload in this process and prints its JSON line.
+fn run_one(name: &str, args: &BenchArgs) -> Result<(), CliError> {
+    let workload = Workload::from_name(name).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown workload {name:?} (see cyborg bench --list)"
+        ))
+    })?;
+    let [backend] = args.backends.as_slice() else {
+        return Err(CliError::Usage(
+            "--one needs exactly one backend in --backends".into(),
+        ));
+    };
+    let device = device(backend)?;
+    let iters = args.iters.unwrap_or_else(|| workload.default_iterations());
+    let m = measure(&workload, &device, backend, iters)
+        .map_err(|e| CliError::Usage(format!("{backend} {workload}: {e:?}")))?;
+    println!(
+        "{}",
+        serde_json::to_string(&m).expect("plain data serialises to JSON")
+    );
+    Ok(())
+}
