@@ -79,7 +79,7 @@ fn run() -> Result<(), Box<dyn Error>> {
                 experiment.clone(),
                 &run_dir(out, name, seed),
                 false,
-                &device,
+                std::slice::from_ref(&device),
                 |_, _, _| {},
             )?;
             reports.push(report);

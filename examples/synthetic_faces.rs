@@ -152,7 +152,7 @@ fn run(args: &Args) -> Result<(), String> {
             experiment,
             &dir,
             false,
-            &device,
+            std::slice::from_ref(&device),
             |_, _, _| {},
         )
         .map_err(|e| e.to_string())?;

@@ -154,6 +154,25 @@ pub fn device(backend: &str) -> Result<Device, CliError> {
     }
 }
 
+/// The first `count` devices of `backend` (GPUs 0..count of wgpu or cuda), for data-parallel
+/// training; the CPU backend has one device.
+pub fn devices(backend: &str, count: usize) -> Result<Vec<Device>, CliError> {
+    let first = device(backend)?;
+    match (backend, count) {
+        (_, 0) => Err(CliError::Usage("--devices must be at least 1".into())),
+        (_, 1) => Ok(vec![first]),
+        #[cfg(feature = "wgpu")]
+        ("wgpu", n) => Ok((0..n)
+            .map(|i| Device::wgpu(burn::tensor::DeviceKind::DiscreteGpu(i)))
+            .collect()),
+        #[cfg(feature = "cuda")]
+        ("cuda", n) => Ok((0..n).map(Device::cuda).collect()),
+        (other, n) => Err(CliError::Usage(format!(
+            "--devices {n}: the {other} backend has one device"
+        ))),
+    }
+}
+
 /// The backends this binary was built with.
 pub fn compiled_backends() -> Vec<&'static str> {
     [

@@ -14,7 +14,7 @@ use cyborg_train::{
 
 use crate::error::CliError;
 use crate::eval::{print_table, stem};
-use crate::model::{ModelArgs, device};
+use crate::model::{ModelArgs, devices};
 use crate::progress::Progress;
 
 /// Train with the CYBORG loss (defaults: the paper's recipe), keep the best model by
@@ -78,6 +78,10 @@ pub struct TrainArgs {
     /// flex, wgpu or cuda (among those compiled in).
     #[arg(long, default_value = "flex")]
     backend: String,
+    /// Train data-parallel on this many devices of --backend (GPUs 0..N of wgpu or cuda):
+    /// each batch is split between them, the optimiser steps on the first.
+    #[arg(long, default_value_t = 1)]
+    devices: usize,
 }
 
 impl TrainArgs {
@@ -141,7 +145,8 @@ fn usage(message: String) -> CliError {
 
 /// Runs `cyborg train`.
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
-    let device = device(&args.backend)?;
+    let devices = devices(&args.backend, args.devices)?;
+    let device = devices[0].clone();
     let recipe = args.recipe()?;
     let train_records = match &args.cyborg_layout {
         Some(root) => read_cyborg_csv(&args.train, root, &args.heatmaps, CyborgSplit::Train)?,
@@ -192,7 +197,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         experiment,
         &args.out,
         args.resume,
-        &device,
+        &devices,
         |name, done, total| {
             if progress.as_ref().is_none_or(|(current, _)| current != name) {
                 progress = Some((name.to_string(), Progress::new(name)));

@@ -311,10 +311,34 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
         "{stderr}"
     );
 
+    // The masked loss instead of CYBORG, recorded in config.json.
+    let masked_out = dir.path().join("masked");
+    let mut masked = args.clone();
+    let last = masked.len() - 1;
+    masked[last] = masked_out.to_str().unwrap();
+    masked.extend(["--masked", "0.5"]);
+    let output = cyborg(&masked);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(masked_out.join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["loss"]["Masked"]["lambda"], 0.5, "{config}");
+
     // A bad recipe value is one line.
-    let mut bad = args.clone();
-    bad.extend(["--alpha", "1.5"]);
-    assert_one_line_error(&cyborg(&bad), "alpha");
+    for (flag, value, needle) in [
+        ("--alpha", "1.5", "alpha"),
+        ("--masked", "-1", "lambda must be finite and >= 0, got -1"),
+        ("--devices", "2", "the flex backend has one device"),
+    ] {
+        let mut bad = args.clone();
+        let pair = format!("{flag}={value}");
+        bad.push(&pair);
+        assert_one_line_error(&cyborg(&bad), needle);
+    }
 }
 
 #[test]

@@ -42,14 +42,15 @@ pub struct ExperimentReport {
 /// Trains with [`train`], then evaluates the best model on the validation and test sets
 /// (`progress(set, done, total)` reports the evaluation), and writes the report to
 /// `dir/metrics.json` (`{"best_epoch", "val": {...}, "test": {"<name>": {...}}}`) and the
-/// training set's class names to `dir/classes.json`.
+/// training set's class names to `dir/classes.json`. `devices` as in [`train`]; the evaluation
+/// runs on the first.
 pub fn run_experiment(
     build: impl FnOnce(&Device) -> Backbone + Send,
     recipe: &TrainingConfig,
     experiment: Experiment,
     dir: &Path,
     resume: bool,
-    device: &Device,
+    devices: &[Device],
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<ExperimentReport, TrainError> {
     let image_shape = [
@@ -71,7 +72,7 @@ pub fn run_experiment(
         image_shape,
         grid: experiment.grid,
     };
-    let run = train(build, recipe, data, dir, resume, device)?;
+    let run = train(build, recipe, data, dir, resume, devices)?;
     let config = EvaluationConfig::new().with_batch_size(recipe.batch_size);
     let mut evaluate_on = |name: &str, records: Records| {
         evaluate(
@@ -80,7 +81,7 @@ pub fn run_experiment(
             image_shape,
             experiment.grid,
             &config,
-            device,
+            &devices[0],
             |done, total| progress(name, done, total),
         )
     };

@@ -14,7 +14,10 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, SgdConfig};
 use burn::prelude::*;
 use burn::train::metric::{AccuracyMetric, AurocMetric};
-use burn::train::{Learner, LearnerSummary, SupervisedTraining, TrainingError};
+use burn::train::{
+    ExecutionStrategy, Learner, LearnerSummary, MultiDeviceOptim, SupervisedTraining,
+    TrainingError, TrainingStrategy,
+};
 use cyborg_data::{SaliencyBatcher, SaliencyDataset};
 use cyborg_models::{Backbone, CamBackbone, ModelError};
 use serde::{Deserialize, Serialize};
@@ -169,13 +172,17 @@ fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
 /// With `resume`, continues from the last complete checkpoint in `dir` (nothing lost but the
 /// epoch that was running); otherwise starts over, clearing earlier logs and checkpoints.
 /// Progress goes to standard error, one line per epoch and split.
+///
+/// `devices[0]` builds the model and holds the best one returned. With more than one device,
+/// each batch is split across all of them (burn-train's multi-device strategy, the optimiser
+/// stepping on the first): the same CYBORG step runs on every device unchanged.
 pub fn train(
     build: impl FnOnce(&Device) -> Backbone + Send,
     config: &TrainingConfig,
     data: TrainData,
     dir: &Path,
     resume: bool,
-    device: &Device,
+    devices: &[Device],
 ) -> Result<TrainedRun, TrainError> {
     // Burn's learner recurses deeply in unoptimised builds: run it on a thread with a roomy
     // stack rather than the caller's.
@@ -183,7 +190,7 @@ pub fn train(
         let worker = std::thread::Builder::new()
             .name("cyborg-train".into())
             .stack_size(LEARNER_STACK)
-            .spawn_scoped(scope, || run(build, config, data, dir, resume, device))
+            .spawn_scoped(scope, || run(build, config, data, dir, resume, devices))
             .map_err(io(dir))?;
         worker
             .join()
@@ -197,9 +204,14 @@ fn run(
     data: TrainData,
     dir: &Path,
     resume: bool,
-    device: &Device,
+    devices: &[Device],
 ) -> Result<TrainedRun, TrainError> {
     config.validate().map_err(TrainError::Config)?;
+    let Some(device) = devices.first() else {
+        return Err(TrainError::Config(
+            "training needs at least one device".into(),
+        ));
+    };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let last = if resume {
         last_complete_checkpoint(dir)
@@ -327,6 +339,11 @@ fn run(
     }
     if let Some(epoch) = last {
         training = training.checkpoint(epoch);
+    }
+    if devices.len() > 1 {
+        training = training.with_training_strategy(TrainingStrategy::Default(
+            ExecutionStrategy::multi(devices.to_vec(), MultiDeviceOptim::OptimMainDevice),
+        ));
     }
     let result = training.launch(Learner::new(model, optimizer, scheduler));
     if let Some(error) = result.error {

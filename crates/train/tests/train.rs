@@ -101,7 +101,15 @@ fn a_run_writes_its_folder_reloads_its_best_model_and_is_reproducible() {
     write_split(dir.path(), "valid", 8);
     let device = Device::flex();
     let out = dir.path().join("run");
-    let run = train(build, &recipe(3), data(dir.path()), &out, false, &device).unwrap();
+    let run = train(
+        build,
+        &recipe(3),
+        data(dir.path()),
+        &out,
+        false,
+        std::slice::from_ref(&device),
+    )
+    .unwrap();
     assert!((1..=3).contains(&run.best_epoch));
     assert!((0.0..=1.0).contains(&run.best_accuracy));
     for file in [
@@ -130,7 +138,7 @@ fn a_run_writes_its_folder_reloads_its_best_model_and_is_reproducible() {
         data(dir.path()),
         &dir.path().join("again"),
         false,
-        &device,
+        std::slice::from_ref(&device),
     )
     .unwrap();
     assert_eq!(again.best_epoch, run.best_epoch);
@@ -150,10 +158,26 @@ fn resume_continues_from_the_last_complete_checkpoint() {
     write_split(dir.path(), "valid", 6);
     let device = Device::flex();
     let out = dir.path().join("run");
-    train(build, &recipe(2), data(dir.path()), &out, false, &device).unwrap();
+    train(
+        build,
+        &recipe(2),
+        data(dir.path()),
+        &out,
+        false,
+        std::slice::from_ref(&device),
+    )
+    .unwrap();
     assert_eq!(last_complete_checkpoint(&out), Some(2));
     // "Killed" after epoch 2: resume up to 3 epochs in all.
-    let run = train(build, &recipe(3), data(dir.path()), &out, true, &device).unwrap();
+    let run = train(
+        build,
+        &recipe(3),
+        data(dir.path()),
+        &out,
+        true,
+        std::slice::from_ref(&device),
+    )
+    .unwrap();
     assert_eq!(last_complete_checkpoint(&out), Some(3));
     assert!((1..=3).contains(&run.best_epoch));
     assert!((0.0..=1.0).contains(&run.best_accuracy));
@@ -165,7 +189,15 @@ fn resume_continues_from_the_last_complete_checkpoint() {
     // The first two epochs' validation logs are still there (nothing was redone).
     assert!(out.join("valid/epoch-1").exists() && out.join("valid/epoch-3").exists());
     // A fresh run in the same folder starts over.
-    train(build, &recipe(1), data(dir.path()), &out, false, &device).unwrap();
+    train(
+        build,
+        &recipe(1),
+        data(dir.path()),
+        &out,
+        false,
+        std::slice::from_ref(&device),
+    )
+    .unwrap();
     assert!(!out.join("valid/epoch-3").exists());
     assert_eq!(last_complete_checkpoint(&out), Some(1));
 }
@@ -186,7 +218,7 @@ fn a_folder_that_is_not_a_run_folder_is_refused_not_cleared() {
         data(dir.path()),
         dir.path(),
         false,
-        &Device::flex(),
+        &[Device::flex()],
     )
     .unwrap_err();
     assert!(
@@ -194,4 +226,28 @@ fn a_folder_that_is_not_a_run_folder_is_refused_not_cleared() {
         "{error}"
     );
     assert_eq!(std::fs::read_to_string(&precious).unwrap(), "mine");
+}
+
+#[test]
+fn several_devices_train_data_parallel_with_the_same_step() {
+    let _guard = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    write_split(dir.path(), "train", 16);
+    write_split(dir.path(), "valid", 8);
+    let out = dir.path().join("run");
+    // Two workers on the one CPU device: burn-train's multi-device strategy splits each
+    // epoch's batches between them and steps the optimiser on the first.
+    let devices = [Device::flex(), Device::flex()];
+    let run = train(build, &recipe(2), data(dir.path()), &out, false, &devices).unwrap();
+    assert!((1..=2).contains(&run.best_epoch));
+    assert!(out.join("best.bpk").exists() && out.join("checkpoint/model-2.bpk").exists());
+    assert!(outputs(&run.model).iter().all(|x| x.is_finite()));
+    // It trained: the model differs from the freshly built one.
+    let device = Device::flex();
+    device.seed(7);
+    let fresh = build(&device);
+    assert_ne!(outputs(&fresh), outputs(&run.model));
+
+    let error = train(build, &recipe(1), data(dir.path()), &out, false, &[]).unwrap_err();
+    assert_eq!(error.to_string(), "training needs at least one device");
 }
