@@ -261,9 +261,9 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         start.elapsed().as_secs_f32() / 60.0
     );
     println!(
-        "| method | decoy test accuracy | clean test accuracy | CAM mass on the garment (decoy test) | gap to the ceiling closed |"
+        "| method | validation accuracy | decoy test accuracy | clean test accuracy | CAM mass on the garment (decoy test) | gap to the ceiling closed |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|");
     let accuracy = |m: &MethodResults, set: &str| -> Vec<f64> {
         m.runs.iter().map(|r| r.test[set].accuracy).collect()
     };
@@ -289,9 +289,11 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
                 100.0 * (mean(&decoy) - floor) / (ceiling - floor)
             )
         };
+        let val: Vec<f64> = m.runs.iter().map(|r| r.val.accuracy).collect();
         println!(
-            "| {} | {} | {} | {} | {closed} |",
+            "| {} | {} | {} | {} | {} | {closed} |",
             method.name,
+            mean_std(&val),
             mean_std(&decoy),
             mean_std(&accuracy(m, CLEAN_TEST)),
             mass.map_or("—".into(), |v| mean_std(&v)),

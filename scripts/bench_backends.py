@@ -43,7 +43,7 @@ Workloads (2 classes everywhere; labels 0, 1, 0, 1, ...):
 - inference/{model}: model.eval(), torch.no_grad(), forward (logits copied to the host).
 
 Timing: the first iteration on its own (first_ms), then --iters iterations (default 20 for the
-loss and small-cnn workloads, 3 for densenet121, 5 otherwise) and their median (median_ms); on CUDA the device is
+loss and small-cnn workloads, 5 otherwise) and their median (median_ms); on CUDA the device is
 synchronised around each iteration. Memory: each workload runs in a fresh subprocess (this
 script with --one NAME); peak_mib is the rise of the process's peak RSS (VmHWM, reset by
 writing 5 to /proc/self/clear_refs) over its RSS before the model and inputs are built; on
@@ -90,7 +90,7 @@ def default_iters(name):
     """As the Rust side (Workload::default_iterations)."""
     if name.startswith("loss/") or "/small-cnn" in name:
         return 20
-    return 3 if "/densenet121" in name else 5
+    return 5
 
 
 # ----------------------------------------------------------------------------------------------
@@ -467,7 +467,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     parser.add_argument("--iters", type=int, help="timed iterations after the first (default 20 "
-                        "for the loss and small-cnn workloads, 3 for densenet121, 5 otherwise)")
+                        "for the loss and small-cnn workloads, 5 otherwise)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     parser.add_argument("--only", help="run only the workloads whose name contains this")
     parser.add_argument("--json", help="also write the results to this file, as a list")

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::Measurement;
 
 /// Markdown tables of `measurements` (rows: workloads, columns: backends, both in order of
-/// first appearance):
+/// first appearance, except that `…/cyborg-official` follows its `…/cyborg`):
 ///
 /// 1. the median time per iteration and the peak memory (host RSS rise; device pool where
 ///    reported);
@@ -15,7 +15,16 @@ use crate::Measurement;
 ///    steady-state throughput in images per second.
 pub fn markdown_report(measurements: &[Measurement]) -> String {
     let backends = unique(measurements.iter().map(|m| m.backend.as_str()));
-    let workloads = unique(measurements.iter().map(|m| m.workload.as_str()));
+    let mut workloads = unique(measurements.iter().map(|m| m.workload.as_str()));
+    // Each official variant right after the vectorised loss it reimplements.
+    let position = |name: &str| {
+        let base = name.strip_suffix("-official").unwrap_or(name);
+        let first = workloads.iter().position(|w| *w == base);
+        (first.unwrap_or(usize::MAX), name.ends_with("-official"))
+    };
+    let mut keyed: Vec<_> = workloads.iter().map(|w| (position(w), *w)).collect();
+    keyed.sort_by_key(|(key, _)| *key);
+    workloads = keyed.into_iter().map(|(_, w)| w).collect();
     let find = |workload: &str, backend: &str| {
         measurements
             .iter()
@@ -134,13 +143,15 @@ mod tests {
 
     #[test]
     fn tables_by_workload_and_backend_with_ratios() {
+        // The official variant comes before the vectorised one here, and after it in the
+        // tables.
         let report = markdown_report(&[
             m("step/resnet18/ce", "flex", 2000.0, None),
-            m("step/resnet18/cyborg", "flex", 2100.0, None),
             m("step/resnet18/ce", "wgpu", 50.0, Some(1024.0)),
-            m("step/resnet18/cyborg", "wgpu", 55.0, Some(1100.0)),
             m("step/resnet18/ce", "pytorch-cpu", 1000.0, None),
             m("step/resnet18/cyborg-official", "pytorch-cpu", 1500.0, None),
+            m("step/resnet18/cyborg", "flex", 2100.0, None),
+            m("step/resnet18/cyborg", "wgpu", 55.0, Some(1100.0)),
         ]);
         let expected = "\
 | median time (peak memory) | flex | wgpu | pytorch-cpu |

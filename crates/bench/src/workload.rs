@@ -207,14 +207,13 @@ impl Workload {
     }
 
     /// Timed iterations `cyborg bench` runs by default: 20 for the loss alone and the small
-    /// CNN, 5 for ResNet-18, 3 for DenseNet-121 (seconds per step on a CPU).
+    /// CNN, 5 for ResNet-18 and DenseNet-121 (seconds per step on a CPU).
     pub fn default_iterations(&self) -> usize {
         match self {
             Workload::Loss { .. } => 20,
             Workload::Step { model, .. } | Workload::Inference { model } => match model {
                 BenchModel::SmallCnn => 20,
-                BenchModel::ResNet18 => 5,
-                BenchModel::DenseNet121 => 3,
+                BenchModel::ResNet18 | BenchModel::DenseNet121 => 5,
             },
         }
     }

@@ -4,6 +4,7 @@
 //! e.g. with [`crate::finish_maps`] or by area averaging the human map to the CAM grid).
 
 use burn::prelude::*;
+use burn::tensor::IndexingUpdateOp;
 
 fn check_shapes(maps: &Tensor<3>, human: &Tensor<3>) {
     assert_eq!(
@@ -58,6 +59,38 @@ fn top_region(x: Tensor<2>, fraction: f64) -> Tensor<2, Bool> {
     let k = ((fraction * n as f64).round() as usize).clamp(1, n);
     let kth = x.clone().sort_descending(1).narrow(1, k - 1, 1); // [b, 1]
     x.greater_equal(kth)
+}
+
+/// Exactly `k = max(1, round(fraction · h · w))` pixels of each map, its largest, as a mask:
+/// ties at the k-th value are broken by the sort, so a map with many equal values (the zeros
+/// of a ReLU + min-max map) still selects k pixels. What removal-based faithfulness measures
+/// remove.
+///
+/// # Shapes
+/// - maps: `[batch, h, w]`
+/// - output: `[batch, h, w]`
+///
+/// # Panics
+/// If `fraction` is not in `(0, 1]`.
+pub fn top_fraction_mask(maps: Tensor<3>, fraction: f64) -> Tensor<3, Bool> {
+    assert!(
+        fraction > 0.0 && fraction <= 1.0,
+        "fraction must be in (0, 1], got {fraction}"
+    );
+    let [b, h, w] = maps.dims();
+    let n = h * w;
+    let k = ((fraction * n as f64).round() as usize).clamp(1, n);
+    let device = maps.device();
+    let top = flat(maps).argsort_descending(1).narrow(1, 0, k);
+    Tensor::<2>::zeros([b, n], &device)
+        .scatter(
+            1,
+            top,
+            Tensor::ones([b, k], &device),
+            IndexingUpdateOp::Assign,
+        )
+        .greater_elem(0.5)
+        .reshape([b, h, w])
 }
 
 /// Intersection over union of the top `fraction` of pixels of each map and of its human map
@@ -133,6 +166,35 @@ mod tests {
         let c = maps([1.0; 8]);
         let h = maps([0.0, 2.0, 4.0, 6.0, 3.0, 2.0, 1.0, 0.0]);
         assert_values(pearson(c, h, 1e-12), [0.0, 0.0]);
+    }
+
+    #[test]
+    fn top_fraction_mask_selects_exactly_k_even_among_ties() {
+        // Image 0: distinct values, the top 2 of 8 (a quarter) are unambiguous. Image 1: all
+        // zeros but one: the single 1 and exactly one of the tied zeros.
+        let m = Tensor::<1>::from_floats(
+            [
+                0.1, 0.9, 0.3, 0.4, 0.8, 0.2, 0.0, 0.5, //
+                0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0,
+            ],
+            &Device::flex(),
+        )
+        .reshape([2, 2, 4]);
+        let mask = top_fraction_mask(m, 0.25).int();
+        let values = mask
+            .clone()
+            .into_data()
+            .convert::<i64>()
+            .to_vec::<i64>()
+            .unwrap();
+        assert_eq!(&values[..8], &[0, 1, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(values[8..].iter().sum::<i64>(), 2);
+        assert_eq!(values[11], 1);
+        // At least one pixel, and all of them at fraction 1.
+        let one = top_fraction_mask(Tensor::<3>::zeros([1, 3, 3], &Device::flex()), 0.01);
+        assert_eq!(one.int().sum().into_scalar::<i64>(), 1);
+        let all = top_fraction_mask(Tensor::<3>::zeros([1, 3, 3], &Device::flex()), 1.0);
+        assert_eq!(all.int().sum().into_scalar::<i64>(), 9);
     }
 
     #[test]

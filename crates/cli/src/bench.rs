@@ -13,18 +13,20 @@ use crate::model::{compiled_backends, device};
 /// Which workloads, on which backends, how often.
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// Backends to measure, comma-separated: flex, wgpu (the first discrete GPU), wgpu-cpu
-    /// (wgpu on a software adapter), cuda; default: every one compiled in but wgpu-cpu.
+    /// Backends to measure, comma-separated: flex, ndarray (feature `ndarray`), wgpu (the
+    /// first discrete GPU), wgpu-cpu (wgpu on a software adapter), cuda; default: every one
+    /// compiled in but wgpu-cpu.
     #[arg(long, value_delimiter = ',')]
     backends: Vec<String>,
     /// Only the workloads whose name contains this text (repeatable; any match counts).
     #[arg(long)]
     only: Vec<String>,
     /// Timed iterations after the first (default: 20 for the loss alone and the small CNN, 5
-    /// for ResNet-18, 3 for DenseNet-121).
+    /// for ResNet-18 and DenseNet-121).
     #[arg(long)]
     iters: Option<usize>,
-    /// Write every measurement (with the PyTorch ones) to this JSON file.
+    /// Write every measurement (with the PyTorch ones) to this JSON file, rewritten after each
+    /// workload.
     #[arg(long)]
     json: Option<PathBuf>,
     /// Measurements written by `python3 scripts/bench_backends.py --json FILE`, shown as
@@ -103,6 +105,10 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
                 (true, Ok(m)) => {
                     eprintln!("{:.1} ms", m.median_ms);
                     measurements.push(m);
+                    // Kept as they come, so a long run stopped half-way is not lost.
+                    if let Some(path) = &args.json {
+                        write(path, &measurements)?;
+                    }
                 }
                 _ => {
                     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -123,7 +129,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     }
     println!("\n{}", markdown_report(&measurements));
     if let Some(path) = &args.json {
-        cyborg_train::write_json(path, &measurements).map_err(|e| CliError::Train(Box::new(e)))?;
+        write(path, &measurements)?;
         println!("wrote {}", path.display());
     }
     if failures.is_empty() {
@@ -135,6 +141,10 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             failures.join("; ")
         )))
     }
+}
+
+fn write(path: &std::path::Path, measurements: &[Measurement]) -> Result<(), CliError> {
+    cyborg_train::write_json(path, &measurements).map_err(|e| CliError::Train(Box::new(e)))
 }
 
 /// Measures one workload in this process and prints its JSON line.

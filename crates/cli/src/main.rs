@@ -22,6 +22,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Burn's CPU backend allocates and frees a fresh buffer for most operations; glibc's
+/// allocator hands large ones back to the kernel each time, and the page faults of taking them
+/// again cost more than the arithmetic (half of the CYBORG loss's time on flex, see
+/// docs/benchmarks.md). mimalloc keeps them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Train image classifiers whose attention follows human saliency (CYBORG), evaluate them and
 /// look at their Class Activation Maps.
 #[derive(Debug, Parser)]

@@ -147,6 +147,10 @@ pub fn device(backend: &str) -> Result<Device, CliError> {
         "wgpu-cpu" => Ok(Device::wgpu(burn::tensor::DeviceKind::Cpu)),
         #[cfg(feature = "cuda")]
         "cuda" => Ok(Device::cuda(0)),
+        // Deprecated in Burn 0.22 in favour of flex; kept for benchmark comparisons.
+        #[cfg(feature = "ndarray")]
+        #[allow(deprecated)]
+        "ndarray" => Ok(Device::ndarray()),
         other => Err(CliError::Usage(format!(
             "--backend {other:?} is not compiled in (available: {})",
             compiled_backends().join(", ")
@@ -179,6 +183,7 @@ pub fn compiled_backends() -> Vec<&'static str> {
         ("flex", cfg!(feature = "flex")),
         ("wgpu", cfg!(feature = "wgpu")),
         ("cuda", cfg!(feature = "cuda")),
+        ("ndarray", cfg!(feature = "ndarray")),
     ]
     .into_iter()
     .filter_map(|(name, on)| on.then_some(name))

@@ -19,7 +19,7 @@ use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use cyborg_cam::{
     CamNormalization, GradientCam, class_activation_maps, eigen_cam, finish_maps,
-    global_average_pool, normalize_min_max, upsample_bilinear, weighted_sum,
+    global_average_pool, normalize_min_max, top_fraction_mask, upsample_bilinear, weighted_sum,
 };
 use serde::{Deserialize, Serialize};
 
@@ -307,7 +307,9 @@ fn score_cam<M: CamBackbone>(
 /// Per-image drop in confidence when the `fraction` most salient pixels are removed (replaced
 /// by the image's per-channel mean), a ROAD-style faithfulness measure (Rong et al., ICML
 /// 2022, with mean instead of noisy linear imputation): confidence is the softmax
-/// probability of the target class. A faithful map gives a large drop.
+/// probability of the target class. A faithful map gives a large drop. Exactly
+/// `max(1, round(fraction · h · w))` pixels are removed per image, ties broken by the sort
+/// ([`top_fraction_mask`]).
 ///
 /// # Shapes
 /// - images: `[batch, channels, height, width]`
@@ -341,11 +343,7 @@ pub fn confidence_drop<M: CamBackbone>(
         .classes(&logits)
         .expect("confidence_drop needs a class target (Classes or Predicted)");
     let n = height * width;
-    let k = ((fraction * n as f64).round() as usize).clamp(1, n);
-    let flat = maps.inner().reshape([batch, n]);
-    let kth = flat.clone().sort_descending(1).narrow(1, k - 1, 1);
-    let removed = flat
-        .greater_equal(kth)
+    let removed = top_fraction_mask(maps.inner(), fraction)
         .reshape([batch, 1, height, width])
         .repeat_dim(1, channels);
     let means = images
