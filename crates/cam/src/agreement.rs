@@ -185,7 +185,7 @@ mod tests {
             .clone()
             .into_data()
             .convert::<i64>()
-            .to_vec::<i64>()
+            .try_to_vec::<i64>()
             .unwrap();
         assert_eq!(&values[..8], &[0, 1, 0, 0, 1, 0, 0, 0]);
         assert_eq!(values[8..].iter().sum::<i64>(), 2);

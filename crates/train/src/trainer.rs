@@ -110,9 +110,16 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), TrainError>
 
 /// The latest epoch whose model, optimiser and scheduler checkpoints are all on disk.
 pub fn last_complete_checkpoint(dir: &Path) -> Option<usize> {
+    complete_checkpoints(dir).first().copied()
+}
+
+/// The epochs whose model, optimiser and scheduler checkpoints are all on disk, latest first.
+fn complete_checkpoints(dir: &Path) -> Vec<usize> {
     let checkpoints = dir.join("checkpoint");
-    std::fs::read_dir(&checkpoints)
-        .ok()?
+    let Ok(entries) = std::fs::read_dir(&checkpoints) else {
+        return Vec::new();
+    };
+    let mut epochs: Vec<usize> = entries
         .filter_map(|entry| {
             let name = entry.ok()?.file_name().into_string().ok()?;
             let epoch: usize = name
@@ -125,7 +132,9 @@ pub fn last_complete_checkpoint(dir: &Path) -> Option<usize> {
                 .all(|kind| checkpoints.join(format!("{kind}-{epoch}.bpk")).exists());
             complete.then_some(epoch)
         })
-        .max()
+        .collect();
+    epochs.sort_unstable_by(|a, b| b.cmp(a));
+    epochs
 }
 
 /// Validation accuracy per epoch, from the run folder's metric logs, in percent (as Burn's
@@ -213,18 +222,18 @@ fn run(
         ));
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let last = if resume {
-        last_complete_checkpoint(dir)
+    let candidates = if resume {
+        complete_checkpoints(dir)
     } else {
-        None
+        Vec::new()
     };
-    if resume && last.is_none() {
+    if resume && candidates.is_empty() {
         eprintln!(
             "{}: no complete checkpoint to resume from; starting over",
             dir.display()
         );
     }
-    if last.is_none() {
+    if candidates.is_empty() {
         // Clear an earlier run's logs and checkpoints, but only in a folder that is one of
         // ours: `--out` pointed at a dataset with `train/` and `valid/` must not lose them.
         let present: Vec<&str> = ["train", "valid", "checkpoint"]
@@ -257,6 +266,31 @@ fn run(
     let [c, h, w] = data.image_shape;
     let _ = net.forward_classified(Tensor::zeros([1, c, h, w], &device));
     let model = CyborgModel::new(net, config.loss.clone());
+    // Resume from the latest checkpoint whose model reads back: a run killed while writing
+    // one leaves a truncated file, and the epoch before it (if kept) is the one to continue.
+    let last = match candidates.as_slice() {
+        [] => None,
+        epochs => Some(
+            epochs
+                .iter()
+                .copied()
+                .find(|epoch| {
+                    let path = dir.join("checkpoint").join(format!("model-{epoch}.bpk"));
+                    let readable = model.clone().try_load_file(&path).is_ok();
+                    if !readable {
+                        eprintln!("{}: cannot be read, not resuming from it", path.display());
+                    }
+                    readable
+                })
+                .ok_or_else(|| {
+                    TrainError::Config(format!(
+                        "{}: no checkpoint can be read back; run without --resume to start \
+                         over (this clears the folder's logs and checkpoints)",
+                        dir.display()
+                    ))
+                })?,
+        ),
+    };
 
     let batcher = SaliencyBatcher::new(data.image_shape, data.grid);
     let start = last.unwrap_or(0) as u64;

@@ -188,6 +188,31 @@ fn resume_continues_from_the_last_complete_checkpoint() {
     );
     // The first two epochs' validation logs are still there (nothing was redone).
     assert!(out.join("valid/epoch-1").exists() && out.join("valid/epoch-3").exists());
+
+    // A kill while epoch 3's model was written leaves it truncated: resuming skips it for the
+    // other checkpoint kept (the best epoch's) if there is one, and otherwise refuses rather
+    // than starting over.
+    std::fs::write(out.join("checkpoint/model-3.bpk"), b"cut short").unwrap();
+    let kept = (1..3).find(|e| out.join(format!("checkpoint/model-{e}.bpk")).exists());
+    let resumed = train(
+        build,
+        &recipe(4),
+        data(dir.path()),
+        &out,
+        true,
+        std::slice::from_ref(&device),
+    );
+    match kept {
+        Some(epoch) => {
+            resumed.unwrap();
+            assert!(out.join("valid/epoch-4").exists(), "resumed from {epoch}");
+            assert_eq!(last_complete_checkpoint(&out), Some(4));
+        }
+        None => {
+            let error = resumed.unwrap_err().to_string();
+            assert!(error.contains("no checkpoint can be read back"), "{error}");
+        }
+    }
     // A fresh run in the same folder starts over.
     train(
         build,
