@@ -333,6 +333,7 @@ def prepare(name, device):
 
 def run_one(name, device_name, threads, iters):
     import torch
+    import torchvision  # noqa: F401  (imported before the baseline RSS, as Rust's code is)
 
     torch.set_num_threads(threads)
     device = torch.device(device_name)
@@ -475,6 +476,8 @@ def main():
     parser.add_argument("--self-check", action="store_true", help="correctness checks, no timing")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.iters is not None and args.iters < 1:
+        parser.error("--iters must be at least 1")
 
     if args.self_check:
         sys.exit(0 if self_check() else 1)

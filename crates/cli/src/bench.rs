@@ -77,6 +77,11 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     for backend in &backends {
         device(backend)?; // an unknown backend fails before any work
     }
+    // Read the PyTorch figures first too: a bad file must not waste a long run.
+    let theirs = match &args.pytorch {
+        Some(path) => read_measurements(path)?,
+        None => Vec::new(),
+    };
     let mut measurements = Vec::new();
     let mut failures = Vec::new();
     let total = backends.len() * workloads.len();
@@ -110,23 +115,21 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
                         write(path, &measurements)?;
                     }
                 }
-                _ => {
+                (success, parsed) => {
                     let stderr = String::from_utf8_lossy(&output.stderr);
-                    let reason = stderr.lines().last().unwrap_or("no output").to_string();
+                    let reason = match (success, parsed) {
+                        (true, Err(error)) => format!("unreadable result ({error})"),
+                        _ => format!("{} ({})", failure_reason(&stderr), output.status),
+                    };
                     eprintln!("failed: {reason}");
                     failures.push(format!("{backend} {workload}: {reason}"));
                 }
             }
         }
     }
-    if let Some(path) = &args.pytorch {
-        let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
-        let theirs: Vec<Measurement> = serde_json::from_str(&text)
-            .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
-        measurements.extend(theirs.into_iter().filter(|m| {
-            args.only.is_empty() || args.only.iter().any(|o| m.workload.contains(o.as_str()))
-        }));
-    }
+    measurements.extend(theirs.into_iter().filter(|m| {
+        args.only.is_empty() || args.only.iter().any(|o| m.workload.contains(o.as_str()))
+    }));
     println!("\n{}", markdown_report(&measurements));
     if let Some(path) = &args.json {
         write(path, &measurements)?;
@@ -141,6 +144,29 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             failures.join("; ")
         )))
     }
+}
+
+/// Measurements written by `scripts/bench_backends.py --json` (or `cyborg bench --json`).
+fn read_measurements(path: &std::path::Path) -> Result<Vec<Measurement>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
+    serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+}
+
+/// The line of a failed child's standard error that says why: a panic's message, else the
+/// last line that is not a `note:`.
+fn failure_reason(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let after_panic = lines
+        .iter()
+        .position(|l| l.contains("panicked at"))
+        .and_then(|i| lines.get(i + 1));
+    after_panic
+        .or_else(|| lines.iter().rev().find(|l| !l.starts_with("note:")))
+        .map_or_else(|| "no output".to_string(), |l| l.to_string())
 }
 
 fn write(path: &std::path::Path, measurements: &[Measurement]) -> Result<(), CliError> {
@@ -162,10 +188,27 @@ fn run_one(name: &str, args: &BenchArgs) -> Result<(), CliError> {
     let device = device(backend)?;
     let iters = args.iters.unwrap_or_else(|| workload.default_iterations());
     let m = measure(&workload, &device, backend, iters)
-        .map_err(|e| CliError::Usage(format!("{backend} {workload}: {e:?}")))?;
+        .map_err(|e| CliError::Usage(format!("{backend} {workload}: {e}")))?;
     println!(
         "{}",
         serde_json::to_string(&m).expect("plain data serialises to JSON")
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reason_of_a_failed_child() {
+        let panic = "thread 'main' panicked at src/x.rs:3:5:\nNo adapter found\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(failure_reason(panic), "No adapter found");
+        assert_eq!(
+            failure_reason("cyborg: --backends \"tpu\"\n"),
+            "cyborg: --backends \"tpu\""
+        );
+        assert_eq!(failure_reason("note: only a note\n"), "no output");
+        assert_eq!(failure_reason(""), "no output");
+    }
 }

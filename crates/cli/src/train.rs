@@ -78,8 +78,9 @@ pub struct TrainArgs {
     /// flex, wgpu or cuda (among those compiled in).
     #[arg(long, default_value = "flex")]
     backend: String,
-    /// Train data-parallel on this many devices of --backend (GPUs 0..N of wgpu or cuda):
-    /// each batch is split between them, the optimiser steps on the first.
+    /// Train data-parallel on this many devices of --backend (GPUs 0..N of wgpu or cuda): each
+    /// takes --batch-size images from its share of the data, one step averages their
+    /// gradients (an effective batch of N × --batch-size).
     #[arg(long, default_value_t = 1)]
     devices: usize,
 }

@@ -419,4 +419,8 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
         &cyborg(&["bench", "--only", "nothing"]),
         "no workload matches",
     );
+    // A missing PyTorch file is reported before anything is measured.
+    let missing = dir.path().join("missing.json");
+    let out = cyborg(&["bench", "--pytorch", missing.to_str().unwrap()]);
+    assert_one_line_error(&out, "missing.json");
 }

@@ -9,7 +9,8 @@ use cyborg_data::SaliencyBatch;
 use cyborg_models::{Backbone, CamBackbone};
 use cyborg_saliency_loss::SaliencyLossConfig;
 
-/// A backbone and the CYBORG loss it is trained with: what Burn's `Learner` trains.
+/// A backbone and the saliency-guided loss it is trained with (CYBORG or the masked loss):
+/// what Burn's `Learner` trains.
 #[derive(Module, Debug)]
 pub struct CyborgModel {
     /// The network.
@@ -17,6 +18,10 @@ pub struct CyborgModel {
     /// The loss it is trained with (a setting, not a parameter).
     #[module(skip)]
     pub loss: SaliencyLossConfig,
+    /// Factor on the loss before the backward pass (not on the logged values): `1 / N` when
+    /// burn-train sums the gradients of N devices, so one step is the mean over their batches.
+    #[module(skip)]
+    pub gradient_scale: f64,
 }
 
 impl CyborgModel {
@@ -26,8 +31,21 @@ impl CyborgModel {
     /// If the loss configuration holds a value out of range (check it with
     /// [`SaliencyLossConfig::try_init`] first).
     pub fn new(net: Backbone, loss: SaliencyLossConfig) -> Self {
-        loss.init();
-        Self { net, loss }
+        if let Err(error) = loss.try_init() {
+            panic!("invalid loss configuration: {error}");
+        }
+        Self {
+            net,
+            loss,
+            gradient_scale: 1.0,
+        }
+    }
+
+    /// The same model with the backward pass taken of `scale` times the loss (see
+    /// [`CyborgModel::gradient_scale`]).
+    pub fn with_gradient_scale(mut self, scale: f64) -> Self {
+        self.gradient_scale = scale;
+        self
     }
 
     /// The loss and its parts for one batch.
@@ -90,7 +108,12 @@ impl TrainStep for CyborgModel {
 
     fn step(&self, batch: SaliencyBatch) -> TrainOutput<CyborgOutput> {
         let out = self.forward_loss(batch);
-        TrainOutput::new(self, out.loss.backward(), out)
+        let grads = if self.gradient_scale == 1.0 {
+            out.loss.backward()
+        } else {
+            out.loss.clone().mul_scalar(self.gradient_scale).backward()
+        };
+        TrainOutput::new(self, grads, out)
     }
 }
 
@@ -116,5 +139,55 @@ impl Adaptor<ConfusionStatsInput> for CyborgOutput {
         let [n, _] = self.logits.dims();
         let p1 = burn::tensor::activation::sigmoid(self.logits.clone().narrow(1, 1, 1));
         ConfusionStatsInput::new(p1, self.targets.clone().reshape([n, 1]).equal_elem(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Distribution;
+    use cyborg_models::SmallCnnConfig;
+
+    #[test]
+    fn the_gradient_scale_scales_the_gradients_not_the_logged_loss() {
+        let device = Device::flex().autodiff();
+        device.seed(3);
+        let net = Backbone::SmallCnn(SmallCnnConfig::new(2).with_width(4).init(&device));
+        let batch = SaliencyBatch {
+            images: Tensor::random([4, 1, 16, 16], Distribution::Default, &device),
+            labels: Tensor::from_ints([0, 1, 0, 1], &device),
+            saliency: Tensor::random([4, 4, 4], Distribution::Default, &device),
+            annotated: Tensor::from_bool(
+                burn::tensor::TensorData::from([true, true, false, true]),
+                &device,
+            ),
+        };
+        let run = |scale: f64| {
+            let model = CyborgModel::new(net.clone(), SaliencyLossConfig::default())
+                .with_gradient_scale(scale);
+            let out = TrainStep::step(&model, batch.clone());
+            let Backbone::SmallCnn(cnn) = &model.net else {
+                unreachable!("built as a small CNN")
+            };
+            let grad: Vec<f32> = out
+                .grads
+                .get::<2>(cnn.fc.weight.id)
+                .expect("the head has a gradient")
+                .into_data()
+                .convert::<f32>()
+                .try_to_vec::<f32>()
+                .unwrap();
+            (out.item.loss.into_scalar::<f32>(), grad)
+        };
+        let (loss_one, grad_one) = run(1.0);
+        let (loss_half, grad_half) = run(0.5);
+        assert!(grad_one.iter().any(|g| g.abs() > 1e-6));
+        for (one, half) in grad_one.iter().zip(&grad_half) {
+            assert!(
+                (one * 0.5 - half).abs() <= 1e-6 + 1e-5 * one.abs(),
+                "{one} {half}"
+            );
+        }
+        assert_eq!(loss_one, loss_half);
     }
 }

@@ -182,9 +182,12 @@ fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
 /// epoch that was running); otherwise starts over, clearing earlier logs and checkpoints.
 /// Progress goes to standard error, one line per epoch and split.
 ///
-/// `devices[0]` builds the model and holds the best one returned. With more than one device,
-/// each batch is split across all of them (burn-train's multi-device strategy, the optimiser
-/// stepping on the first): the same CYBORG step runs on every device unchanged.
+/// `devices[0]` builds the model and holds the best one returned. With N > 1 devices,
+/// burn-train's multi-device strategy gives each device its share of the training set and
+/// `batch_size` images at a time; one optimiser step (on the first device) takes the mean of
+/// the N devices' gradients, so the effective batch is N × `batch_size` and an epoch has N
+/// times fewer steps (the schedule counts them). The CYBORG step runs on every device
+/// unchanged.
 pub fn train(
     build: impl FnOnce(&Device) -> Backbone + Send,
     config: &TrainingConfig,
@@ -265,7 +268,9 @@ fn run(
     // the same seed gives the same weights whatever else draws random numbers later.
     let [c, h, w] = data.image_shape;
     let _ = net.forward_classified(Tensor::zeros([1, c, h, w], &device));
-    let model = CyborgModel::new(net, config.loss.clone());
+    let parallel = devices.len();
+    let model =
+        CyborgModel::new(net, config.loss.clone()).with_gradient_scale(1.0 / parallel as f64);
     // Resume from the latest checkpoint whose model reads back: a run killed while writing
     // one leaves a truncated file, and the epoch before it (if kept) is the one to continue.
     let last = match candidates.as_slice() {
@@ -327,8 +332,12 @@ fn run(
             )
             .init(),
     };
-    // Burn steps the scheduler once per optimiser step.
-    let iterations = n_train.div_ceil(config.batch_size).max(1);
+    // Burn steps the scheduler once per optimiser step: with N devices, once per N batches
+    // (each device iterates its share of the training set).
+    let iterations = n_train
+        .div_ceil(parallel)
+        .div_ceil(config.batch_size)
+        .max(1);
     let scheduler: ModuleLrScheduler = match config.schedule {
         Schedule::Constant => ModuleLrScheduler::from(config.learning_rate),
         Schedule::Step {
