@@ -52,11 +52,16 @@ pub fn pearson(maps: Tensor<3>, human: Tensor<3>, eps: f64) -> Tensor<1> {
     (covariance / spread).reshape([b])
 }
 
+/// How many of `n` pixels "the top `fraction`" means: `max(1, round(fraction · n))`.
+fn top_count(fraction: f64, n: usize) -> usize {
+    ((fraction * n as f64).round() as usize).clamp(1, n)
+}
+
 /// Each map's `top` region: its `k = max(1, round(fraction · h · w))` largest pixels (ties
 /// at the k-th value are all included), as `[batch, h·w]` booleans.
 fn top_region(x: Tensor<2>, fraction: f64) -> Tensor<2, Bool> {
     let [_, n] = x.dims();
-    let k = ((fraction * n as f64).round() as usize).clamp(1, n);
+    let k = top_count(fraction, n);
     let kth = x.clone().sort_descending(1).narrow(1, k - 1, 1); // [b, 1]
     x.greater_equal(kth)
 }
@@ -79,7 +84,7 @@ pub fn top_fraction_mask(maps: Tensor<3>, fraction: f64) -> Tensor<3, Bool> {
     );
     let [b, h, w] = maps.dims();
     let n = h * w;
-    let k = ((fraction * n as f64).round() as usize).clamp(1, n);
+    let k = top_count(fraction, n);
     let device = maps.device();
     let top = flat(maps).argsort_descending(1).narrow(1, 0, k);
     Tensor::<2>::zeros([b, n], &device)
@@ -94,7 +99,8 @@ pub fn top_fraction_mask(maps: Tensor<3>, fraction: f64) -> Tensor<3, Bool> {
 }
 
 /// Intersection over union of the top `fraction` of pixels of each map and of its human map
-/// (the "top-k% IoU" of saliency evaluation).
+/// (the "top-k% IoU" of saliency evaluation). Unlike [`top_fraction_mask`], pixels tied at
+/// the k-th value all count: a binary human map's region is kept whole.
 ///
 /// # Shapes
 /// - maps, human: `[batch, h, w]`
