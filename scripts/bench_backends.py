@@ -47,7 +47,8 @@ loss and small-cnn workloads, 5 otherwise) and their median (median_ms); on CUDA
 synchronised around each iteration. Memory: each workload runs in a fresh subprocess (this
 script with --one NAME); peak_mib is the rise of the process's peak RSS (VmHWM, reset by
 writing 5 to /proc/self/clear_refs) over its RSS before the model and inputs are built; on
-CUDA also device_mib = torch.cuda.max_memory_allocated. Output: one JSON object per line,
+CUDA also device_mib = torch.cuda.memory_reserved after the iterations (what the caching
+allocator holds, as Burn's pool figure on the Rust side). Output: one JSON object per line,
 {"workload", "backend", "threads", "first_ms", "median_ms", "peak_mib", ...}; --json FILE
 writes the list too.
 """
@@ -376,7 +377,7 @@ def run_one(name, device_name, threads, iters):
         "torch": torch.__version__,
     }
     if cuda:
-        result["device_mib"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
+        result["device_mib"] = round(torch.cuda.memory_reserved(device) / 2**20, 1)
     return result
 
 

@@ -16,7 +16,8 @@ pub struct Measurement {
     pub workload: String,
     /// The backend, e.g. `flex`, `wgpu`, `pytorch-cpu`.
     pub backend: String,
-    /// Threads the CPU work may use (this process's available parallelism).
+    /// Threads the CPU work may use: `RAYON_NUM_THREADS` if set (Burn's CPU backends run on
+    /// rayon's pool), else this process's available parallelism.
     pub threads: usize,
     /// Images per iteration.
     pub batch: usize,
@@ -84,7 +85,7 @@ pub fn measure(
     Ok(Measurement {
         workload: workload.to_string(),
         backend: backend.to_string(),
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        threads: threads(),
         batch: workload.batch(),
         first_ms,
         median_ms: median(&mut times),
@@ -92,6 +93,16 @@ pub fn measure(
         peak_mib,
         device_mib,
     })
+}
+
+/// The threads Burn's CPU backends use: `RAYON_NUM_THREADS` if set to a positive number, else
+/// the available parallelism.
+pub fn threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The median (the mean of the middle two for an even count).

@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use crate::Measurement;
 
-/// Markdown tables of `measurements` (rows: workloads, columns: backends, both in order of
+/// A line with each backend's thread count, then markdown tables of `measurements` (rows:
+/// workloads, columns: backends, both in order of
 /// first appearance, except that `…/cyborg-official` follows its `…/cyborg`):
 ///
 /// 1. the median time per iteration and the peak memory (host RSS rise; device pool where
@@ -31,6 +32,14 @@ pub fn markdown_report(measurements: &[Measurement]) -> String {
             .find(|m| m.workload == workload && m.backend == backend)
     };
     let mut out = String::new();
+    let threads: Vec<String> = backends
+        .iter()
+        .filter_map(|b| {
+            let m = measurements.iter().find(|m| m.backend == *b)?;
+            Some(format!("{b} {}", m.threads))
+        })
+        .collect();
+    let _ = writeln!(out, "Threads: {}.\n", threads.join(", "));
     let header = |out: &mut String, first: &str| {
         let _ = writeln!(out, "| {first} | {} |", backends.join(" | "));
         let _ = writeln!(out, "|---|{}", "---|".repeat(backends.len()));
@@ -154,6 +163,8 @@ mod tests {
             m("step/resnet18/cyborg", "wgpu", 55.0, Some(1100.0)),
         ]);
         let expected = "\
+Threads: flex 2, wgpu 2, pytorch-cpu 2.
+
 | median time (peak memory) | flex | wgpu | pytorch-cpu |
 |---|---|---|---|
 | step/resnet18/ce | 2000 ms (100 MiB) | 50.0 ms (100 MiB; device 1024 MiB) | 1000 ms (100 MiB) |

@@ -265,6 +265,9 @@ impl Workload {
                 device.seed(0);
                 let net = model.build(&device).train();
                 let [c, h, w] = model.input();
+                // Burn initialises parameters at first use: do it here, not in the timed
+                // first iteration (PyTorch initialises them when the model is built).
+                let _ = net.forward_classified(Tensor::zeros([1, c, h, w], &device));
                 let batch = model.batch();
                 let [gh, gw] = model.grid();
                 let optimizer = SgdConfig::new()
@@ -291,6 +294,7 @@ impl Workload {
                 device.seed(0);
                 let net = model.build(device);
                 let [c, h, w] = model.input();
+                let _ = net.forward(Tensor::zeros([1, c, h, w], device));
                 Prepared::Inference {
                     images: Tensor::random(
                         [model.batch(), c, h, w],

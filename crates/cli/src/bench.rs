@@ -25,6 +25,10 @@ pub struct BenchArgs {
     /// for ResNet-18 and DenseNet-121).
     #[arg(long)]
     iters: Option<usize>,
+    /// Threads for the CPU backends (RAYON_NUM_THREADS of each child; default: rayon's, all
+    /// cores). Match PyTorch's `--threads` for a fair comparison.
+    #[arg(long)]
+    threads: Option<usize>,
     /// Write every measurement (with the PyTorch ones) to this JSON file, rewritten after each
     /// workload.
     #[arg(long)]
@@ -60,6 +64,9 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     if args.iters == Some(0) {
         return Err(CliError::Usage("--iters must be at least 1".into()));
     }
+    if args.threads == Some(0) {
+        return Err(CliError::Usage("--threads must be at least 1".into()));
+    }
     if let Some(name) = &args.one {
         return run_one(name, args);
     }
@@ -93,7 +100,11 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
                 "[{}/{total}] {backend} {workload} ({iters} iterations)… ",
                 measurements.len() + failures.len() + 1
             );
-            let output = Command::new(&exe)
+            let mut command = Command::new(&exe);
+            if let Some(threads) = args.threads {
+                command.env("RAYON_NUM_THREADS", threads.to_string());
+            }
+            let output = command
                 .args([
                     "bench",
                     "--one",

@@ -368,6 +368,8 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
         "loss/c512/g7",
         "--iters",
         "2",
+        "--threads",
+        "1",
         "--pytorch",
         pytorch.to_str().unwrap(),
         "--json",
@@ -379,6 +381,10 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Threads: flex 1, pytorch-cpu 2."),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("| median time (peak memory) | flex | pytorch-cpu |"),
         "{stdout}"
@@ -409,6 +415,7 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
         );
         assert!(m["median_ms"].as_f64().unwrap() > 0.0);
         assert_eq!(m["iterations"], 2);
+        assert_eq!(m["threads"], 1);
     }
 
     assert_one_line_error(
