@@ -72,7 +72,7 @@ fn main() {
         );
         let mut columns = vec!["input", "human"];
         let mut tiles: Vec<Vec<Option<GridMap>>> = (0..SHOWN)
-            .map(|i| vec![Some(plane(test.saliency.clone().narrow(0, i, 1)))])
+            .map(|i| vec![Some(GridMap::from_batch(&test.saliency, i))])
             .collect();
         for method in CamMethod::ALL {
             let maps = explain(
@@ -106,7 +106,7 @@ fn main() {
             );
             columns.push(method.label());
             for (i, row) in tiles.iter_mut().enumerate() {
-                row.push(Some(plane(upsampled.clone().narrow(0, i, 1))));
+                row.push(Some(GridMap::from_batch(&upsampled, i)));
             }
         }
         let rows: Vec<GridRow> = tiles
@@ -127,17 +127,6 @@ fn main() {
             }
         }
     }
-}
-
-/// One `[1, h, w]` map as a grid tile's values.
-fn plane(map: Tensor<3>) -> GridMap {
-    let [_, h, w] = map.dims();
-    let values = map
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("float data");
-    GridMap::new(values, h, w)
 }
 
 /// One `[1, 1, s, s]` image, min-max scaled to grey levels.

@@ -249,7 +249,7 @@ fn draw_cams(
     let saliency = all.saliency.select(0, indices);
     let config = ExplainConfig::new().with_upsample(true);
     let mut tiles: Vec<Vec<Option<GridMap>>> = (0..shown)
-        .map(|i| vec![Some(plane(saliency.clone().narrow(0, i, 1)))])
+        .map(|i| vec![Some(GridMap::from_batch(&saliency, i))])
         .collect();
     for model in &models {
         let maps = explain(
@@ -260,7 +260,7 @@ fn draw_cams(
             &config,
         );
         for (i, row) in tiles.iter_mut().enumerate() {
-            row.push(Some(plane(maps.clone().narrow(0, i, 1))));
+            row.push(Some(GridMap::from_batch(&maps, i)));
         }
     }
     let rows: Vec<GridRow> = tiles
@@ -287,17 +287,6 @@ fn mean_std(values: impl Iterator<Item = Option<f64>>) -> String {
     let mean = values.iter().sum::<f64>() / n;
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
     format!("{mean:.3} ± {:.3}", var.sqrt())
-}
-
-/// One `[1, h, w]` map as a grid tile's values.
-fn plane(map: Tensor<3>) -> GridMap {
-    let [_, h, w] = map.dims();
-    let values = map
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("float data");
-    GridMap::new(values, h, w)
 }
 
 /// One `[1, 1, s, s]` image in [0, 1] as gray levels.

@@ -433,3 +433,13 @@ fn failed_save_leaves_the_existing_file_unchanged() {
     assert_eq!(fs::read(blocked.join("keep.txt")).unwrap(), b"keep");
     assert_eq!(file_names(dir.path()), ["blocked.png", "grid.png"]);
 }
+
+#[test]
+fn grid_map_from_a_batch_reads_one_map() {
+    let maps = burn::tensor::Tensor::<3>::from_floats(
+        [[[0.0, 0.5, 1.0]], [[0.25, 0.75, 0.125]]],
+        &burn::prelude::Device::flex(),
+    );
+    let map = GridMap::from_batch(&maps, 1);
+    assert_eq!(map, GridMap::new(vec![0.25, 0.75, 0.125], 1, 3));
+}

@@ -165,6 +165,25 @@ impl GridMap {
             width,
         }
     }
+
+    /// Map `index` of a batch of maps, read back from the device.
+    ///
+    /// # Shapes
+    /// - maps: `[batch, height, width]`
+    ///
+    /// # Panics
+    /// If `index` is not below the batch size.
+    pub fn from_batch(maps: &burn::tensor::Tensor<3>, index: usize) -> Self {
+        let [_, height, width] = maps.dims();
+        let values = maps
+            .clone()
+            .narrow(0, index, 1)
+            .into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .expect("a float tensor converts to f32");
+        Self::new(values, height, width)
+    }
 }
 
 /// One row of a [`grid`]: an input image and the maps explaining it, one per column after the
