@@ -46,14 +46,18 @@ pub struct BenchArgs {
     one: Option<String>,
 }
 
+impl BenchArgs {
+    /// Whether `--only` lets the workload called `name` through (any match counts).
+    fn selects(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| name.contains(o.as_str()))
+    }
+}
+
 /// Runs `cyborg bench`.
 pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     let workloads: Vec<Workload> = Workload::all()
         .into_iter()
-        .filter(|w| {
-            let name = w.to_string();
-            args.only.is_empty() || args.only.iter().any(|o| name.contains(o.as_str()))
-        })
+        .filter(|w| args.selects(&w.to_string()))
         .collect();
     if args.list {
         for workload in &workloads {
@@ -138,9 +142,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             }
         }
     }
-    measurements.extend(theirs.into_iter().filter(|m| {
-        args.only.is_empty() || args.only.iter().any(|o| m.workload.contains(o.as_str()))
-    }));
+    measurements.extend(theirs.into_iter().filter(|m| args.selects(&m.workload)));
     println!("\n{}", markdown_report(&measurements));
     if let Some(path) = &args.json {
         write(path, &measurements)?;

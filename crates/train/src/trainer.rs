@@ -383,7 +383,7 @@ fn run(
     if let Some(epoch) = last {
         training = training.checkpoint(epoch);
     }
-    if devices.len() > 1 {
+    if parallel > 1 {
         training = training.with_training_strategy(TrainingStrategy::Default(
             ExecutionStrategy::multi(devices.to_vec(), MultiDeviceOptim::OptimMainDevice),
         ));
