@@ -10,32 +10,29 @@
 //!
 //! The difference is what the saliency term adds to a step before the backbone's own forward
 //! and backward. `cyborg bench --only loss/` measures the same on every backend with peak
-//! memory. Results are in docs/benchmarks.md.
+//! memory; both use mimalloc. Results are in docs/benchmarks.md.
 
 use cyborg::bench::Workload;
+
+/// The allocator `cyborg bench` uses: glibc's returns Burn's large buffers to the kernel on
+/// every free (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     divan::main();
 }
 
-const NAMES: [&str; 12] = [
-    "loss/c512/g7/ce",
-    "loss/c512/g7/cyborg",
-    "loss/c1024/g7/ce",
-    "loss/c1024/g7/cyborg",
-    "loss/c2048/g7/ce",
-    "loss/c2048/g7/cyborg",
-    "loss/c512/g14/ce",
-    "loss/c512/g14/cyborg",
-    "loss/c1024/g14/ce",
-    "loss/c1024/g14/cyborg",
-    "loss/c2048/g14/ce",
-    "loss/c2048/g14/cyborg",
-];
+/// The `loss/…` workloads, in table order.
+fn workloads() -> Vec<Workload> {
+    Workload::all()
+        .into_iter()
+        .filter(|workload| matches!(workload, Workload::Loss { .. }))
+        .collect()
+}
 
-#[divan::bench(args = NAMES, sample_count = 20)]
-fn loss(bencher: divan::Bencher, name: &str) {
-    let workload = Workload::from_name(name).expect("a loss workload");
+#[divan::bench(args = workloads(), sample_count = 20)]
+fn loss(bencher: divan::Bencher, workload: Workload) {
     let mut prepared = workload.prepare(&burn::prelude::Device::flex());
     prepared.run().expect("runs"); // warm-up
     bencher.bench_local(|| prepared.run().expect("runs"));

@@ -12,25 +12,25 @@
 
 use cyborg::bench::Workload;
 
+/// The allocator `cyborg bench` uses: glibc's returns Burn's large buffers to the kernel on
+/// every free (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
 
-const NAMES: [&str; 9] = [
-    "step/small-cnn/ce",
-    "step/small-cnn/cyborg",
-    "inference/small-cnn",
-    "step/resnet18/ce",
-    "step/resnet18/cyborg",
-    "inference/resnet18",
-    "step/densenet121/ce",
-    "step/densenet121/cyborg",
-    "inference/densenet121",
-];
+/// The `step/…` and `inference/…` workloads, in table order.
+fn workloads() -> Vec<Workload> {
+    Workload::all()
+        .into_iter()
+        .filter(|workload| !matches!(workload, Workload::Loss { .. }))
+        .collect()
+}
 
-#[divan::bench(args = NAMES, sample_count = 5, sample_size = 1)]
-fn model(bencher: divan::Bencher, name: &str) {
-    let workload = Workload::from_name(name).expect("a model workload");
+#[divan::bench(args = workloads(), sample_count = 5, sample_size = 1)]
+fn model(bencher: divan::Bencher, workload: Workload) {
     let mut prepared = workload.prepare(&burn::prelude::Device::flex());
     prepared.run().expect("runs"); // warm-up
     bencher.bench_local(|| prepared.run().expect("runs"));

@@ -226,8 +226,9 @@ impl Workload {
         }
     }
 
-    /// Builds the model and the seeded inputs on `device` (the step and loss workloads put
-    /// them on its autodiff version).
+    /// Builds the model and the seeded inputs on `device`: the step and loss workloads put
+    /// them on its autodiff version (keeping the gradient checkpointing of a device that has
+    /// it), inference on the device without autodiff.
     pub fn prepare(&self, device: &Device) -> Prepared {
         let train_device = device.clone().autodiff();
         match *self {
@@ -291,6 +292,7 @@ impl Workload {
                 }
             }
             Workload::Inference { model } => {
+                let device = &device.clone().without_autodiff();
                 device.seed(0);
                 let net = model.build(device);
                 let [c, h, w] = model.input();

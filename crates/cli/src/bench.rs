@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use burn::prelude::Device;
 use clap::Args;
 use cyborg_bench::{Measurement, Workload, markdown_report, measure};
 
@@ -15,7 +16,9 @@ use crate::model::{compiled_backends, device};
 pub struct BenchArgs {
     /// Backends to measure, comma-separated: flex, ndarray (feature `ndarray`), wgpu (the
     /// first discrete GPU), wgpu-cpu (wgpu on a software adapter), cuda; default: every one
-    /// compiled in but wgpu-cpu.
+    /// compiled in but wgpu-cpu. A backend followed by `+ckpt` (`flex+ckpt`) runs the loss and
+    /// step workloads with Burn's gradient checkpointing, as `cyborg train
+    /// --gradient-checkpointing` does.
     #[arg(long, value_delimiter = ',')]
     backends: Vec<String>,
     /// Only the workloads whose name contains this text (repeatable; any match counts).
@@ -33,10 +36,14 @@ pub struct BenchArgs {
     /// workload.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Measurements written by `python3 scripts/bench_backends.py --json FILE`, shown as
-    /// more columns.
-    #[arg(long)]
-    pytorch: Option<PathBuf>,
+    /// Measurements made earlier, shown as more columns: a file written by `python3
+    /// scripts/bench_backends.py --json FILE` (PyTorch) or by `cyborg bench --json FILE` on
+    /// another machine (repeatable).
+    #[arg(long = "with", alias = "pytorch", value_name = "FILE")]
+    with: Vec<PathBuf>,
+    /// Measure nothing: print the tables of the --with files.
+    #[arg(long, requires = "with")]
+    report: bool,
     /// Print the workload names and exit.
     #[arg(long)]
     list: bool,
@@ -74,6 +81,16 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     if let Some(name) = &args.one {
         return run_one(name, args);
     }
+    // Read the earlier figures first: a bad file must not waste a long run.
+    let mut earlier = Vec::new();
+    for path in &args.with {
+        earlier.extend(read_measurements(path)?);
+    }
+    earlier.retain(|m| args.selects(&m.workload));
+    if args.report {
+        println!("{}", markdown_report(&earlier));
+        return Ok(());
+    }
     if workloads.is_empty() {
         return Err(CliError::Usage(format!(
             "no workload matches --only {:?} (see cyborg bench --list)",
@@ -86,19 +103,14 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         args.backends.clone()
     };
     for backend in &backends {
-        device(backend)?; // an unknown backend fails before any work
+        bench_device(backend)?; // an unknown backend fails before any work
     }
-    // Read the PyTorch figures first too: a bad file must not waste a long run.
-    let theirs = match &args.pytorch {
-        Some(path) => read_measurements(path)?,
-        None => Vec::new(),
-    };
     let mut measurements = Vec::new();
     let mut failures = Vec::new();
-    let total = backends.len() * workloads.len();
+    let total: usize = backends.iter().map(|b| runs(&workloads, b).count()).sum();
     let exe = std::env::current_exe().map_err(CliError::io("the cyborg executable"))?;
     for backend in &backends {
-        for workload in &workloads {
+        for workload in runs(&workloads, backend) {
             let iters = args.iters.unwrap_or_else(|| workload.default_iterations());
             eprint!(
                 "[{}/{total}] {backend} {workload} ({iters} iterations)… ",
@@ -142,7 +154,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             }
         }
     }
-    measurements.extend(theirs.into_iter().filter(|m| args.selects(&m.workload)));
+    measurements.extend(earlier);
     println!("\n{}", markdown_report(&measurements));
     if let Some(path) = &args.json {
         write(path, &measurements)?;
@@ -186,6 +198,26 @@ fn write(path: &std::path::Path, measurements: &[Measurement]) -> Result<(), Cli
     cyborg_train::write_json(path, &measurements).map_err(|e| CliError::Train(Box::new(e)))
 }
 
+/// The suffix of a backend name that turns on gradient checkpointing.
+const CHECKPOINTING: &str = "+ckpt";
+
+/// The workloads to run on `backend`: all, but inference with checkpointing, which changes
+/// nothing without a backward pass.
+fn runs<'a>(workloads: &'a [Workload], backend: &'a str) -> impl Iterator<Item = &'a Workload> {
+    workloads.iter().filter(move |w| {
+        !(backend.ends_with(CHECKPOINTING) && matches!(w, Workload::Inference { .. }))
+    })
+}
+
+/// The device of a `--backends` entry: a backend name, with [`CHECKPOINTING`] its autodiff
+/// device with Burn's balanced gradient checkpointing.
+fn bench_device(backend: &str) -> Result<Device, CliError> {
+    match backend.strip_suffix(CHECKPOINTING) {
+        Some(name) => Ok(device(name)?.autodiff().gradient_checkpointing()),
+        None => device(backend),
+    }
+}
+
 /// Measures one workload in this process and prints its JSON line.
 fn run_one(name: &str, args: &BenchArgs) -> Result<(), CliError> {
     let workload = Workload::from_name(name).ok_or_else(|| {
@@ -198,7 +230,7 @@ fn run_one(name: &str, args: &BenchArgs) -> Result<(), CliError> {
             "--one needs exactly one backend in --backends".into(),
         ));
     };
-    let device = device(backend)?;
+    let device = bench_device(backend)?;
     let iters = args.iters.unwrap_or_else(|| workload.default_iterations());
     let m = measure(&workload, &device, backend, iters)
         .map_err(|e| CliError::Usage(format!("{backend} {workload}: {e}")))?;
@@ -223,5 +255,23 @@ mod tests {
         );
         assert_eq!(failure_reason("note: only a note\n"), "no output");
         assert_eq!(failure_reason(""), "no output");
+    }
+
+    #[test]
+    fn a_ckpt_suffix_turns_on_gradient_checkpointing() {
+        use burn::tensor::GradientCheckpointingStrategy;
+        assert_eq!(
+            bench_device("flex+ckpt")
+                .unwrap()
+                .gradient_checkpointing_strategy(),
+            Some(GradientCheckpointingStrategy::Balanced)
+        );
+        assert_eq!(
+            bench_device("flex")
+                .unwrap()
+                .gradient_checkpointing_strategy(),
+            None
+        );
+        assert!(bench_device("tpu+ckpt").is_err());
     }
 }

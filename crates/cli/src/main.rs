@@ -4,7 +4,7 @@
 //! cyborg train --model resnet50 --weights resnet50.pth --train train.csv --val val.csv --test test.csv --out runs/cyborg
 //! cyborg eval --model resnet50 --checkpoint best.bpk --test test.csv --out runs/eval
 //! cyborg cam  --model resnet50 --checkpoint best.bpk --manifest test.csv --methods all
-//! cyborg bench --pytorch pytorch.json --json bench.json
+//! cyborg bench --with pytorch.json --json bench.json
 //! ```
 //!
 //! Errors in flags or data print one line and exit with status 1 (2 for unparsable flags).

@@ -166,15 +166,46 @@ pub fn devices(backend: &str, count: usize) -> Result<Vec<Device>, CliError> {
         (_, 0) => Err(CliError::Usage("--devices must be at least 1".into())),
         (_, 1) => Ok(vec![first]),
         #[cfg(feature = "wgpu")]
-        ("wgpu", n) => Ok((0..n)
-            .map(|i| Device::wgpu(burn::tensor::DeviceKind::DiscreteGpu(i)))
-            .collect()),
+        ("wgpu", n) => present(
+            backend,
+            (0..n)
+                .map(|i| Device::wgpu(burn::tensor::DeviceKind::DiscreteGpu(i)))
+                .collect(),
+            burn::tensor::DeviceType::Wgpu,
+        ),
         #[cfg(feature = "cuda")]
-        ("cuda", n) => Ok((0..n).map(Device::cuda).collect()),
+        ("cuda", n) => present(
+            backend,
+            (0..n).map(Device::cuda).collect(),
+            burn::tensor::DeviceType::Cuda,
+        ),
         (other, n) => Err(CliError::Usage(format!(
             "--devices {n}: the {other} backend has one device"
         ))),
     }
+}
+
+/// `wanted` if every one of them is among the devices of `kind` on this machine, else a usage
+/// error saying how many there are: asked for more GPUs than the machine has, the run would
+/// otherwise fail at its first step on the missing one.
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+fn present(
+    backend: &str,
+    wanted: Vec<Device>,
+    kind: burn::tensor::DeviceType,
+) -> Result<Vec<Device>, CliError> {
+    let available = Device::enumerate(kind).into_vec();
+    if wanted.iter().all(|device| available.contains(device)) {
+        return Ok(wanted);
+    }
+    let found = wanted
+        .iter()
+        .filter(|device| available.contains(device))
+        .count();
+    Err(CliError::Usage(format!(
+        "--devices {}: only {found} {backend} GPU(s) found on this machine",
+        wanted.len()
+    )))
 }
 
 /// The backends this binary was built with.

@@ -83,6 +83,10 @@ pub struct TrainArgs {
     /// gradients (an effective batch of N × --batch-size).
     #[arg(long, default_value_t = 1)]
     devices: usize,
+    /// Recompute cheap intermediate results in the backward pass instead of keeping them:
+    /// less memory (DenseNet-121's step: see docs/benchmarks.md), a slower step.
+    #[arg(long)]
+    gradient_checkpointing: bool,
 }
 
 impl TrainArgs {
@@ -134,7 +138,8 @@ impl TrainArgs {
             .with_schedule(schedule)
             .with_batch_size(self.batch_size)
             .with_epochs(self.epochs)
-            .with_seed(self.seed);
+            .with_seed(self.seed)
+            .with_gradient_checkpointing(self.gradient_checkpointing);
         config.validate().map_err(usage)?;
         Ok(config)
     }

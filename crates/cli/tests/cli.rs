@@ -370,7 +370,7 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
         "2",
         "--threads",
         "1",
-        "--pytorch",
+        "--with",
         pytorch.to_str().unwrap(),
         "--json",
         json.to_str().unwrap(),
@@ -417,6 +417,48 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
         assert_eq!(m["iterations"], 2);
         assert_eq!(m["threads"], 1);
     }
+
+    // --report tables earlier files without measuring: here the one just written, with a
+    // gradient-checkpointing column beside it.
+    let ckpt = dir.path().join("ckpt.json");
+    let out = cyborg(&[
+        "bench",
+        "--backends",
+        "flex+ckpt",
+        "--only",
+        "loss/c512/g7/ce",
+        "--iters",
+        "1",
+        "--json",
+        ckpt.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cyborg(&[
+        "bench",
+        "--report",
+        "--with",
+        json.to_str().unwrap(),
+        "--with",
+        ckpt.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("| median time (peak memory) | flex | pytorch-cpu | flex+ckpt |"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| loss/c512/g7/cyborg-official | — | 5.00× | — |"),
+        "{stdout}"
+    );
 
     assert_one_line_error(
         &cyborg(&["bench", "--backends", "tpu", "--only", "loss/c512/g7/ce"]),

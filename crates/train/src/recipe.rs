@@ -69,6 +69,12 @@ pub struct TrainingConfig {
     /// Seed of the weights and the shuffling.
     #[config(default = 0)]
     pub seed: u64,
+    /// Recompute memory-bound intermediate results (element-wise arithmetic such as batch
+    /// norm's, reshapes, slices) during the backward pass instead of keeping them from the
+    /// forward pass: Burn's balanced gradient checkpointing. Less memory for a slower step;
+    /// the gradients are the same. Off in the paper's recipe.
+    #[config(default = false)]
+    pub gradient_checkpointing: bool,
 }
 
 impl TrainingConfig {

@@ -219,11 +219,11 @@ fn run(
     devices: &[Device],
 ) -> Result<TrainedRun, TrainError> {
     config.validate().map_err(TrainError::Config)?;
-    let Some(device) = devices.first() else {
+    if devices.is_empty() {
         return Err(TrainError::Config(
             "training needs at least one device".into(),
         ));
-    };
+    }
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let candidates = if resume {
         complete_checkpoints(dir)
@@ -258,7 +258,20 @@ fn run(
     }
     write_json(&dir.join("config.json"), config)?;
 
-    let device = device.clone().autodiff();
+    // Every device on autodiff with the same checkpointing: burn-train's multi-device
+    // strategy keeps the devices it is given, and mixed strategies cannot meet in one op.
+    let devices: Vec<Device> = devices
+        .iter()
+        .map(|device| {
+            let device = device.clone().autodiff();
+            if config.gradient_checkpointing {
+                device.gradient_checkpointing()
+            } else {
+                device
+            }
+        })
+        .collect();
+    let device = devices[0].clone();
     device.seed(config.seed);
     let classes = data.train.classes().len();
     let valid_annotated = data.valid.records().annotated() > 0;
