@@ -88,7 +88,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     }
     earlier.retain(|m| args.selects(&m.workload));
     if args.report {
-        println!("{}", markdown_report(&earlier));
+        print_report(&earlier);
         return Ok(());
     }
     if workloads.is_empty() {
@@ -155,7 +155,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         }
     }
     measurements.extend(earlier);
-    println!("\n{}", markdown_report(&measurements));
+    print_report(&measurements);
     if let Some(path) = &args.json {
         write(path, &measurements)?;
         println!("wrote {}", path.display());
@@ -168,6 +168,15 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             failures.len(),
             failures.join("; ")
         )))
+    }
+}
+
+/// Prints the tables, or says there is nothing to table.
+fn print_report(measurements: &[Measurement]) {
+    if measurements.is_empty() {
+        eprintln!("nothing was measured");
+    } else {
+        println!("\n{}", markdown_report(measurements));
     }
 }
 
