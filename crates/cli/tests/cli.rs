@@ -48,6 +48,17 @@ fn cyborg(args: &[&str]) -> Output {
         .expect("run cyborg")
 }
 
+/// Runs `cyborg` and asserts that it succeeded, showing its standard error if not.
+fn cyborg_ok(args: &[&str]) -> Output {
+    let output = cyborg(args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 const MODEL: [&str; 10] = [
     "--model",
     "small-cnn",
@@ -92,12 +103,7 @@ fn eval_writes_the_librarys_figures_to_metrics_json() {
     ]);
     let mut full = vec!["eval"];
     full.extend(args);
-    let output = cyborg(&full);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = cyborg_ok(&full);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains("accuracy") && stdout.contains("test"),
@@ -162,12 +168,7 @@ fn cam_writes_one_grid_per_rows_images() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    let output = cyborg(&args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    cyborg_ok(&args);
     let layout = GridConfig::new().with_tile_size(32).layout(4, 5);
     let first = image::open(out.join("cam-0001.png")).unwrap();
     assert_eq!(
@@ -263,12 +264,7 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
         "--out",
         out_s,
     ]);
-    let output = cyborg(&args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = cyborg_ok(&args);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("epoch 2/2 valid"), "{stderr}");
     let json: serde_json::Value =
@@ -287,24 +283,14 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
     let mut eval = vec!["eval"];
     eval.extend(MODEL);
     eval.extend(["--checkpoint", best.to_str().unwrap(), "--test", csv_s]);
-    let output = cyborg(&eval);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    cyborg_ok(&eval);
 
     // Resume up to 3 epochs: only the third runs.
     let mut resumed: Vec<&str> = args.clone();
     let epochs = resumed.iter().position(|a| *a == "--epochs").unwrap() + 1;
     resumed[epochs] = "3";
     resumed.push("--resume");
-    let output = cyborg(&resumed);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = cyborg_ok(&resumed);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("epoch 3/3 valid") && !stderr.contains("epoch 1/3"),
@@ -317,12 +303,7 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
     let last = masked.len() - 1;
     masked[last] = masked_out.to_str().unwrap();
     masked.extend(["--masked", "0.5"]);
-    let output = cyborg(&masked);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    cyborg_ok(&masked);
     let config: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(masked_out.join("config.json")).unwrap())
             .unwrap();
@@ -362,7 +343,7 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
     )
     .unwrap();
     let json = dir.path().join("bench.json");
-    let out = cyborg(&[
+    let out = cyborg_ok(&[
         "bench",
         "--only",
         "loss/c512/g7",
@@ -375,11 +356,6 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
         "--json",
         json.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("Threads: flex 1, pytorch-cpu 2."),
@@ -421,7 +397,7 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
     // --report tables earlier files without measuring: here the one just written, with a
     // gradient-checkpointing column beside it.
     let ckpt = dir.path().join("ckpt.json");
-    let out = cyborg(&[
+    cyborg_ok(&[
         "bench",
         "--backends",
         "flex+ckpt",
@@ -432,12 +408,7 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
         "--json",
         ckpt.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = cyborg(&[
+    let out = cyborg_ok(&[
         "bench",
         "--report",
         "--with",
@@ -445,11 +416,6 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
         "--with",
         ckpt.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("| median time (peak memory) | flex | pytorch-cpu | flex+ckpt |"),
