@@ -195,13 +195,13 @@ fn present(
     kind: burn::tensor::DeviceType,
 ) -> Result<Vec<Device>, CliError> {
     let available = Device::enumerate(kind).into_vec();
-    if wanted.iter().all(|device| available.contains(device)) {
-        return Ok(wanted);
-    }
     let found = wanted
         .iter()
         .filter(|device| available.contains(device))
         .count();
+    if found == wanted.len() {
+        return Ok(wanted);
+    }
     Err(CliError::Usage(format!(
         "--devices {}: only {found} {backend} GPU(s) found on this machine",
         wanted.len()
