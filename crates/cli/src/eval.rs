@@ -11,13 +11,15 @@ use crate::error::CliError;
 use crate::model::{ModelArgs, device};
 use crate::output::write_json;
 use crate::progress::Progress;
+use crate::test_names::test_set_names;
 
 /// Evaluate a model on one or more manifest CSVs (`image,saliency,label`).
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
     #[command(flatten)]
     model: ModelArgs,
-    /// A test manifest; repeat for several test sets (each reported by its file stem).
+    /// A test manifest; repeat for several test sets (each reported by its file stem, with as
+    /// many parent folders as it takes to tell same-named files apart).
     #[arg(long = "test", required = true)]
     tests: Vec<PathBuf>,
     /// Images per forward pass.
@@ -60,8 +62,7 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
         .with_batch_size(args.batch_size)
         .with_auc_score(auc_score);
     let mut results = BTreeMap::new();
-    for path in &args.tests {
-        let stem = stem(path);
+    for (stem, path) in test_set_names(&args.tests)?.into_iter().zip(&args.tests) {
         let records = read_manifest(path, args.model.classes()?)?;
         check_classes(&records, args.model.num_classes, path)?;
         let dataset = SaliencyDataset::new(records, image.clone(), SaliencyConfig::new(grid));
@@ -96,13 +97,6 @@ pub(crate) fn check_classes(
         )));
     }
     Ok(())
-}
-
-/// A test set's name: its file stem.
-pub(crate) fn stem(path: &std::path::Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// One row per evaluated set.

@@ -16,6 +16,7 @@ mod eval;
 mod model;
 mod output;
 mod progress;
+mod test_names;
 mod train;
 
 use std::process::ExitCode;

@@ -13,9 +13,10 @@ use cyborg_train::{
 };
 
 use crate::error::CliError;
-use crate::eval::{print_table, stem};
+use crate::eval::print_table;
 use crate::model::{ModelArgs, devices};
 use crate::progress::Progress;
+use crate::test_names::test_set_names;
 
 /// Train with the CYBORG loss (defaults: the paper's recipe), keep the best model by
 /// validation accuracy, evaluate it.
@@ -29,7 +30,8 @@ pub struct TrainArgs {
     /// Validation manifest (model selection).
     #[arg(long)]
     val: PathBuf,
-    /// Test manifest(s), evaluated with the best model, reported by file stem.
+    /// Test manifest(s), evaluated with the best model, reported by file stem (with as many
+    /// parent folders as it takes to tell same-named files apart).
     #[arg(long = "test")]
     tests: Vec<PathBuf>,
     /// Read --train/--val/--test as CSVs of the CYBORG paper's layout (`split,class,path`
@@ -166,10 +168,10 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         })
     };
     let valid_records = same_classes(&args.val)?;
-    let tests = args
-        .tests
-        .iter()
-        .map(|path| Ok((stem(path), same_classes(path)?)))
+    let tests = test_set_names(&args.tests)?
+        .into_iter()
+        .zip(&args.tests)
+        .map(|(name, path)| Ok((name, same_classes(path)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
     let model_args = ModelArgs {
         num_classes: classes.len().max(2),

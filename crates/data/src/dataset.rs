@@ -8,12 +8,15 @@ use std::sync::{Arc, Mutex};
 use burn::data::dataset::{Dataset, DatasetError};
 
 use crate::{
-    AugmentConfig, Augmentation, DataError, ImageConfig, Records, SaliencyConfig,
+    AugmentConfig, Augmentation, DataError, ImageConfig, Records, SaliencyConfig, SplitMix64,
     load_image_augmented, load_saliency_augmented,
 };
 
 /// Resized saliency maps by item index, shared by clones of a dataset.
 type MapCache = Arc<Mutex<HashMap<usize, Vec<f32>>>>;
+
+/// The item order of the last epoch asked for, shared by clones of a dataset.
+type OrderCache = Arc<Mutex<Option<(u64, Arc<[usize]>)>>>;
 
 /// One decoded image, ready for [`SaliencyBatcher`](crate::SaliencyBatcher).
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +58,7 @@ pub struct SaliencyDataset {
     augment: Option<AugmentConfig>,
     epoch: Arc<AtomicU64>,
     map_cache: Option<MapCache>,
+    shuffle: Option<(u64, OrderCache)>,
 }
 
 impl SaliencyDataset {
@@ -67,7 +71,43 @@ impl SaliencyDataset {
             augment: None,
             epoch: Arc::new(AtomicU64::new(0)),
             map_cache: None,
+            shuffle: None,
         }
+    }
+
+    /// Serves the items in a new order every epoch, a pure function of `seed` and the epoch
+    /// ([`SaliencyDataset::set_epoch`]): [`Dataset::get`]`(i)` is item `order(seed, epoch)[i]`.
+    /// Unlike a `DataLoader`'s own shuffling, whose generator advances with every pass and
+    /// starts over in a new process, the order of epoch 5 is the same in a run that went
+    /// through epochs 1–4 and in one resumed after epoch 4. [`SaliencyDataset::load`] keeps
+    /// taking record indices.
+    pub fn with_shuffle(mut self, seed: u64) -> Self {
+        self.shuffle = Some((seed, Arc::default()));
+        self
+    }
+
+    /// The record index served at `position` in the current epoch (the identity without
+    /// [`SaliencyDataset::with_shuffle`]).
+    ///
+    /// # Panics
+    /// If `position >= len()`.
+    pub fn index_at(&self, position: usize) -> usize {
+        let Some((seed, cache)) = &self.shuffle else {
+            return position;
+        };
+        let epoch = self.epoch.load(Ordering::Relaxed);
+        let mut cache = cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let order = match cache.as_ref() {
+            Some((cached, order)) if *cached == epoch => order.clone(),
+            _ => {
+                let order: Arc<[usize]> = epoch_order(*seed, epoch, self.records.len()).into();
+                *cache = Some((epoch, order.clone()));
+                order
+            }
+        };
+        order[position]
     }
 
     /// Keeps each saliency map in memory once it is decoded and resized to the CAM grid (a
@@ -85,8 +125,8 @@ impl SaliencyDataset {
         self
     }
 
-    /// Sets the epoch the augmentation draws depend on; clones of the dataset (such as the
-    /// one a `DataLoader` holds) see the change.
+    /// Sets the epoch the augmentation draws and the shuffled order depend on; clones of the
+    /// dataset (such as the one a `DataLoader` holds) see the change.
     pub fn set_epoch(&self, epoch: u64) {
         self.epoch.store(epoch, Ordering::Relaxed);
     }
@@ -144,12 +184,93 @@ impl SaliencyDataset {
     }
 }
 
+/// The order of `len` items in `epoch` (Fisher–Yates on a generator seeded by both).
+fn epoch_order(seed: u64, epoch: u64, len: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    let mut rng = SplitMix64::new(seed ^ epoch.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    rng.shuffle(&mut order);
+    order
+}
+
 impl Dataset<SaliencyItem> for SaliencyDataset {
-    fn get(&self, index: usize) -> Result<SaliencyItem, DatasetError> {
-        self.load(index).map_err(DatasetError::new)
+    fn get(&self, position: usize) -> Result<SaliencyItem, DatasetError> {
+        self.load(self.index_at(position))
+            .map_err(DatasetError::new)
     }
 
     fn len(&self) -> usize {
         self.records.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Record;
+
+    fn dataset(len: usize) -> SaliencyDataset {
+        let items = (0..len)
+            .map(|i| Record {
+                image: PathBuf::from(format!("{i}.png")),
+                saliency: None,
+                label: i % 2,
+            })
+            .collect();
+        let records = Records {
+            items,
+            classes: vec!["a".into(), "b".into()],
+        };
+        SaliencyDataset::new(records, ImageConfig::new(4, 4), SaliencyConfig::new([2, 2]))
+    }
+
+    fn order(dataset: &SaliencyDataset) -> Vec<usize> {
+        (0..dataset.len()).map(|i| dataset.index_at(i)).collect()
+    }
+
+    #[test]
+    fn without_shuffle_the_order_is_the_records() {
+        let plain = dataset(9);
+        plain.set_epoch(3);
+        assert_eq!(order(&plain), (0..9).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn each_epoch_is_a_permutation_of_its_own() {
+        let shuffled = dataset(50).with_shuffle(7);
+        let mut seen = Vec::new();
+        for epoch in 1..=3 {
+            shuffled.set_epoch(epoch);
+            let now = order(&shuffled);
+            let mut sorted = now.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..50).collect::<Vec<_>>(), "epoch {epoch}");
+            assert_ne!(now, (0..50).collect::<Vec<_>>(), "epoch {epoch}");
+            assert!(
+                !seen.contains(&now),
+                "epoch {epoch} repeats an earlier order"
+            );
+            seen.push(now);
+        }
+    }
+
+    #[test]
+    fn an_epoch_order_depends_on_seed_and_epoch_alone() {
+        // A run that went through epochs 1 and 2 and a fresh one (resumed) asked for epoch 2
+        // see the same order; another seed another one.
+        let long = dataset(30).with_shuffle(11);
+        long.set_epoch(1);
+        let _ = order(&long);
+        long.set_epoch(2);
+        let fresh = dataset(30).with_shuffle(11);
+        fresh.set_epoch(2);
+        assert_eq!(order(&long), order(&fresh));
+        let other = dataset(30).with_shuffle(12);
+        other.set_epoch(2);
+        assert_ne!(order(&other), order(&fresh));
+        // Clones (a DataLoader's copy) follow the epoch set on the original.
+        let clone = fresh.clone();
+        fresh.set_epoch(1);
+        long.set_epoch(1);
+        assert_eq!(order(&clone), order(&long));
     }
 }

@@ -7,6 +7,14 @@ use burn::train::metric::store::{Aggregate, EventStoreClient, Split};
 /// The name Burn's `AccuracyMetric` logs under.
 pub(crate) const ACCURACY: &str = "Accuracy";
 
+/// Whether accuracy `value` (in percent) ties or beats `best`. Values that differ by less than
+/// a billionth count as ties: the same accuracy read back from the metric logs (as a resumed
+/// run knows its earlier epochs) and aggregated in memory may differ in the last bits, and a
+/// tie must go to the later epoch either way. Real differences are at least `100 / images`.
+pub(crate) fn at_least(value: f64, best: f64) -> bool {
+    value >= best - 1e-9 * best.abs().max(1.0)
+}
+
 /// Keeps the latest checkpoint and the best one by validation accuracy (ties: the later).
 #[derive(Debug, Default)]
 pub struct BestAndLast {
@@ -30,7 +38,7 @@ impl CheckpointingStrategy for BestAndLast {
         let accuracy = store.find_metric(ACCURACY, epoch, Aggregate::Mean, &Split::Valid);
         let previous_best = self.best.map(|(e, _)| e);
         if let Some(value) = accuracy
-            && self.best.is_none_or(|(_, best)| value >= best)
+            && self.best.is_none_or(|(_, best)| at_least(value, best))
         {
             self.best = Some((epoch, value));
         }

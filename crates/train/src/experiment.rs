@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, EvaluationConfig, evaluate};
 use crate::recipe::TrainingConfig;
-use crate::trainer::{TrainData, TrainError, train, write_json};
+use crate::run_lock::RunLock;
+use crate::trainer::{TrainData, TrainError, check_run_folder, train_locked, write_json};
 
 /// The data of an experiment, as records (decoded on demand).
 #[derive(Debug, Clone)]
@@ -39,11 +40,12 @@ pub struct ExperimentReport {
     pub test: BTreeMap<String, Evaluation>,
 }
 
-/// Trains with [`train`], then evaluates the best model on the validation and test sets
+/// Trains with [`train`](crate::train), then evaluates the best model on the validation and test sets
 /// (`progress(set, done, total)` reports the evaluation), and writes the report to
 /// `dir/metrics.json` (`{"best_epoch", "val": {...}, "test": {"<name>": {...}}}`) and the
-/// training set's class names to `dir/classes.json`. `devices` as in [`train`]; the evaluation
-/// runs on the first.
+/// training set's class names to `dir/classes.json`. `devices` as in
+/// [`train`](crate::train); the evaluation runs on the first. The run holds `dir` from start to
+/// `metrics.json` ([`RunLock`]); test sets must have distinct names.
 pub fn run_experiment(
     build: impl FnOnce(&Device) -> Backbone + Send,
     recipe: &TrainingConfig,
@@ -53,6 +55,16 @@ pub fn run_experiment(
     devices: &[Device],
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<ExperimentReport, TrainError> {
+    let mut names: Vec<&str> = experiment.tests.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort_unstable();
+    if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(TrainError::Config(format!(
+            "two test sets are named {:?}: each needs its own name in metrics.json",
+            pair[0]
+        )));
+    }
+    check_run_folder(dir)?;
+    let _lock = RunLock::acquire(dir)?;
     let image_shape = [
         experiment.image.channels,
         experiment.image.height,
@@ -72,7 +84,7 @@ pub fn run_experiment(
         image_shape,
         grid: experiment.grid,
     };
-    let run = train(build, recipe, data, dir, resume, devices)?;
+    let run = train_locked(build, recipe, data, dir, resume, devices)?;
     let config = EvaluationConfig::new().with_batch_size(recipe.batch_size);
     let mut evaluate_on = |name: &str, records: Records| {
         evaluate(

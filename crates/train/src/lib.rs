@@ -16,11 +16,13 @@
 
 mod auc;
 mod checkpointing;
+mod epoch_loader;
 mod evaluate;
 mod experiment;
 mod loss_metric;
 mod recipe;
 mod renderer;
+mod run_lock;
 mod step;
 mod trainer;
 
@@ -28,10 +30,12 @@ pub use auc::{AucScore, macro_auc, roc_auc};
 pub use checkpointing::BestAndLast;
 /// The loss choice a [`TrainingConfig`] holds, from `cyborg-saliency-loss`.
 pub use cyborg_saliency_loss::SaliencyLossConfig;
+pub use epoch_loader::EpochLoader;
 pub use evaluate::{Evaluation, EvaluationConfig, evaluate, feature_grid};
 pub use experiment::{Experiment, ExperimentReport, run_experiment};
 pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
+pub use run_lock::{LOCK_FILE, RunLock};
 pub use step::{CyborgModel, CyborgOutput};
 pub use trainer::{TrainData, TrainError, TrainedRun, last_complete_checkpoint, train, write_json};

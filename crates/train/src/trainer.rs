@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
 use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::lr_scheduler::step::StepLrSchedulerConfig;
@@ -18,14 +18,16 @@ use burn::train::{
     ExecutionStrategy, Learner, LearnerSummary, MultiDeviceOptim, SupervisedTraining,
     TrainingError, TrainingStrategy,
 };
-use cyborg_data::{SaliencyBatcher, SaliencyDataset};
-use cyborg_models::{Backbone, CamBackbone, ModelError};
+use cyborg_data::{SaliencyBatch, SaliencyBatcher, SaliencyDataset};
+use cyborg_models::{Backbone, ModelError};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpointing::{ACCURACY, BestAndLast};
+use crate::checkpointing::{ACCURACY, BestAndLast, at_least};
+use crate::epoch_loader::EpochLoader;
 use crate::loss_metric::{LossTerm, LossTermMetric};
 use crate::recipe::{Optimizer, Schedule, TrainingConfig};
 use crate::renderer::EpochLog;
+use crate::run_lock::RunLock;
 use crate::step::CyborgModel;
 
 /// The data of a run.
@@ -54,6 +56,16 @@ pub enum TrainError {
         /// The error.
         #[source]
         source: std::io::Error,
+    },
+    /// Another run holds the run folder (see [`RunLock`]).
+    #[error(
+        "{dir} is in use by another run ({holder}); wait for it to end or choose another folder"
+    )]
+    Busy {
+        /// The run folder.
+        dir: PathBuf,
+        /// What the lock file says of the run that holds it.
+        holder: String,
     },
     /// Burn's learner stopped with an error (data, checkpoint or worker).
     #[error("training stopped: {0}")]
@@ -164,7 +176,7 @@ fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
         .iter()
         .copied()
         .fold(None, |best, (epoch, value)| match best {
-            Some((_, b)) if value < b => best,
+            Some((_, b)) if !at_least(value, b) => best,
             _ => Some((epoch, value)),
         })
 }
@@ -179,7 +191,13 @@ fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
 ///   `dir/best.json` (its epoch and validation accuracy).
 ///
 /// With `resume`, continues from the last complete checkpoint in `dir` (nothing lost but the
-/// epoch that was running); otherwise starts over, clearing earlier logs and checkpoints.
+/// epoch that was running) exactly as the uninterrupted run would have: the model with its
+/// batch-norm statistics, the optimiser and scheduler states come from the checkpoint, and the
+/// order of the training images is a function of the seed and the epoch number
+/// ([`SaliencyDataset::with_shuffle`](cyborg_data::SaliencyDataset::with_shuffle)), so the
+/// resumed run ends with the same model, bit for bit, on the same device. Otherwise starts
+/// over, clearing earlier logs and checkpoints. The run holds `dir` ([`RunLock`]) while it
+/// trains: a second run on the same folder fails with [`TrainError::Busy`].
 /// Progress goes to standard error, one line per epoch and split.
 ///
 /// `devices[0]` builds the model and holds the best one returned. With N > 1 devices,
@@ -189,6 +207,73 @@ fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
 /// times fewer steps (the schedule counts them). The CYBORG step runs on every device
 /// unchanged.
 pub fn train(
+    build: impl FnOnce(&Device) -> Backbone + Send,
+    config: &TrainingConfig,
+    data: TrainData,
+    dir: &Path,
+    resume: bool,
+    devices: &[Device],
+) -> Result<TrainedRun, TrainError> {
+    check_run_folder(dir)?;
+    let _lock = RunLock::acquire(dir)?;
+    train_locked(build, config, data, dir, resume, devices)
+}
+
+/// Refuses a folder that holds what a run writes (`train/`, `valid/`, `checkpoint/`) but is
+/// not a run folder (no `config.json`): `--out` pointed at a dataset must not lose them.
+pub(crate) fn check_run_folder(dir: &Path) -> Result<(), TrainError> {
+    let present: Vec<&str> = RUN_SUBFOLDERS
+        .into_iter()
+        .filter(|sub| dir.join(sub).exists())
+        .collect();
+    if !present.is_empty() && !dir.join("config.json").exists() {
+        return Err(TrainError::Config(format!(
+            "{} holds {} but is not a cyborg run folder (no config.json): choose another \
+             output folder; nothing was deleted",
+            dir.display(),
+            present.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses to resume with another recipe than the one the run started with (recorded in
+/// `config.json`); only the number of epochs may grow.
+fn check_same_recipe(path: &Path, config: &TrainingConfig) -> Result<(), TrainError> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let Ok(serde_json::Value::Object(mut before)) = serde_json::from_str(&text) else {
+        return Ok(());
+    };
+    let serde_json::Value::Object(mut now) =
+        serde_json::to_value(config).expect("plain data serialises to JSON")
+    else {
+        return Ok(());
+    };
+    before.remove("epochs");
+    now.remove("epochs");
+    let changed: Vec<&str> = now
+        .iter()
+        .filter(|(key, value)| before.get(*key) != Some(value))
+        .map(|(key, _)| key.as_str())
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(TrainError::Config(format!(
+        "{}: resuming with another {} than the run started with; resume with the run's own \
+         settings (only the number of epochs may change), or start a new run",
+        path.display(),
+        changed.join(", ")
+    )))
+}
+
+/// What a run writes in its folder besides files, cleared when a run starts over.
+const RUN_SUBFOLDERS: [&str; 3] = ["train", "valid", "checkpoint"];
+
+/// [`train`] in a folder whose lock the caller holds.
+pub(crate) fn train_locked(
     build: impl FnOnce(&Device) -> Backbone + Send,
     config: &TrainingConfig,
     data: TrainData,
@@ -237,24 +322,17 @@ fn run(
         );
     }
     if candidates.is_empty() {
-        // Clear an earlier run's logs and checkpoints, but only in a folder that is one of
-        // ours: `--out` pointed at a dataset with `train/` and `valid/` must not lose them.
-        let present: Vec<&str> = ["train", "valid", "checkpoint"]
-            .into_iter()
-            .filter(|sub| dir.join(sub).exists())
-            .collect();
-        if !present.is_empty() && !dir.join("config.json").exists() {
-            return Err(TrainError::Config(format!(
-                "{} holds {} but is not a cyborg run folder (no config.json): choose another \
-                 output folder; nothing was deleted",
-                dir.display(),
-                present.join(", ")
-            )));
-        }
-        for sub in present {
+        // Clear an earlier run's logs and checkpoints (in a folder that is one of ours).
+        check_run_folder(dir)?;
+        for sub in RUN_SUBFOLDERS {
             let path = dir.join(sub);
-            std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            if path.exists() {
+                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            }
         }
+    }
+    if !candidates.is_empty() {
+        check_same_recipe(&dir.join("config.json"), config)?;
     }
     write_json(&dir.join("config.json"), config)?;
 
@@ -275,12 +353,12 @@ fn run(
     device.seed(config.seed);
     let classes = data.train.classes().len();
     let valid_annotated = data.valid.records().annotated() > 0;
-    // `train()` puts a model built on a plain device (or in validation mode) on autodiff.
+    // `train()` puts a model built on a plain device (or in validation mode) on autodiff, and
+    // initialises every lazily initialised parameter now, right after seeding, so the same
+    // seed gives the same weights whatever else draws random numbers later. No forward pass
+    // here: in training mode it would leave a pending batch-norm statistics update behind,
+    // which Burn applies at the next step, over the statistics a resumed checkpoint loaded.
     let net = build(&device).train();
-    // Parameters are initialised lazily, at first use: use them now, right after seeding, so
-    // the same seed gives the same weights whatever else draws random numbers later.
-    let [c, h, w] = data.image_shape;
-    let _ = net.forward_classified(Tensor::zeros([1, c, h, w], &device));
     let parallel = devices.len();
     let model =
         CyborgModel::new(net, config.loss.clone()).with_gradient_scale(1.0 / parallel as f64);
@@ -313,11 +391,17 @@ fn run(
     let batcher = SaliencyBatcher::new(data.image_shape, data.grid);
     let start = last.unwrap_or(0) as u64;
     let n_train = data.train.records().len();
-    let dataloader_train = DataLoaderBuilder::new(batcher)
-        .batch_size(config.batch_size)
-        .shuffle(config.seed.wrapping_add(start))
-        .num_workers(1)
-        .build(data.train);
+    // The order of each epoch depends on the seed and the epoch number alone (a resumed run
+    // sees the uninterrupted run's order); the loader tells the dataset which epoch starts.
+    let train_set = data.train.with_shuffle(config.seed);
+    let dataloader_train: Arc<dyn DataLoader<SaliencyBatch>> = Arc::new(EpochLoader::new(
+        DataLoaderBuilder::new(batcher)
+            .batch_size(config.batch_size)
+            .num_workers(1)
+            .build(train_set.clone()),
+        train_set,
+        start,
+    ));
     let dataloader_valid = DataLoaderBuilder::new(batcher)
         .batch_size(config.batch_size)
         .num_workers(1)

@@ -168,6 +168,22 @@ fn resume_continues_from_the_last_complete_checkpoint() {
     )
     .unwrap();
     assert_eq!(last_complete_checkpoint(&out), Some(2));
+    // Resuming with another recipe would not continue the same run: refused, nothing lost.
+    let error = train(
+        build,
+        &recipe(3).with_learning_rate(0.5).with_batch_size(2),
+        data(dir.path()),
+        &out,
+        true,
+        std::slice::from_ref(&device),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("another batch_size, learning_rate than the run started with"),
+        "{error}"
+    );
+    assert_eq!(last_complete_checkpoint(&out), Some(2));
     // "Killed" after epoch 2: resume up to 3 epochs in all.
     let run = train(
         build,
