@@ -3,9 +3,9 @@
 use burn::nn::BatchNorm;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
-use burn::tensor::activation::relu;
+use cyborg_ops::{batch_norm_relu, conv2d};
 
-use crate::layers::{batch_norm, conv};
+use crate::layers::{conv, norm_layer};
 
 /// Configuration of a [`ConvBn`]: a bias-free convolution, batch norm, then ReLU.
 ///
@@ -50,7 +50,7 @@ impl ConvBnConfig {
                 1,
                 device,
             ),
-            bn: batch_norm(self.channels[1], self.epsilon, device),
+            bn: norm_layer(self.channels[1], self.epsilon, device),
         }
     }
 }
@@ -60,6 +60,6 @@ impl ConvBn {
     /// - x: `[batch, input, height, width]`
     /// - output: `[batch, output, height', width']`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.bn.forward(self.conv.forward(x)))
+        batch_norm_relu(&self.bn, conv2d(&self.conv, x))
     }
 }

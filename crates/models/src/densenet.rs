@@ -10,11 +10,11 @@
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::relu;
+use cyborg_ops::{batch_norm_relu, conv2d};
 
 use crate::backbone::{Classified, classify, impl_cam_backbone};
 use crate::import::TorchLayout;
-use crate::layers::{avg_pool, batch_norm, conv_square, max_pool};
+use crate::layers::{avg_pool, conv_square, max_pool, norm_layer};
 
 /// Configuration of a [`DenseNet`].
 ///
@@ -98,7 +98,7 @@ impl DenseNetConfig {
             channels += self.block_config[index] * self.growth_rate;
             if index + 1 < self.block_config.len() {
                 transitions.push(Transition {
-                    norm: batch_norm(channels, 1e-5, device),
+                    norm: norm_layer(channels, 1e-5, device),
                     conv: conv_square(channels, channels / 2, 1, 1, 0, device),
                 });
                 channels /= 2;
@@ -107,10 +107,10 @@ impl DenseNetConfig {
         DenseNet {
             features: DenseNetFeatures {
                 conv0: conv_square(self.channels, self.num_init_features, 7, 2, 3, device),
-                norm0: batch_norm(self.num_init_features, 1e-5, device),
+                norm0: norm_layer(self.num_init_features, 1e-5, device),
                 blocks,
                 transitions,
-                norm5: batch_norm(channels, 1e-5, device),
+                norm5: norm_layer(channels, 1e-5, device),
             },
             classifier: LinearConfig::new(channels, self.num_classes).init(device),
         }
@@ -119,9 +119,9 @@ impl DenseNetConfig {
     fn dense_layer(&self, input: usize, device: &Device) -> DenseLayer {
         let inner = self.bn_size * self.growth_rate;
         DenseLayer {
-            norm1: batch_norm(input, 1e-5, device),
+            norm1: norm_layer(input, 1e-5, device),
             conv1: conv_square(input, inner, 1, 1, 0, device),
-            norm2: batch_norm(inner, 1e-5, device),
+            norm2: norm_layer(inner, 1e-5, device),
             conv2: conv_square(inner, self.growth_rate, 3, 1, 1, device),
             dropout: DropoutConfig::new(self.drop_rate).init(),
         }
@@ -148,8 +148,8 @@ impl DenseLayer {
     /// - x: `[batch, input, height, width]`
     /// - output: `[batch, growth_rate, height, width]` (the new channels only)
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv1.forward(relu(self.norm1.forward(x)));
-        let x = self.conv2.forward(relu(self.norm2.forward(x)));
+        let x = conv2d(&self.conv1, batch_norm_relu(&self.norm1, x));
+        let x = conv2d(&self.conv2, batch_norm_relu(&self.norm2, x));
         self.dropout.forward(x)
     }
 }
@@ -189,7 +189,7 @@ impl Transition {
     /// - x: `[batch, channels, height, width]`
     /// - output: `[batch, channels / 2, height / 2, width / 2]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        avg_pool(self.conv.forward(relu(self.norm.forward(x))), 2, 2, 0)
+        avg_pool(conv2d(&self.conv, batch_norm_relu(&self.norm, x)), 2, 2, 0)
     }
 }
 
@@ -227,7 +227,7 @@ impl DenseNet {
     /// - output: `[batch, feature_channels, ⌊height/32⌋, ⌊width/32⌋]` (7×7 at 224×224)
     pub fn forward_features(&self, images: Tensor<4>) -> Tensor<4> {
         let f = &self.features;
-        let x = relu(f.norm0.forward(f.conv0.forward(images)));
+        let x = batch_norm_relu(&f.norm0, conv2d(&f.conv0, images));
         let mut x = max_pool(x, 3, 2, 1);
         for (index, block) in f.blocks.iter().enumerate() {
             x = block.forward(x);
@@ -235,7 +235,7 @@ impl DenseNet {
                 x = transition.forward(x);
             }
         }
-        relu(f.norm5.forward(x))
+        batch_norm_relu(&f.norm5, x)
     }
 
     /// Feature maps and logits from one forward pass.

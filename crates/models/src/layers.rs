@@ -47,8 +47,8 @@ pub(crate) fn conv_square(
     )
 }
 
-/// Batch norm with PyTorch's defaults (momentum 0.1) and the given epsilon.
-pub(crate) fn batch_norm(channels: usize, epsilon: f64, device: &Device) -> BatchNorm {
+/// A batch norm module with PyTorch's defaults (momentum 0.1) and the given epsilon.
+pub(crate) fn norm_layer(channels: usize, epsilon: f64, device: &Device) -> BatchNorm {
     BatchNormConfig::new(channels)
         .with_epsilon(epsilon)
         .init(device)

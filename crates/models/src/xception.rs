@@ -12,10 +12,11 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
+use cyborg_ops::{batch_norm, batch_norm_relu, conv2d};
 
 use crate::backbone::{Classified, classify, impl_cam_backbone};
 use crate::import::TorchLayout;
-use crate::layers::{batch_norm, conv, conv_square, max_pool};
+use crate::layers::{conv, conv_square, max_pool, norm_layer};
 
 /// Configuration of an [`Xception`].
 ///
@@ -69,14 +70,14 @@ impl XceptionConfig {
         blocks.push(BlockShape::new(middle, b12, 2, 2).growing_last());
         Xception {
             conv1: conv_square(self.channels, c1, 3, 2, 0, device),
-            bn1: batch_norm(c1, 1e-5, device),
+            bn1: norm_layer(c1, 1e-5, device),
             conv2: conv_square(c1, c2, 3, 1, 0, device),
-            bn2: batch_norm(c2, 1e-5, device),
+            bn2: norm_layer(c2, 1e-5, device),
             blocks: blocks.iter().map(|shape| shape.init(device)).collect(),
             conv3: SeparableConv2d::new(b12, c3, device),
-            bn3: batch_norm(c3, 1e-5, device),
+            bn3: norm_layer(c3, 1e-5, device),
             conv4: SeparableConv2d::new(c3, c4, device),
-            bn4: batch_norm(c4, 1e-5, device),
+            bn4: norm_layer(c4, 1e-5, device),
             fc: LinearConfig::new(c4, self.num_classes).init(device),
         }
     }
@@ -103,7 +104,7 @@ impl SeparableConv2d {
     /// - x: `[batch, input, h, w]`
     /// - output: `[batch, output, h, w]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.pointwise.forward(self.conv1.forward(x))
+        conv2d(&self.pointwise, conv2d(&self.conv1, x))
     }
 }
 
@@ -142,13 +143,13 @@ impl XceptionBlock {
             if index > 0 || self.start_with_relu {
                 y = relu(y);
             }
-            y = unit.bn.forward(unit.sep.forward(y));
+            y = batch_norm(&unit.bn, unit.sep.forward(y));
         }
         if self.stride != 1 {
             y = max_pool(y, 3, self.stride, 1);
         }
         let shortcut = match (&self.skip, &self.skipbn) {
-            (Some(skip), Some(skipbn)) => skipbn.forward(skip.forward(x)),
+            (Some(skip), Some(skipbn)) => batch_norm(skipbn, conv2d(skip, x)),
             _ => x,
         };
         y + shortcut
@@ -203,7 +204,7 @@ impl BlockShape {
                 };
                 SeparableUnit {
                     sep: SeparableConv2d::new(input, output, device),
-                    bn: batch_norm(output, 1e-5, device),
+                    bn: norm_layer(output, 1e-5, device),
                 }
             })
             .collect();
@@ -211,7 +212,7 @@ impl BlockShape {
         XceptionBlock {
             units,
             skip: project.then(|| conv_square(self.input, self.output, 1, self.stride, 0, device)),
-            skipbn: project.then(|| batch_norm(self.output, 1e-5, device)),
+            skipbn: project.then(|| norm_layer(self.output, 1e-5, device)),
             start_with_relu: self.start_with_relu,
             stride: self.stride,
         }
@@ -253,13 +254,13 @@ impl Xception {
     /// - images: `[batch, channels, height, width]`
     /// - output: `[batch, feature_channels, h, w]` (10×10 at 299×299)
     pub fn forward_features(&self, images: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.bn1.forward(self.conv1.forward(images)));
-        let mut x = relu(self.bn2.forward(self.conv2.forward(x)));
+        let x = batch_norm_relu(&self.bn1, conv2d(&self.conv1, images));
+        let mut x = batch_norm_relu(&self.bn2, conv2d(&self.conv2, x));
         for block in &self.blocks {
             x = block.forward(x);
         }
-        let x = relu(self.bn3.forward(self.conv3.forward(x)));
-        relu(self.bn4.forward(self.conv4.forward(x)))
+        let x = batch_norm_relu(&self.bn3, self.conv3.forward(x));
+        batch_norm_relu(&self.bn4, self.conv4.forward(x))
     }
 
     /// Feature maps and logits from one forward pass.

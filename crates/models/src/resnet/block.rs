@@ -4,8 +4,9 @@ use burn::nn::BatchNorm;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
+use cyborg_ops::{batch_norm, batch_norm_relu, conv2d};
 
-use crate::layers::{batch_norm, conv_square};
+use crate::layers::{conv_square, norm_layer};
 
 /// The projection shortcut (1×1 convolution + batch norm) of a block that changes the
 /// resolution or the width. torchvision calls it `downsample.0` / `downsample.1`.
@@ -63,24 +64,24 @@ impl BlockShape {
         let output = self.output();
         let downsample = (stride != 1 || input != output).then(|| Downsample {
             conv: conv_square(input, output, 1, stride, 0, device),
-            bn: batch_norm(output, 1e-5, device),
+            bn: norm_layer(output, 1e-5, device),
         });
         if bottleneck {
             ResidualBlock {
                 conv1: conv_square(input, planes, 1, 1, 0, device),
-                bn1: batch_norm(planes, 1e-5, device),
+                bn1: norm_layer(planes, 1e-5, device),
                 conv2: conv_square(planes, planes, 3, stride, 1, device),
-                bn2: batch_norm(planes, 1e-5, device),
+                bn2: norm_layer(planes, 1e-5, device),
                 conv3: Some(conv_square(planes, output, 1, 1, 0, device)),
-                bn3: Some(batch_norm(output, 1e-5, device)),
+                bn3: Some(norm_layer(output, 1e-5, device)),
                 downsample,
             }
         } else {
             ResidualBlock {
                 conv1: conv_square(input, planes, 3, stride, 1, device),
-                bn1: batch_norm(planes, 1e-5, device),
+                bn1: norm_layer(planes, 1e-5, device),
                 conv2: conv_square(planes, planes, 3, 1, 1, device),
-                bn2: batch_norm(planes, 1e-5, device),
+                bn2: norm_layer(planes, 1e-5, device),
                 conv3: None,
                 bn3: None,
                 downsample,
@@ -95,13 +96,13 @@ impl ResidualBlock {
     /// - output: `[batch, output, height / stride, width / stride]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let identity = match &self.downsample {
-            Some(downsample) => downsample.bn.forward(downsample.conv.forward(x.clone())),
+            Some(downsample) => batch_norm(&downsample.bn, conv2d(&downsample.conv, x.clone())),
             None => x.clone(),
         };
-        let out = relu(self.bn1.forward(self.conv1.forward(x)));
-        let out = self.bn2.forward(self.conv2.forward(out));
+        let out = batch_norm_relu(&self.bn1, conv2d(&self.conv1, x));
+        let out = batch_norm(&self.bn2, conv2d(&self.conv2, out));
         let out = match (&self.conv3, &self.bn3) {
-            (Some(conv3), Some(bn3)) => bn3.forward(conv3.forward(relu(out))),
+            (Some(conv3), Some(bn3)) => batch_norm(bn3, conv2d(conv3, relu(out))),
             _ => out,
         };
         relu(out + identity)

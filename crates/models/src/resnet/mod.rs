@@ -14,11 +14,11 @@ pub use block::{Downsample, ResidualBlock};
 use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::relu;
+use cyborg_ops::{batch_norm_relu, conv2d};
 
 use crate::backbone::{Classified, classify, impl_cam_backbone};
 use crate::import::TorchLayout;
-use crate::layers::{batch_norm, conv_square, max_pool};
+use crate::layers::{conv_square, max_pool, norm_layer};
 use block::BlockShape;
 
 /// Configuration of a [`ResNet`].
@@ -99,7 +99,7 @@ impl ResNetConfig {
             <[Vec<ResidualBlock>; 4]>::try_from(stages).expect("four stages");
         ResNet {
             conv1: conv_square(self.channels, self.width, 7, 2, 3, device),
-            bn1: batch_norm(self.width, 1e-5, device),
+            bn1: norm_layer(self.width, 1e-5, device),
             layer1,
             layer2,
             layer3,
@@ -137,7 +137,7 @@ impl ResNet {
     /// - images: `[batch, channels, height, width]`
     /// - output: `[batch, feature_channels, ⌈height/32⌉, ⌈width/32⌉]` (7×7 at 224×224)
     pub fn forward_features(&self, images: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.bn1.forward(self.conv1.forward(images)));
+        let x = batch_norm_relu(&self.bn1, conv2d(&self.conv1, images));
         let mut x = max_pool(x, 3, 2, 1);
         for block in self
             .layer1

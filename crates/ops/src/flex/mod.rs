@@ -1,0 +1,281 @@
+//! The flex kernels as a Burn backend extension: the forward and backward passes of a
+//! convolution and of training-mode batch norm (+ ReLU) on `Flex`, and their autodiff steps on
+//! `Autodiff<Flex, C>` for either checkpointing strategy.
+
+mod batch_norm;
+mod conv;
+
+use burn::backend::autodiff::NodeId;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::{FlexTensor, Layout};
+use burn::backend::ops::{ConvOptions, ModuleOps};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{
+    Autodiff, AutodiffBackend, Backend, Dispatch, DispatchDevice, Flex, backend_extension,
+};
+use burn::prelude::*;
+use burn::tensor::{Bytes, DType};
+
+/// The training ops this crate adds to flex.
+#[backend_extension(Flex, Autodiff)]
+pub trait FlexTrainingOps: Backend {
+    /// A bias-free convolution with symmetric padding and one group.
+    fn cyborg_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self>;
+
+    /// Training-mode batch norm, ReLU after it if `relu`: the output, the batch mean and the
+    /// biased batch variance per channel.
+    fn cyborg_batch_norm(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+        relu: bool,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+}
+
+/// Whether `device` is flex (with or without autodiff).
+pub fn is_flex(device: &Device) -> bool {
+    matches!(
+        device.clone().without_autodiff().as_dispatch(),
+        DispatchDevice::Flex(_)
+    )
+}
+
+/// [`FlexTrainingOps::cyborg_conv2d`] on tensors.
+pub fn conv2d(x: Tensor<4>, weight: Tensor<4>, options: ConvOptions<2>) -> Tensor<4> {
+    Tensor::from_dispatch(<Dispatch as FlexTrainingOps>::cyborg_conv2d(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        options,
+    ))
+}
+
+/// [`FlexTrainingOps::cyborg_batch_norm`] on tensors.
+pub fn batch_norm_train(
+    x: Tensor<4>,
+    gamma: Tensor<1>,
+    beta: Tensor<1>,
+    epsilon: f64,
+    relu: bool,
+) -> (Tensor<4>, Tensor<1>, Tensor<1>) {
+    let (y, mean, var) = <Dispatch as FlexTrainingOps>::cyborg_batch_norm(
+        x.into_dispatch(),
+        gamma.into_dispatch(),
+        beta.into_dispatch(),
+        epsilon,
+        relu,
+    );
+    (
+        Tensor::from_dispatch(y),
+        Tensor::from_dispatch(mean),
+        Tensor::from_dispatch(var),
+    )
+}
+
+/// A contiguous `f32` copy of `t` when it is not contiguous already (a cheap clone when it
+/// is).
+fn contiguous(t: &FlexTensor) -> FlexTensor {
+    t.to_contiguous()
+}
+
+/// The `f32` values of a contiguous tensor.
+fn values(t: &FlexTensor) -> &[f32] {
+    t.as_slice::<f32>()
+        .expect("a contiguous f32 tensor (checked by the caller)")
+}
+
+/// A contiguous `f32` tensor of `shape` over `data`.
+fn tensor(data: Vec<f32>, shape: &[usize]) -> FlexTensor {
+    debug_assert_eq!(data.len(), shape.iter().product::<usize>());
+    FlexTensor::new(
+        Bytes::from_elems(data),
+        Layout::contiguous(shape.to_vec().into()),
+        DType::F32,
+    )
+}
+
+fn dims4(t: &FlexTensor) -> [usize; 4] {
+    let shape = t.layout().shape();
+    [shape[0], shape[1], shape[2], shape[3]]
+}
+
+impl FlexTrainingOps for Flex {
+    fn cyborg_conv2d(x: FlexTensor, weight: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
+        <Flex as ModuleOps<Flex>>::conv2d(x, weight, None, options)
+    }
+
+    fn cyborg_batch_norm(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        epsilon: f64,
+        relu: bool,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        batch_norm::forward(&x, &gamma, &beta, epsilon, relu)
+    }
+}
+
+/// The backward step of [`FlexTrainingOps::cyborg_conv2d`].
+#[derive(Debug)]
+struct Conv2dBackward;
+
+impl Backward<Flex, 2> for Conv2dBackward {
+    type State = (NodeId, NodeId, ConvOptions<2>);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 2>,
+        grads: &mut Gradients,
+        checkpointer: &mut Checkpointer,
+    ) {
+        let [node_x, node_weight] = ops.parents;
+        let grad: FlexTensor = grads.consume::<Flex>(&ops.node);
+        let (x_id, weight_id, options) = ops.state;
+        let x: FlexTensor = checkpointer.retrieve_node_output(x_id);
+        let weight: FlexTensor = checkpointer.retrieve_node_output(weight_id);
+        let (dx, dw) = conv::backward(
+            &x,
+            &weight,
+            &grad,
+            &options,
+            node_x.is_some(),
+            node_weight.is_some(),
+        );
+        if let (Some(node), Some(dx)) = (node_x, dx) {
+            grads.register::<Flex>(node.id, dx);
+        }
+        if let (Some(node), Some(dw)) = (node_weight, dw) {
+            grads.register::<Flex>(node.id, dw);
+        }
+    }
+}
+
+/// The backward step of [`FlexTrainingOps::cyborg_batch_norm`].
+#[derive(Debug)]
+struct BatchNormBackward;
+
+/// What the batch-norm backward step keeps: the input and gamma (checkpointed), the output
+/// (for the ReLU's mask), the batch statistics and epsilon.
+type BatchNormState = (
+    NodeId,
+    NodeId,
+    Option<FlexTensor>,
+    FlexTensor,
+    FlexTensor,
+    f64,
+);
+
+impl Backward<Flex, 3> for BatchNormBackward {
+    type State = BatchNormState;
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 3>,
+        grads: &mut Gradients,
+        checkpointer: &mut Checkpointer,
+    ) {
+        let [node_x, node_gamma, node_beta] = ops.parents;
+        let grad: FlexTensor = grads.consume::<Flex>(&ops.node);
+        let (x_id, gamma_id, output, mean, var, epsilon) = ops.state;
+        let x: FlexTensor = checkpointer.retrieve_node_output(x_id);
+        let gamma: FlexTensor = checkpointer.retrieve_node_output(gamma_id);
+        let (dx, dgamma, dbeta) = batch_norm::backward(
+            &x,
+            &gamma,
+            output.as_ref(),
+            &mean,
+            &var,
+            epsilon,
+            &grad,
+            node_x.is_some(),
+        );
+        if let (Some(node), Some(dx)) = (node_x, dx) {
+            grads.register::<Flex>(node.id, dx);
+        }
+        if let Some(node) = node_gamma {
+            grads.register::<Flex>(node.id, dgamma);
+        }
+        if let Some(node) = node_beta {
+            grads.register::<Flex>(node.id, dbeta);
+        }
+    }
+}
+
+impl<C: CheckpointStrategy> FlexTrainingOps for Autodiff<Flex, C> {
+    fn cyborg_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        match Conv2dBackward
+            .prepare::<C>([x.node(), weight.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(mut prep) => {
+                let x_id = prep.checkpoint(&x);
+                let weight_id = prep.checkpoint(&weight);
+                let output = <Flex as ModuleOps<Flex>>::conv2d(
+                    x.into_primitive(),
+                    weight.into_primitive(),
+                    None,
+                    options.clone(),
+                );
+                prep.finish((x_id, weight_id, options), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(<Flex as ModuleOps<Flex>>::conv2d(
+                x.into_primitive(),
+                weight.into_primitive(),
+                None,
+                options,
+            )),
+        }
+    }
+
+    fn cyborg_batch_norm(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+        relu: bool,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let (output, mean, var) = match BatchNormBackward
+            .prepare::<C>([x.node(), gamma.node(), beta.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(mut prep) => {
+                let x_id = prep.checkpoint(&x);
+                let gamma_id = prep.checkpoint(&gamma);
+                let (y, mean, var) = batch_norm::forward(
+                    x.primitive(),
+                    gamma.primitive(),
+                    beta.primitive(),
+                    epsilon,
+                    relu,
+                );
+                let kept = relu.then(|| y.clone());
+                let state = (x_id, gamma_id, kept, mean.clone(), var.clone(), epsilon);
+                (prep.finish(state, y), mean, var)
+            }
+            OpsKind::UnTracked(prep) => {
+                let (y, mean, var) = batch_norm::forward(
+                    x.primitive(),
+                    gamma.primitive(),
+                    beta.primitive(),
+                    epsilon,
+                    relu,
+                );
+                (prep.finish(y), mean, var)
+            }
+        };
+        (output, Self::from_inner(mean), Self::from_inner(var))
+    }
+}

@@ -1,0 +1,118 @@
+//! The layer functions models call in place of the modules' own `forward`.
+
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+
+/// Whether the fast kernels serve training on `device`: flex, with this crate's `flex`
+/// feature.
+pub fn fast_kernels_on(device: &Device) -> bool {
+    #[cfg(feature = "flex")]
+    {
+        crate::flex::is_flex(device)
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        let _ = device;
+        false
+    }
+}
+
+/// Whether `x` takes the fast path: float32 on flex, tracked by autodiff (training).
+fn fast_path(x: &Tensor<4>) -> bool {
+    let device = x.device();
+    device.is_autodiff() && x.dtype() == burn::tensor::DType::F32 && fast_kernels_on(&device)
+}
+
+/// `conv.forward(x)`: the same convolution, with a fast backward pass when training on flex
+/// (one group, symmetric padding; any stride, dilation and bias). Other cases run
+/// `Conv2d::forward`.
+///
+/// # Shapes
+/// - x: `[batch, channels_in, height, width]`
+/// - output: `[batch, channels_out, height_out, width_out]`
+pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    if let Some(padding) = symmetric_padding(&conv.padding)
+        && conv.groups == 1
+        && fast_path(&x)
+    {
+        let options = burn::tensor::ops::ConvOptions::new(conv.stride, padding, conv.dilation, 1);
+        let y = crate::flex::conv2d(x, conv.weight.val(), options);
+        return match &conv.bias {
+            Some(bias) => {
+                let [channels] = bias.dims();
+                y + bias.val().reshape([1, channels, 1, 1])
+            }
+            None => y,
+        };
+    }
+    conv.forward(x)
+}
+
+/// The padding per side when it is the same on both sides of each axis.
+#[cfg_attr(not(feature = "flex"), allow(dead_code))]
+fn symmetric_padding(padding: &PaddingConfig2d) -> Option<[usize; 2]> {
+    match *padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    }
+}
+
+/// `bn.forward(x)`: the same batch norm (running statistics updated as Burn's `BatchNorm`
+/// does), fused into one kernel forward and one backward when training on flex.
+///
+/// # Shapes
+/// - x: `[batch, channels, height, width]`
+/// - output: `[batch, channels, height, width]`
+pub fn batch_norm(bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    norm(bn, x, false)
+}
+
+/// `relu(bn.forward(x))`, with the ReLU fused into the batch norm's kernels when training on
+/// flex.
+///
+/// # Shapes
+/// - x: `[batch, channels, height, width]`
+/// - output: `[batch, channels, height, width]`
+pub fn batch_norm_relu(bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    norm(bn, x, true)
+}
+
+fn norm(bn: &BatchNorm, x: Tensor<4>, then_relu: bool) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    if bn.training.is_enabled() && fast_path(&x) {
+        let [_, channels, _, _] = x.dims();
+        let [features] = bn.gamma.dims();
+        assert_eq!(
+            channels, features,
+            "batch norm of {features} features given {channels} channels"
+        );
+        let device = x.device();
+        let (y, mean, var) =
+            crate::flex::batch_norm_train(x, bn.gamma.val(), bn.beta.val(), bn.epsilon, then_relu);
+        // As `BatchNorm::forward` in training: momentum-weighted running statistics of the
+        // biased batch variance.
+        let running_mean = bn
+            .running_mean
+            .value_sync()
+            .to_device(&device)
+            .mul_scalar(1.0 - bn.momentum)
+            .add(mean.detach().mul_scalar(bn.momentum));
+        let running_var = bn
+            .running_var
+            .value_sync()
+            .to_device(&device)
+            .mul_scalar(1.0 - bn.momentum)
+            .add(var.detach().mul_scalar(bn.momentum));
+        bn.running_mean.update(running_mean.detach());
+        bn.running_var.update(running_var.detach());
+        return y;
+    }
+    let y = bn.forward(x);
+    if then_relu { relu(y) } else { y }
+}

@@ -1,0 +1,274 @@
+//! The flex kernels against Burn's own ops: the same outputs and the same gradients (input,
+//! weight, bias, gamma, beta) to 1e-4 of each tensor's scale, and the same running statistics,
+//! over shapes that cover stride, padding, dilation, non-square kernels, bias, batch 1, several
+//! im2col chunks, and both checkpointing strategies; cases the kernels do not take (groups,
+//! asymmetric padding) fall back to Burn's ops.
+
+use burn::module::Param;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use burn::tensor::activation::relu;
+use cyborg_ops::{batch_norm, batch_norm_relu, conv2d, fast_kernels_on};
+
+fn device(checkpointing: bool) -> Device {
+    let device = Device::flex().autodiff();
+    if checkpointing {
+        device.gradient_checkpointing()
+    } else {
+        device
+    }
+}
+
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
+}
+
+/// Every element within 1e-4 of the reference tensor's largest magnitude.
+fn assert_close<const D: usize>(got: Tensor<D>, want: Tensor<D>, what: &str) {
+    assert_eq!(got.dims(), want.dims(), "{what}: shape");
+    let (got, want) = (values(got), values(want));
+    let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-6);
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-4 * scale,
+            "{what}[{i}]: {g} against {w} (scale {scale})"
+        );
+    }
+}
+
+/// A random-weighted sum of `y`, so every output element gets its own gradient.
+fn loss(y: Tensor<4>, seed_weights: &Tensor<4>) -> Tensor<1> {
+    (y * seed_weights.clone()).sum()
+}
+
+struct ConvCase {
+    channels: [usize; 2],
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: PaddingConfig2d,
+    dilation: [usize; 2],
+    groups: usize,
+    bias: bool,
+    input: [usize; 4],
+}
+
+fn case(
+    channels: [usize; 2],
+    kernel: [usize; 2],
+    stride: usize,
+    padding: [usize; 2],
+    dilation: usize,
+    input: [usize; 4],
+) -> ConvCase {
+    ConvCase {
+        channels,
+        kernel,
+        stride: [stride, stride],
+        padding: PaddingConfig2d::Explicit(padding[0], padding[1], padding[0], padding[1]),
+        dilation: [dilation, dilation],
+        groups: 1,
+        bias: false,
+        input,
+    }
+}
+
+fn check_conv(c: &ConvCase, checkpointing: bool) {
+    let device = device(checkpointing);
+    device.seed(11);
+    let conv: Conv2d = Conv2dConfig::new(c.channels, c.kernel)
+        .with_stride(c.stride)
+        .with_padding(c.padding.clone())
+        .with_dilation(c.dilation)
+        .with_groups(c.groups)
+        .with_bias(c.bias)
+        .init(&device);
+    let x = Tensor::<4>::random(c.input, Distribution::Normal(0.0, 1.0), &device).require_grad();
+    let reference = conv.forward(x.clone());
+    let weights = Tensor::random(reference.dims(), Distribution::Normal(0.0, 1.0), &device);
+    let fast = conv2d(&conv, x.clone());
+    let what = format!("{:?} {:?} {:?}", c.channels, c.kernel, c.input);
+    assert_close(fast.clone(), reference.clone(), &format!("{what} output"));
+    let grads_ref = loss(reference, &weights).backward();
+    let grads_fast = loss(fast, &weights).backward();
+    assert_close(
+        x.grad(&grads_fast).unwrap(),
+        x.grad(&grads_ref).unwrap(),
+        &format!("{what} dx"),
+    );
+    assert_close(
+        conv.weight.grad(&grads_fast).unwrap(),
+        conv.weight.grad(&grads_ref).unwrap(),
+        &format!("{what} dw"),
+    );
+    if let Some(bias) = &conv.bias {
+        assert_close(
+            bias.grad(&grads_fast).unwrap(),
+            bias.grad(&grads_ref).unwrap(),
+            &format!("{what} dbias"),
+        );
+    }
+}
+
+#[test]
+fn the_kernels_are_built_in() {
+    assert!(fast_kernels_on(&Device::flex()));
+    assert!(fast_kernels_on(&Device::flex().autodiff()));
+}
+
+#[test]
+fn convolution_matches_burn_in_value_and_gradient() {
+    let mut cases = vec![
+        case([3, 8], [3, 3], 1, [1, 1], 1, [2, 3, 9, 9]),
+        case([4, 6], [1, 1], 1, [0, 0], 1, [3, 4, 7, 7]),
+        case([5, 7], [3, 3], 2, [1, 1], 1, [1, 5, 10, 11]),
+        case([4, 4], [3, 3], 1, [2, 2], 2, [2, 4, 9, 8]),
+        case([3, 5], [7, 7], 2, [3, 3], 1, [2, 3, 17, 17]),
+        case([6, 4], [1, 1], 2, [0, 0], 1, [2, 6, 8, 8]),
+        case([4, 6], [1, 7], 1, [0, 3], 1, [2, 4, 9, 9]),
+        case([4, 6], [7, 1], 1, [3, 0], 1, [1, 4, 9, 9]),
+        case([3, 4], [3, 3], 3, [0, 0], 1, [2, 3, 11, 10]),
+        // Several im2col chunks (16·9 rows × 64² pixels per image, 7 images a chunk).
+        case([16, 4], [3, 3], 1, [1, 1], 1, [9, 16, 64, 64]),
+    ];
+    cases[2].bias = true;
+    cases.push(ConvCase {
+        padding: PaddingConfig2d::Valid,
+        bias: true,
+        ..case([3, 4], [2, 2], 1, [0, 0], 1, [2, 3, 6, 5])
+    });
+    for c in &cases {
+        check_conv(c, false);
+    }
+    check_conv(&cases[0], true);
+    check_conv(&cases[2], true);
+}
+
+#[test]
+fn convolutions_the_kernels_do_not_take_fall_back() {
+    let grouped = ConvCase {
+        groups: 2,
+        ..case([4, 6], [3, 3], 1, [1, 1], 1, [2, 4, 8, 8])
+    };
+    let asymmetric = ConvCase {
+        padding: PaddingConfig2d::Explicit(1, 0, 0, 1),
+        ..case([3, 4], [3, 3], 1, [0, 0], 1, [2, 3, 8, 8])
+    };
+    let same = ConvCase {
+        padding: PaddingConfig2d::Same,
+        ..case([3, 4], [3, 3], 1, [0, 0], 1, [1, 3, 8, 8])
+    };
+    for c in [grouped, asymmetric, same] {
+        check_conv(&c, false);
+    }
+    // Without autodiff (inference) the module's own forward runs.
+    let device = Device::flex();
+    let conv: Conv2d = Conv2dConfig::new([2, 3], [3, 3]).init(&device);
+    let x = Tensor::<4>::random([1, 2, 5, 5], Distribution::Default, &device);
+    assert_close(conv2d(&conv, x.clone()), conv.forward(x), "inference");
+}
+
+fn batch_norm_module(channels: usize, device: &Device) -> BatchNorm {
+    let mut bn = BatchNormConfig::new(channels).init(device);
+    let gamma = Tensor::<1>::from_floats(
+        (0..channels)
+            .map(|i| 0.5 + i as f32 * 0.37 % 1.3)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        device,
+    );
+    let beta = Tensor::<1>::from_floats(
+        (0..channels)
+            .map(|i| i as f32 * 0.21 - 0.4)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        device,
+    );
+    bn.gamma = Param::from_tensor(gamma);
+    bn.beta = Param::from_tensor(beta);
+    bn
+}
+
+fn check_batch_norm(input: [usize; 4], then_relu: bool, checkpointing: bool) {
+    let device = device(checkpointing);
+    device.seed(5);
+    let [_, channels, _, _] = input;
+    // Two modules with the same values and their own running statistics.
+    let (reference_bn, fast_bn) = (
+        batch_norm_module(channels, &device),
+        batch_norm_module(channels, &device),
+    );
+    let x = Tensor::<4>::random(input, Distribution::Normal(1.5, 2.0), &device).require_grad();
+    let weights = Tensor::random(input, Distribution::Normal(0.0, 1.0), &device);
+    let what = format!("{input:?} relu {then_relu} checkpointing {checkpointing}");
+    for step in 0..2 {
+        let reference = match then_relu {
+            true => relu(reference_bn.forward(x.clone())),
+            false => reference_bn.forward(x.clone()),
+        };
+        let fast = match then_relu {
+            true => batch_norm_relu(&fast_bn, x.clone()),
+            false => batch_norm(&fast_bn, x.clone()),
+        };
+        assert_close(fast.clone(), reference.clone(), &format!("{what} output"));
+        let grads_ref = loss(reference, &weights).backward();
+        let grads_fast = loss(fast, &weights).backward();
+        let pairs = [(x.grad(&grads_fast), x.grad(&grads_ref), "dx")];
+        for (got, want, name) in pairs {
+            assert_close(
+                got.unwrap(),
+                want.unwrap(),
+                &format!("{what} {name} step {step}"),
+            );
+        }
+        for (param, name) in [(&fast_bn.gamma, "dgamma"), (&fast_bn.beta, "dbeta")] {
+            let reference_param = if name == "dgamma" {
+                &reference_bn.gamma
+            } else {
+                &reference_bn.beta
+            };
+            assert_close(
+                param.grad(&grads_fast).unwrap(),
+                reference_param.grad(&grads_ref).unwrap(),
+                &format!("{what} {name}"),
+            );
+        }
+        assert_close(
+            fast_bn.running_mean.value_sync(),
+            reference_bn.running_mean.value_sync(),
+            &format!("{what} running mean after step {step}"),
+        );
+        assert_close(
+            fast_bn.running_var.value_sync(),
+            reference_bn.running_var.value_sync(),
+            &format!("{what} running var after step {step}"),
+        );
+    }
+}
+
+#[test]
+fn batch_norm_matches_burn_in_value_gradient_and_running_statistics() {
+    for (input, then_relu) in [
+        ([4, 3, 5, 5], false),
+        ([4, 3, 5, 5], true),
+        ([1, 6, 3, 7], true),
+        ([3, 5, 1, 1], false),
+        ([2, 16, 17, 9], true),
+    ] {
+        check_batch_norm(input, then_relu, false);
+    }
+    check_batch_norm([4, 3, 5, 5], true, true);
+}
+
+#[test]
+fn batch_norm_in_inference_is_the_modules_own() {
+    let device = Device::flex();
+    let bn = batch_norm_module(3, &device);
+    let x = Tensor::<4>::random([2, 3, 4, 4], Distribution::Default, &device);
+    assert_close(
+        batch_norm_relu(&bn, x.clone()),
+        relu(bn.forward(x)),
+        "inference",
+    );
+}
