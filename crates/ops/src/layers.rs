@@ -64,7 +64,8 @@ fn symmetric_padding(padding: &PaddingConfig2d) -> Option<[usize; 2]> {
 }
 
 /// `bn.forward(x)`: the same batch norm (running statistics updated as Burn's `BatchNorm`
-/// does), fused into one kernel forward and one backward when training on flex.
+/// does), fused into one kernel forward and one backward when training on flex, and into one
+/// pass (the running statistics folded into a scale and a shift) in inference on flex.
 ///
 /// # Shapes
 /// - x: `[batch, channels, height, width]`
@@ -112,6 +113,19 @@ fn norm(bn: &BatchNorm, x: Tensor<4>, then_relu: bool) -> Tensor<4> {
         bn.running_mean.update(running_mean.detach());
         bn.running_var.update(running_var.detach());
         return y;
+    }
+    #[cfg(feature = "flex")]
+    if !x.device().is_autodiff()
+        && x.dtype() == burn::tensor::DType::F32
+        && fast_kernels_on(&x.device())
+    {
+        // Inference: the running statistics folded into one scale and shift per channel.
+        let device = x.device();
+        let mean = bn.running_mean.value().to_device(&device);
+        let var = bn.running_var.value().to_device(&device);
+        let scale = bn.gamma.val().div(var.add_scalar(bn.epsilon).sqrt());
+        let shift = bn.beta.val().sub(mean.mul(scale.clone()));
+        return crate::flex::scale_shift(x, scale, shift, then_relu);
     }
     let y = bn.forward(x);
     if then_relu { relu(y) } else { y }

@@ -262,13 +262,24 @@ fn batch_norm_matches_burn_in_value_gradient_and_running_statistics() {
 }
 
 #[test]
-fn batch_norm_in_inference_is_the_modules_own() {
-    let device = Device::flex();
+fn batch_norm_in_inference_matches_the_modules_own() {
+    // Running statistics of two training steps, then the inference module on plain flex.
+    let device = device(false);
+    device.seed(9);
     let bn = batch_norm_module(3, &device);
-    let x = Tensor::<4>::random([2, 3, 4, 4], Distribution::Default, &device);
+    for _ in 0..2 {
+        let x = Tensor::<4>::random([4, 3, 5, 5], Distribution::Normal(2.0, 3.0), &device);
+        let _ = bn.forward(x);
+    }
+    let bn = bn.valid();
+    let mean = values(bn.running_mean.value());
+    assert!(mean.iter().all(|m| m.abs() > 0.05), "{mean:?}");
+    let plain = Device::flex();
+    let x = Tensor::<4>::random([2, 3, 4, 4], Distribution::Normal(2.0, 3.0), &plain);
     assert_close(
         batch_norm_relu(&bn, x.clone()),
-        relu(bn.forward(x)),
-        "inference",
+        relu(bn.forward(x.clone())),
+        "inference with ReLU",
     );
+    assert_close(batch_norm(&bn, x.clone()), bn.forward(x), "inference");
 }

@@ -34,20 +34,19 @@ fn sums(len: usize, mut f: impl FnMut(usize) -> (f64, f64)) -> (f64, f64) {
     (a.iter().sum(), b.iter().sum())
 }
 
-/// Per channel, `(Σ f, Σ g)` over every plane of the channel, where `f` and `g` see the
-/// plane's index in the flat tensor.
+/// Per channel `c`, `(Σ f, Σ g)` over the channel's planes, where `f(c, plane_values_start)`
+/// returns the sums of one plane starting at that flat index.
 fn channel_sums(
     batch: usize,
     channels: usize,
     plane: usize,
-    f: impl Fn(usize) -> (f64, f64) + Sync,
+    f: impl Fn(usize, usize) -> (f64, f64) + Sync,
 ) -> Vec<(f64, f64)> {
     (0..channels)
         .into_par_iter()
         .map(|c| {
             (0..batch).fold((0.0, 0.0), |(sa, sb), b| {
-                let start = (b * channels + c) * plane;
-                let (a, bb) = sums(plane, |i| f(start + i));
+                let (a, bb) = f(c, (b * channels + c) * plane);
                 (sa + a, sb + bb)
             })
         })
@@ -72,9 +71,12 @@ pub(super) fn forward(
     let plane = h * w;
     let count = (n * plane) as f64;
     let xs = values(&x);
-    let moments = channel_sums(n, c, plane, |i| {
-        let v = xs[i] as f64;
-        (v, v * v)
+    let moments = channel_sums(n, c, plane, |_, start| {
+        let xs = &xs[start..start + plane];
+        sums(plane, |i| {
+            let v = xs[i] as f64;
+            (v, v * v)
+        })
     });
     let mean: Vec<f64> = moments.iter().map(|&(s, _)| s / count).collect();
     let var: Vec<f64> = moments
@@ -90,6 +92,24 @@ pub(super) fn forward(
             (scale as f32, (bs[ch] as f64 - mean[ch] * scale) as f32)
         })
         .unzip();
+    let y = scale_shift_values(xs, &scale, &shift, plane, relu);
+    let to_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+    (
+        tensor(y, &[n, c, h, w]),
+        tensor(to_f32(&mean), &[c]),
+        tensor(to_f32(&var), &[c]),
+    )
+}
+
+/// `relu?(x · scale[c] + shift[c])` over contiguous planes of `plane` values.
+fn scale_shift_values(
+    xs: &[f32],
+    scale: &[f32],
+    shift: &[f32],
+    plane: usize,
+    relu: bool,
+) -> Vec<f32> {
+    let c = scale.len();
     let mut y = vec![0.0f32; xs.len()];
     y.par_chunks_mut(plane)
         .zip(xs.par_chunks(plane))
@@ -106,12 +126,26 @@ pub(super) fn forward(
                 }
             }
         });
-    let to_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
-    (
-        tensor(y, &[n, c, h, w]),
-        tensor(to_f32(&mean), &[c]),
-        tensor(to_f32(&var), &[c]),
-    )
+    y
+}
+
+/// Batch norm with given statistics folded into a scale and a shift per channel (inference),
+/// ReLU after it if `relu`: one pass.
+///
+/// # Shapes
+/// - x: `[batch, channels, height, width]`
+/// - scale, shift: `[channels]`
+/// - returns: `[batch, channels, height, width]`
+pub(super) fn scale_shift(
+    x: &FlexTensor,
+    scale: &FlexTensor,
+    shift: &FlexTensor,
+    relu: bool,
+) -> FlexTensor {
+    let (x, scale, shift) = (contiguous(x), contiguous(scale), contiguous(shift));
+    let [n, c, h, w] = dims4(&x);
+    let y = scale_shift_values(values(&x), values(&scale), values(&shift), h * w, relu);
+    tensor(y, &[n, c, h, w])
 }
 
 /// The backward pass: the gradients of x (if asked), gamma and beta. `output` is the
@@ -145,14 +179,24 @@ pub(super) fn backward(
         .iter()
         .map(|&v| 1.0 / (v as f64 + epsilon).sqrt())
         .collect();
-    let gradient = |i: usize| match ys {
-        Some(ys) if ys[i] <= 0.0 => 0.0,
-        _ => dys[i],
+    // dz: the output gradient, zero where the ReLU (if any) cut.
+    let dz_plane = |start: usize, dz: &mut [f32]| match ys {
+        Some(ys) => {
+            for ((d, &g), &y) in dz.iter_mut().zip(&dys[start..]).zip(&ys[start..]) {
+                *d = if y > 0.0 { g } else { 0.0 };
+            }
+        }
+        None => dz.copy_from_slice(&dys[start..start + dz.len()]),
     };
-    let sums = channel_sums(n, c, plane, |i| {
-        let ch = (i / plane) % c;
-        let dz = gradient(i) as f64;
-        (dz, dz * (xs[i] as f64 - mean[ch]) * inv_std[ch])
+    let sums = channel_sums(n, c, plane, |ch, start| {
+        let mut dz = vec![0.0f32; plane];
+        dz_plane(start, &mut dz);
+        let (m, s) = (mean[ch], inv_std[ch]);
+        let xs = &xs[start..start + plane];
+        sums(plane, |i| {
+            let d = dz[i] as f64;
+            (d, d * (xs[i] as f64 - m) * s)
+        })
     });
     let dbeta: Vec<f32> = sums.iter().map(|&(s, _)| s as f32).collect();
     let dgamma: Vec<f32> = sums.iter().map(|&(_, s)| s as f32).collect();
@@ -170,9 +214,9 @@ pub(super) fn backward(
                 let b = (k * inv_std[ch] / count * sum_dz_xhat) as f32;
                 let (k, m) = (k as f32, mean[ch] as f32);
                 let start = index * plane;
-                for (j, o) in out.iter_mut().enumerate() {
-                    let i = start + j;
-                    *o = k * gradient(i) - a - b * (xs[i] - m);
+                dz_plane(start, out);
+                for (o, &x) in out.iter_mut().zip(&xs[start..start + plane]) {
+                    *o = k * *o - a - b * (x - m);
                 }
             });
         tensor(dx, &[n, c, h, w])

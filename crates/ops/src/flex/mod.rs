@@ -11,7 +11,8 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::{FlexTensor, Layout};
-use burn::backend::ops::{ConvOptions, ModuleOps};
+use burn::backend::ops::{ActivationOps, ConvOptions, FloatTensorOps, ModuleOps};
+use burn::backend::TensorMetadata;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{
     Autodiff, AutodiffBackend, Backend, Dispatch, DispatchDevice, Flex, backend_extension,
@@ -38,6 +39,15 @@ pub trait FlexTrainingOps: Backend {
         epsilon: f64,
         relu: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+
+    /// `x · scale + shift` per channel, ReLU after it if `relu`: batch norm with its
+    /// statistics folded in (inference).
+    fn cyborg_scale_shift(
+        x: FloatTensor<Self>,
+        scale: FloatTensor<Self>,
+        shift: FloatTensor<Self>,
+        relu: bool,
+    ) -> FloatTensor<Self>;
 }
 
 /// Whether `device` is flex (with or without autodiff).
@@ -79,6 +89,16 @@ pub fn batch_norm_train(
     )
 }
 
+/// [`FlexTrainingOps::cyborg_scale_shift`] on tensors.
+pub fn scale_shift(x: Tensor<4>, scale: Tensor<1>, shift: Tensor<1>, relu: bool) -> Tensor<4> {
+    Tensor::from_dispatch(<Dispatch as FlexTrainingOps>::cyborg_scale_shift(
+        x.into_dispatch(),
+        scale.into_dispatch(),
+        shift.into_dispatch(),
+        relu,
+    ))
+}
+
 /// A contiguous `f32` copy of `t` when it is not contiguous already (a cheap clone when it
 /// is).
 fn contiguous(t: &FlexTensor) -> FlexTensor {
@@ -108,7 +128,7 @@ fn dims4(t: &FlexTensor) -> [usize; 4] {
 
 impl FlexTrainingOps for Flex {
     fn cyborg_conv2d(x: FlexTensor, weight: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
-        <Flex as ModuleOps<Flex>>::conv2d(x, weight, None, options)
+        conv_forward(x, weight, options)
     }
 
     fn cyborg_batch_norm(
@@ -120,6 +140,20 @@ impl FlexTrainingOps for Flex {
     ) -> (FlexTensor, FlexTensor, FlexTensor) {
         batch_norm::forward(&x, &gamma, &beta, epsilon, relu)
     }
+
+    fn cyborg_scale_shift(
+        x: FlexTensor,
+        scale: FlexTensor,
+        shift: FlexTensor,
+        relu: bool,
+    ) -> FlexTensor {
+        batch_norm::scale_shift(&x, &scale, &shift, relu)
+    }
+}
+
+/// The forward convolution: flex's own.
+fn conv_forward(x: FlexTensor, weight: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
+    <Flex as ModuleOps<Flex>>::conv2d(x, weight, None, options)
 }
 
 /// The backward step of [`FlexTrainingOps::cyborg_conv2d`].
@@ -222,18 +256,13 @@ impl<C: CheckpointStrategy> FlexTrainingOps for Autodiff<Flex, C> {
             OpsKind::Tracked(mut prep) => {
                 let x_id = prep.checkpoint(&x);
                 let weight_id = prep.checkpoint(&weight);
-                let output = <Flex as ModuleOps<Flex>>::conv2d(
-                    x.into_primitive(),
-                    weight.into_primitive(),
-                    None,
-                    options.clone(),
-                );
+                let output =
+                    conv_forward(x.into_primitive(), weight.into_primitive(), options.clone());
                 prep.finish((x_id, weight_id, options), output)
             }
-            OpsKind::UnTracked(prep) => prep.finish(<Flex as ModuleOps<Flex>>::conv2d(
+            OpsKind::UnTracked(prep) => prep.finish(conv_forward(
                 x.into_primitive(),
                 weight.into_primitive(),
-                None,
                 options,
             )),
         }
@@ -277,5 +306,24 @@ impl<C: CheckpointStrategy> FlexTrainingOps for Autodiff<Flex, C> {
             }
         };
         (output, Self::from_inner(mean), Self::from_inner(var))
+    }
+
+    /// Composed of Burn's differentiable ops (the layers call the flex kernel without
+    /// autodiff only).
+    fn cyborg_scale_shift(
+        x: FloatTensor<Self>,
+        scale: FloatTensor<Self>,
+        shift: FloatTensor<Self>,
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        let channels = scale.shape()[0];
+        let per_channel = Shape::new([1, channels, 1, 1]);
+        let scale = Self::float_reshape(scale, per_channel.clone());
+        let shift = Self::float_reshape(shift, per_channel);
+        let y = Self::float_add(Self::float_mul(x, scale), shift);
+        match relu {
+            true => Self::relu(y),
+            false => y,
+        }
     }
 }
