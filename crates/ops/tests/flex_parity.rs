@@ -281,5 +281,11 @@ fn batch_norm_in_inference_matches_the_modules_own() {
         relu(bn.forward(x.clone())),
         "inference with ReLU",
     );
-    assert_close(batch_norm(&bn, x.clone()), bn.forward(x), "inference");
+    assert_close(batch_norm(&bn, x.clone()), bn.forward(x.clone()), "inference");
+    // An input held by nothing else (a convolution's output) is overwritten in place.
+    assert_close(
+        batch_norm_relu(&bn, x.clone().add_scalar(0.0)),
+        relu(bn.forward(x)),
+        "inference in place",
+    );
 }

@@ -9,7 +9,7 @@
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
 
-use super::{contiguous, dims4, tensor, values};
+use super::{contiguous, dims4, tensor, values, zeros};
 
 /// Lanes of the `f64` accumulators (lets the compiler vectorise the sums).
 const LANES: usize = 8;
@@ -110,7 +110,7 @@ fn scale_shift_values(
     relu: bool,
 ) -> Vec<f32> {
     let c = scale.len();
-    let mut y = vec![0.0f32; xs.len()];
+    let mut y = zeros(xs.len());
     y.par_chunks_mut(plane)
         .zip(xs.par_chunks(plane))
         .enumerate()
@@ -137,14 +137,36 @@ fn scale_shift_values(
 /// - scale, shift: `[channels]`
 /// - returns: `[batch, channels, height, width]`
 pub(super) fn scale_shift(
-    x: &FlexTensor,
+    x: FlexTensor,
     scale: &FlexTensor,
     shift: &FlexTensor,
     relu: bool,
 ) -> FlexTensor {
-    let (x, scale, shift) = (contiguous(x), contiguous(scale), contiguous(shift));
+    let (scale, shift) = (contiguous(scale), contiguous(shift));
+    let (scale, shift) = (values(&scale), values(&shift));
+    let mut x = if x.is_contiguous() {
+        x
+    } else {
+        x.to_contiguous()
+    };
     let [n, c, h, w] = dims4(&x);
-    let y = scale_shift_values(values(&x), values(&scale), values(&shift), h * w, relu);
+    let plane = h * w;
+    // The input is usually the convolution's fresh output, held by nothing else: overwrite it.
+    if let Some(data) = x.try_storage_mut::<f32>()
+        && data.len() == n * c * plane
+    {
+        data.par_chunks_mut(plane)
+            .enumerate()
+            .for_each(|(index, values)| {
+                let (a, b) = (scale[index % c], shift[index % c]);
+                for v in values.iter_mut() {
+                    let y = *v * a + b;
+                    *v = if relu { y.max(0.0) } else { y };
+                }
+            });
+        return x;
+    }
+    let y = scale_shift_values(values(&x), scale, shift, plane, relu);
     tensor(y, &[n, c, h, w])
 }
 
@@ -189,20 +211,28 @@ pub(super) fn backward(
         None => dz.copy_from_slice(&dys[start..start + dz.len()]),
     };
     let sums = channel_sums(n, c, plane, |ch, start| {
-        let mut dz = vec![0.0f32; plane];
-        dz_plane(start, &mut dz);
         let (m, s) = (mean[ch], inv_std[ch]);
         let xs = &xs[start..start + plane];
-        sums(plane, |i| {
-            let d = dz[i] as f64;
-            (d, d * (xs[i] as f64 - m) * s)
-        })
+        let dys = &dys[start..start + plane];
+        match ys {
+            Some(ys) => {
+                let ys = &ys[start..start + plane];
+                sums(plane, |i| {
+                    let d = if ys[i] > 0.0 { dys[i] as f64 } else { 0.0 };
+                    (d, d * (xs[i] as f64 - m) * s)
+                })
+            }
+            None => sums(plane, |i| {
+                let d = dys[i] as f64;
+                (d, d * (xs[i] as f64 - m) * s)
+            }),
+        }
     });
     let dbeta: Vec<f32> = sums.iter().map(|&(s, _)| s as f32).collect();
     let dgamma: Vec<f32> = sums.iter().map(|&(_, s)| s as f32).collect();
     let dx = need_x.then(|| {
         let gs = values(&gamma);
-        let mut dx = vec![0.0f32; xs.len()];
+        let mut dx = zeros(xs.len());
         dx.par_chunks_mut(plane)
             .enumerate()
             .for_each(|(index, out)| {

@@ -17,7 +17,7 @@ use burn::backend::flex::ops::matmul::matmul;
 use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
 
-use super::{contiguous, dims4, tensor, values};
+use super::{contiguous, dims4, tensor, values, zeros};
 
 /// Most floats an im2col (or its gradient) chunk holds: 16 MiB.
 const CHUNK_FLOATS: usize = 1 << 22;
@@ -106,7 +106,7 @@ impl Geometry {
 /// `dY [N, C_out, P]` → `[C_out, N · P]`.
 fn channels_first(dy: &[f32], g: &Geometry) -> Vec<f32> {
     let p = g.pixels();
-    let mut out = vec![0.0; dy.len()];
+    let mut out = zeros(dy.len());
     out.par_chunks_mut(g.batch * p)
         .enumerate()
         .for_each(|(co, row)| {
@@ -121,7 +121,7 @@ fn channels_first(dy: &[f32], g: &Geometry) -> Vec<f32> {
 fn im2col(x: &[f32], g: &Geometry, first: usize, images: usize) -> FlexTensor {
     let p = g.pixels();
     let m = images * p;
-    let mut col = vec![0.0; g.k() * m];
+    let mut col = zeros(g.k() * m);
     col.par_chunks_mut(m).enumerate().for_each(|(r, row)| {
         let c = r / (g.kh * g.kw);
         let (ki, kj) = ((r / g.kw) % g.kh, r % g.kw);
@@ -224,7 +224,7 @@ pub(super) fn backward(
     let weight_t = weight.reshape([g.c_out, k].into()).transpose(0, 1);
     let mut dw = need_weight.then(|| vec![0.0f32; g.c_out * k]);
     let plane = g.c_in * g.h * g.w;
-    let mut dx = need_x.then(|| vec![0.0f32; g.batch * plane]);
+    let mut dx = need_x.then(|| zeros(g.batch * plane));
     let per_chunk = g.images_per_chunk();
     let mut first = 0;
     while first < g.batch {

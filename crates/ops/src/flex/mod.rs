@@ -121,6 +121,15 @@ fn tensor(data: Vec<f32>, shape: &[usize]) -> FlexTensor {
     )
 }
 
+/// `n` zeros, written by the rayon threads that will fill the buffer (a plain `vec![0.0; n]`
+/// zeroes it on one thread).
+fn zeros(n: usize) -> Vec<f32> {
+    use rayon::prelude::*;
+    let mut v = Vec::with_capacity(n);
+    v.par_extend(rayon::iter::repeat_n(0.0f32, n));
+    v
+}
+
 fn dims4(t: &FlexTensor) -> [usize; 4] {
     let shape = t.layout().shape();
     [shape[0], shape[1], shape[2], shape[3]]
@@ -147,7 +156,7 @@ impl FlexTrainingOps for Flex {
         shift: FlexTensor,
         relu: bool,
     ) -> FlexTensor {
-        batch_norm::scale_shift(&x, &scale, &shift, relu)
+        batch_norm::scale_shift(x, &scale, &shift, relu)
     }
 }
 
