@@ -129,10 +129,17 @@ fn convolution_matches_burn_in_value_and_gradient() {
         case([4, 6], [1, 7], 1, [0, 3], 1, [2, 4, 9, 9]),
         case([4, 6], [7, 1], 1, [3, 0], 1, [1, 4, 9, 9]),
         case([3, 4], [3, 3], 3, [0, 0], 1, [2, 3, 11, 10]),
-        // Several im2col chunks (16·9 rows × 64² pixels per image, 7 images a chunk).
-        case([16, 4], [3, 3], 1, [1, 1], 1, [9, 16, 64, 64]),
+        // Wider layers, as in the ImageNet models.
+        case([40, 32], [3, 3], 1, [1, 1], 1, [2, 40, 6, 6]),
+        case([48, 32], [1, 1], 1, [0, 0], 1, [3, 48, 5, 5]),
+        case([33, 34], [3, 3], 2, [1, 1], 1, [1, 33, 9, 8]),
+        case([36, 30], [3, 3], 1, [2, 2], 2, [2, 36, 7, 9]),
+        case([35, 31], [1, 7], 1, [0, 3], 1, [2, 35, 6, 6]),
+        // Several im2col chunks (48·9 rows × 64² pixels per image, 2 images a chunk).
+        case([48, 24], [3, 3], 1, [1, 1], 1, [3, 48, 64, 64]),
     ];
     cases[2].bias = true;
+    cases[11].bias = true;
     cases.push(ConvCase {
         padding: PaddingConfig2d::Valid,
         bias: true,
@@ -143,6 +150,7 @@ fn convolution_matches_burn_in_value_and_gradient() {
     }
     check_conv(&cases[0], true);
     check_conv(&cases[2], true);
+    check_conv(&cases[9], true);
 }
 
 #[test]
@@ -281,7 +289,11 @@ fn batch_norm_in_inference_matches_the_modules_own() {
         relu(bn.forward(x.clone())),
         "inference with ReLU",
     );
-    assert_close(batch_norm(&bn, x.clone()), bn.forward(x.clone()), "inference");
+    assert_close(
+        batch_norm(&bn, x.clone()),
+        bn.forward(x.clone()),
+        "inference",
+    );
     // An input held by nothing else (a convolution's output) is overwritten in place.
     assert_close(
         batch_norm_relu(&bn, x.clone().add_scalar(0.0)),
