@@ -43,30 +43,28 @@ fn write_split(dir: &Path, name: &str, per_class: u32) -> PathBuf {
     path
 }
 
+/// The model: the small CNN (batch norm in every layer) on 16×16 gray images, ten classes.
+const MODEL: [&str; 10] = [
+    "--model",
+    "small-cnn",
+    "--channels",
+    "1",
+    "--image-size",
+    "16",
+    "--normalization",
+    "none",
+    "--num-classes",
+    "10",
+];
+
 /// The arguments of a run into `out` on the data in `data`; `adam` swaps the paper's SGD for
 /// Adam, everything else stays the default recipe but the epochs and the batch size.
 fn train_args(data: &Path, out: &Path, adam: bool) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "train",
-        "--model",
-        "small-cnn",
-        "--channels",
-        "1",
-        "--image-size",
-        "16",
-        "--normalization",
-        "none",
-        "--num-classes",
-        "10",
-        "--epochs",
-        "4",
-        "--batch-size",
-        "8",
-        "--seed",
-        "5",
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut args: Vec<String> = std::iter::once("train")
+        .chain(MODEL)
+        .chain(["--epochs", "4", "--batch-size", "8", "--seed", "5"])
+        .map(String::from)
+        .collect();
     for (flag, file) in [("--train", "train"), ("--val", "valid"), ("--test", "test")] {
         args.push(flag.into());
         args.push(data.join(format!("{file}.csv")).display().to_string());
@@ -290,26 +288,18 @@ fn same_named_test_sets_are_reported_apart() {
     assert_eq!(tests["b/test"]["images"], 20);
 
     // The same file twice is refused before training.
-    let twice = [
-        "eval",
-        "--model",
-        "small-cnn",
-        "--channels",
-        "1",
-        "--image-size",
-        "16",
-        "--normalization",
-        "none",
-        "--num-classes",
-        "10",
-        "--checkpoint",
-        &out.join("best.bpk").display().to_string(),
-        "--test",
-        &dir.path().join("a/test.csv").display().to_string(),
-        "--test",
-        &dir.path().join("a/../a/test.csv").display().to_string(),
-    ]
-    .map(String::from);
+    let twice: Vec<String> = std::iter::once("eval")
+        .chain(MODEL)
+        .map(String::from)
+        .chain([
+            "--checkpoint".into(),
+            out.join("best.bpk").display().to_string(),
+            "--test".into(),
+            dir.path().join("a/test.csv").display().to_string(),
+            "--test".into(),
+            dir.path().join("a/../a/test.csv").display().to_string(),
+        ])
+        .collect();
     let output = cyborg().args(&twice).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(

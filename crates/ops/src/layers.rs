@@ -98,20 +98,14 @@ fn norm(bn: &BatchNorm, x: Tensor<4>, then_relu: bool) -> Tensor<4> {
             crate::flex::batch_norm_train(x, bn.gamma.val(), bn.beta.val(), bn.epsilon, then_relu);
         // As `BatchNorm::forward` in training: momentum-weighted running statistics of the
         // biased batch variance.
-        let running_mean = bn
-            .running_mean
-            .value_sync()
-            .to_device(&device)
-            .mul_scalar(1.0 - bn.momentum)
-            .add(mean.detach().mul_scalar(bn.momentum));
-        let running_var = bn
-            .running_var
-            .value_sync()
-            .to_device(&device)
-            .mul_scalar(1.0 - bn.momentum)
-            .add(var.detach().mul_scalar(bn.momentum));
-        bn.running_mean.update(running_mean.detach());
-        bn.running_var.update(running_var.detach());
+        for (state, batch) in [(&bn.running_mean, mean), (&bn.running_var, var)] {
+            let running = state
+                .value_sync()
+                .to_device(&device)
+                .mul_scalar(1.0 - bn.momentum)
+                .add(batch.detach().mul_scalar(bn.momentum));
+            state.update(running.detach());
+        }
         return y;
     }
     #[cfg(feature = "flex")]

@@ -14,9 +14,33 @@
 //!   backward, optionally fused with the ReLU that follows it, where Burn's default composes
 //!   some twenty element-wise operations.
 //!
-//! Everywhere else (other devices, other float types, grouped or asymmetrically padded
-//! convolutions, inference) they call the module's own `forward`: the result is the same
-//! up to float rounding, and a model written with them runs on every backend.
+//! In inference on flex, batch norm folds its running statistics into one scale and shift per
+//! channel (one pass, in place when it can). Everywhere else (other devices, other float
+//! types, grouped or asymmetrically padded convolutions) they call the module's own `forward`:
+//! the result is the same up to float rounding, and a model written with them runs on every
+//! backend.
+//!
+//! Your own model gets the same speed by calling them in its `forward`:
+//!
+//! ```
+//! use burn::nn::BatchNorm;
+//! use burn::nn::conv::Conv2d;
+//! use burn::prelude::*;
+//! use cyborg_ops::{batch_norm_relu, conv2d};
+//!
+//! #[derive(Module, Debug)]
+//! struct Block {
+//!     conv: Conv2d,
+//!     bn: BatchNorm,
+//! }
+//!
+//! impl Block {
+//!     /// `relu(bn(conv(x)))`, Burn's modules, cyborg-ops' kernels.
+//!     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+//!         batch_norm_relu(&self.bn, conv2d(&self.conv, x))
+//!     }
+//! }
+//! ```
 
 mod layers;
 

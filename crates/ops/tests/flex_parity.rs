@@ -135,7 +135,7 @@ fn convolution_matches_burn_in_value_and_gradient() {
         case([33, 34], [3, 3], 2, [1, 1], 1, [1, 33, 9, 8]),
         case([36, 30], [3, 3], 1, [2, 2], 2, [2, 36, 7, 9]),
         case([35, 31], [1, 7], 1, [0, 3], 1, [2, 35, 6, 6]),
-        // Several im2col chunks (48·9 rows × 64² pixels per image, 2 images a chunk).
+        // Several im2col chunks (48·9 rows × 64² pixels per image: one image a chunk).
         case([48, 24], [3, 3], 1, [1, 1], 1, [3, 48, 64, 64]),
     ];
     cases[2].bias = true;

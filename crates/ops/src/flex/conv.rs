@@ -19,8 +19,8 @@ use rayon::prelude::*;
 
 use super::{contiguous, dims4, tensor, values, zeros};
 
-/// Most floats an im2col (or its gradient) chunk holds: 16 MiB.
-const CHUNK_FLOATS: usize = 1 << 22;
+/// Most floats an im2col (or its gradient) chunk holds: 4 MiB.
+const CHUNK_FLOATS: usize = 1 << 20;
 
 /// The sizes of one convolution.
 #[derive(Debug, Clone, Copy)]
