@@ -19,10 +19,16 @@ pub fn fast_kernels_on(device: &Device) -> bool {
     }
 }
 
-/// Whether `x` takes the fast path: float32 on flex, tracked by autodiff (training).
+/// Whether `x` is a float32 tensor on flex, where the kernels apply.
+#[cfg_attr(not(feature = "flex"), allow(dead_code))]
+fn on_flex_f32(x: &Tensor<4>) -> bool {
+    x.dtype() == burn::tensor::DType::F32 && fast_kernels_on(&x.device())
+}
+
+/// Whether `x` takes the fast training path: float32 on flex, tracked by autodiff.
+#[cfg_attr(not(feature = "flex"), allow(dead_code))]
 fn fast_path(x: &Tensor<4>) -> bool {
-    let device = x.device();
-    device.is_autodiff() && x.dtype() == burn::tensor::DType::F32 && fast_kernels_on(&device)
+    x.device().is_autodiff() && on_flex_f32(x)
 }
 
 /// `conv.forward(x)`: the same convolution, with a fast backward pass when training on flex
@@ -109,10 +115,7 @@ fn norm(bn: &BatchNorm, x: Tensor<4>, then_relu: bool) -> Tensor<4> {
         return y;
     }
     #[cfg(feature = "flex")]
-    if !x.device().is_autodiff()
-        && x.dtype() == burn::tensor::DType::F32
-        && fast_kernels_on(&x.device())
-    {
+    if !x.device().is_autodiff() && on_flex_f32(&x) {
         // Inference: the running statistics folded into one scale and shift per channel.
         let device = x.device();
         let mean = bn.running_mean.value().to_device(&device);

@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, EvaluationConfig, evaluate};
 use crate::recipe::TrainingConfig;
-use crate::run_lock::RunLock;
-use crate::trainer::{TrainData, TrainError, check_run_folder, train_locked, write_json};
+use crate::trainer::{TrainData, TrainError, hold_run_folder, train_locked, write_json};
 
 /// The data of an experiment, as records (decoded on demand).
 #[derive(Debug, Clone)]
@@ -45,7 +44,7 @@ pub struct ExperimentReport {
 /// `dir/metrics.json` (`{"best_epoch", "val": {...}, "test": {"<name>": {...}}}`) and the
 /// training set's class names to `dir/classes.json`. `devices` as in
 /// [`train`](crate::train); the evaluation runs on the first. The run holds `dir` from start to
-/// `metrics.json` ([`RunLock`]); test sets must have distinct names.
+/// `metrics.json` ([`RunLock`](crate::RunLock)); test sets must have distinct names.
 pub fn run_experiment(
     build: impl FnOnce(&Device) -> Backbone + Send,
     recipe: &TrainingConfig,
@@ -63,8 +62,7 @@ pub fn run_experiment(
             pair[0]
         )));
     }
-    check_run_folder(dir)?;
-    let _lock = RunLock::acquire(dir)?;
+    let _lock = hold_run_folder(dir)?;
     let image_shape = [
         experiment.image.channels,
         experiment.image.height,

@@ -214,14 +214,15 @@ pub fn train(
     resume: bool,
     devices: &[Device],
 ) -> Result<TrainedRun, TrainError> {
-    check_run_folder(dir)?;
-    let _lock = RunLock::acquire(dir)?;
+    let _lock = hold_run_folder(dir)?;
     train_locked(build, config, data, dir, resume, devices)
 }
 
-/// Refuses a folder that holds what a run writes (`train/`, `valid/`, `checkpoint/`) but is
-/// not a run folder (no `config.json`): `--out` pointed at a dataset must not lose them.
-pub(crate) fn check_run_folder(dir: &Path) -> Result<(), TrainError> {
+/// Takes the lock of the run folder `dir` ([`RunLock`]) after checking that it is one: a
+/// folder that holds what a run writes (`train/`, `valid/`, `checkpoint/`) but no
+/// `config.json` is refused before anything is written in it, since `--out` pointed at a
+/// dataset must not lose them.
+pub(crate) fn hold_run_folder(dir: &Path) -> Result<RunLock, TrainError> {
     let present: Vec<&str> = RUN_SUBFOLDERS
         .into_iter()
         .filter(|sub| dir.join(sub).exists())
@@ -234,7 +235,7 @@ pub(crate) fn check_run_folder(dir: &Path) -> Result<(), TrainError> {
             present.join(", ")
         )));
     }
-    Ok(())
+    RunLock::acquire(dir)
 }
 
 /// Refuses to resume with another recipe than the one the run started with (recorded in
@@ -272,7 +273,7 @@ fn check_same_recipe(path: &Path, config: &TrainingConfig) -> Result<(), TrainEr
 /// What a run writes in its folder besides files, cleared when a run starts over.
 const RUN_SUBFOLDERS: [&str; 3] = ["train", "valid", "checkpoint"];
 
-/// [`train`] in a folder whose lock the caller holds.
+/// [`train`] in a folder whose lock the caller holds ([`hold_run_folder`]).
 pub(crate) fn train_locked(
     build: impl FnOnce(&Device) -> Backbone + Send,
     config: &TrainingConfig,
@@ -322,16 +323,15 @@ fn run(
         );
     }
     if candidates.is_empty() {
-        // Clear an earlier run's logs and checkpoints (in a folder that is one of ours).
-        check_run_folder(dir)?;
+        // Clear an earlier run's logs and checkpoints (`hold_run_folder` checked that the
+        // folder is one of ours).
         for sub in RUN_SUBFOLDERS {
             let path = dir.join(sub);
             if path.exists() {
                 std::fs::remove_dir_all(&path).map_err(io(&path))?;
             }
         }
-    }
-    if !candidates.is_empty() {
+    } else {
         check_same_recipe(&dir.join("config.json"), config)?;
     }
     write_json(&dir.join("config.json"), config)?;

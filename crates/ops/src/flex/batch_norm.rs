@@ -101,7 +101,41 @@ pub(super) fn forward(
     )
 }
 
-/// `relu?(x · scale[c] + shift[c])` over contiguous planes of `plane` values.
+/// `out = relu?(input · scale[c] + shift[c])` over contiguous planes of `plane` values,
+/// reading `out` itself when there is no `input` (in place).
+fn scale_shift_planes(
+    out: &mut [f32],
+    input: Option<&[f32]>,
+    scale: &[f32],
+    shift: &[f32],
+    plane: usize,
+    relu: bool,
+) {
+    let c = scale.len();
+    out.par_chunks_mut(plane)
+        .enumerate()
+        .for_each(|(index, out)| {
+            let (a, b) = (scale[index % c], shift[index % c]);
+            let input = input.map(|input| &input[index * plane..][..out.len()]);
+            // One loop per case, without a branch inside, so that each vectorises.
+            match (input, relu) {
+                (Some(input), true) => {
+                    for (o, &v) in out.iter_mut().zip(input) {
+                        *o = (v * a + b).max(0.0);
+                    }
+                }
+                (Some(input), false) => {
+                    for (o, &v) in out.iter_mut().zip(input) {
+                        *o = v * a + b;
+                    }
+                }
+                (None, true) => out.iter_mut().for_each(|o| *o = (*o * a + b).max(0.0)),
+                (None, false) => out.iter_mut().for_each(|o| *o = *o * a + b),
+            }
+        });
+}
+
+/// `relu?(x · scale[c] + shift[c])` into a new buffer.
 fn scale_shift_values(
     xs: &[f32],
     scale: &[f32],
@@ -109,23 +143,8 @@ fn scale_shift_values(
     plane: usize,
     relu: bool,
 ) -> Vec<f32> {
-    let c = scale.len();
     let mut y = zeros(xs.len());
-    y.par_chunks_mut(plane)
-        .zip(xs.par_chunks(plane))
-        .enumerate()
-        .for_each(|(index, (out, input))| {
-            let (a, b) = (scale[index % c], shift[index % c]);
-            if relu {
-                for (o, &v) in out.iter_mut().zip(input) {
-                    *o = (v * a + b).max(0.0);
-                }
-            } else {
-                for (o, &v) in out.iter_mut().zip(input) {
-                    *o = v * a + b;
-                }
-            }
-        });
+    scale_shift_planes(&mut y, Some(xs), scale, shift, plane, relu);
     y
 }
 
@@ -155,15 +174,7 @@ pub(super) fn scale_shift(
     if let Some(data) = x.try_storage_mut::<f32>()
         && data.len() == n * c * plane
     {
-        data.par_chunks_mut(plane)
-            .enumerate()
-            .for_each(|(index, values)| {
-                let (a, b) = (scale[index % c], shift[index % c]);
-                for v in values.iter_mut() {
-                    let y = *v * a + b;
-                    *v = if relu { y.max(0.0) } else { y };
-                }
-            });
+        scale_shift_planes(data, None, scale, shift, plane, relu);
         return x;
     }
     let y = scale_shift_values(values(&x), scale, shift, plane, relu);
