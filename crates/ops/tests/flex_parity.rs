@@ -135,8 +135,10 @@ fn convolution_matches_burn_in_value_and_gradient() {
         case([33, 34], [3, 3], 2, [1, 1], 1, [1, 33, 9, 8]),
         case([36, 30], [3, 3], 1, [2, 2], 2, [2, 36, 7, 9]),
         case([35, 31], [1, 7], 1, [0, 3], 1, [2, 35, 6, 6]),
-        // Several im2col chunks (48·9 rows × 64² pixels per image: one image a chunk).
+        // Several im2col bands per image (48·9 rows × 64 columns: 9 output rows a band, the
+        // last band one row), then with stride 2 (40·9 × 33: bands of 22 and 13 rows).
         case([48, 24], [3, 3], 1, [1, 1], 1, [3, 48, 64, 64]),
+        case([40, 24], [3, 3], 2, [1, 1], 1, [2, 40, 70, 66]),
     ];
     cases[2].bias = true;
     cases[11].bias = true;

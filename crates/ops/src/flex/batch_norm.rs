@@ -4,34 +4,57 @@
 //! Forward, per channel `c` over the `M = N · H · W` values: `μ`, the biased variance `σ²`,
 //! `y = γ (x − μ) / √(σ² + ε) + β`, then `max(y, 0)` with ReLU. Backward, with `dz` the
 //! output gradient (zero where the ReLU cut): `dβ = Σ dz`, `dγ = Σ dz · x̂`,
-//! `dx = γ / √(σ² + ε) · (dz − dβ / M − x̂ · dγ / M)`. Sums are taken in `f64`.
+//! `dx = γ / √(σ² + ε) · (dz − dβ / M − x̂ · dγ / M)`.
+//!
+//! Sums run in `f32` lanes over short blocks (so they vectorise) and add up in `f64`; the
+//! forward's moments are taken about a value of the channel (its first one), so the variance
+//! does not lose its digits when the mean is large against the spread.
 
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
 
 use super::{contiguous, dims4, tensor, values, zeros};
 
-/// Lanes of the `f64` accumulators (lets the compiler vectorise the sums).
-const LANES: usize = 8;
+/// Values summed side by side (two AVX registers of `f32`).
+const LANES: usize = 16;
 
-/// `(Σ f(i), Σ g(i))` over `0..len`, in `f64` lanes.
-fn sums(len: usize, mut f: impl FnMut(usize) -> (f64, f64)) -> (f64, f64) {
-    let mut a = [0.0f64; LANES];
-    let mut b = [0.0f64; LANES];
-    let full = len / LANES * LANES;
-    for start in (0..full).step_by(LANES) {
-        for lane in 0..LANES {
-            let (x, y) = f(start + lane);
-            a[lane] += x;
-            b[lane] += y;
+/// Lane-wide steps summed in `f32` before the block's sums join the `f64` totals.
+const BLOCK: usize = 32;
+
+/// `LANES` values of `s` from `start`.
+fn lane(s: &[f32], start: usize) -> &[f32; LANES] {
+    s[start..start + LANES]
+        .try_into()
+        .expect("a slice of LANES values")
+}
+
+/// `(Σ f, Σ g)` over `len` values: `lanes(start)` gives `(f, g)` for the `LANES` values from
+/// `start`, `one(i)` for a single value of the tail.
+fn sums(
+    len: usize,
+    lanes: impl Fn(usize) -> ([f32; LANES], [f32; LANES]),
+    one: impl Fn(usize) -> (f32, f32),
+) -> (f64, f64) {
+    let steps = len / LANES;
+    let (mut total_f, mut total_g) = (0.0f64, 0.0f64);
+    for block in (0..steps).step_by(BLOCK) {
+        let (mut f, mut g) = ([0.0f32; LANES], [0.0f32; LANES]);
+        for step in block..(block + BLOCK).min(steps) {
+            let (a, b) = lanes(step * LANES);
+            for l in 0..LANES {
+                f[l] += a[l];
+                g[l] += b[l];
+            }
         }
+        total_f += f.iter().map(|&v| v as f64).sum::<f64>();
+        total_g += g.iter().map(|&v| v as f64).sum::<f64>();
     }
-    for i in full..len {
-        let (x, y) = f(i);
-        a[0] += x;
-        b[0] += y;
+    for i in steps * LANES..len {
+        let (a, b) = one(i);
+        total_f += a as f64;
+        total_g += b as f64;
     }
-    (a.iter().sum(), b.iter().sum())
+    (total_f, total_g)
 }
 
 /// Per channel `c`, `(Σ f, Σ g)` over the channel's planes, where `f(c, plane_values_start)`
@@ -71,17 +94,32 @@ pub(super) fn forward(
     let plane = h * w;
     let count = (n * plane) as f64;
     let xs = values(&x);
-    let moments = channel_sums(n, c, plane, |_, start| {
-        let xs = &xs[start..start + plane];
-        sums(plane, |i| {
-            let v = xs[i] as f64;
-            (v, v * v)
-        })
+    // Σ (x − k), Σ (x − k)² about k = the channel's first value.
+    let shift: Vec<f32> = (0..c).map(|ch| xs[ch * plane]).collect();
+    let moments = channel_sums(n, c, plane, |ch, start| {
+        let (xs, k) = (&xs[start..start + plane], shift[ch]);
+        sums(
+            plane,
+            |i| {
+                let x = lane(xs, i);
+                let d: [f32; LANES] = std::array::from_fn(|l| x[l] - k);
+                (d, d.map(|v| v * v))
+            },
+            |i| {
+                let d = xs[i] - k;
+                (d, d * d)
+            },
+        )
     });
-    let mean: Vec<f64> = moments.iter().map(|&(s, _)| s / count).collect();
+    let centred: Vec<f64> = moments.iter().map(|&(s, _)| s / count).collect();
+    let mean: Vec<f64> = centred
+        .iter()
+        .zip(&shift)
+        .map(|(m, &k)| k as f64 + m)
+        .collect();
     let var: Vec<f64> = moments
         .iter()
-        .zip(&mean)
+        .zip(&centred)
         .map(|(&(_, s2), m)| (s2 / count - m * m).max(0.0))
         .collect();
     let (gs, bs) = (values(&gamma), values(&beta));
@@ -221,24 +259,43 @@ pub(super) fn backward(
         }
         None => dz.copy_from_slice(&dys[start..start + dz.len()]),
     };
+    // Σ dz and Σ dz · (x − μ) per channel (times 1/√(σ² + ε) below: Σ dz · x̂).
     let sums = channel_sums(n, c, plane, |ch, start| {
-        let (m, s) = (mean[ch], inv_std[ch]);
+        let m = mean[ch] as f32;
         let xs = &xs[start..start + plane];
         let dys = &dys[start..start + plane];
         match ys {
             Some(ys) => {
                 let ys = &ys[start..start + plane];
-                sums(plane, |i| {
-                    let d = if ys[i] > 0.0 { dys[i] as f64 } else { 0.0 };
-                    (d, d * (xs[i] as f64 - m) * s)
-                })
+                sums(
+                    plane,
+                    |i| {
+                        let (x, g, y) = (lane(xs, i), lane(dys, i), lane(ys, i));
+                        let d: [f32; LANES] =
+                            std::array::from_fn(|l| if y[l] > 0.0 { g[l] } else { 0.0 });
+                        (d, std::array::from_fn(|l| d[l] * (x[l] - m)))
+                    },
+                    |i| {
+                        let d = if ys[i] > 0.0 { dys[i] } else { 0.0 };
+                        (d, d * (xs[i] - m))
+                    },
+                )
             }
-            None => sums(plane, |i| {
-                let d = dys[i] as f64;
-                (d, d * (xs[i] as f64 - m) * s)
-            }),
+            None => sums(
+                plane,
+                |i| {
+                    let (x, g) = (lane(xs, i), lane(dys, i));
+                    (*g, std::array::from_fn(|l| g[l] * (x[l] - m)))
+                },
+                |i| (dys[i], dys[i] * (xs[i] - m)),
+            ),
         }
     });
+    let sums: Vec<(f64, f64)> = sums
+        .iter()
+        .zip(&inv_std)
+        .map(|(&(dz, dz_x), s)| (dz, dz_x * s))
+        .collect();
     let dbeta: Vec<f32> = sums.iter().map(|&(s, _)| s as f32).collect();
     let dgamma: Vec<f32> = sums.iter().map(|&(_, s)| s as f32).collect();
     let dx = need_x.then(|| {

@@ -1,26 +1,34 @@
-//! The backward pass of a 2-D convolution (one group, symmetric padding) on flex.
+//! A 2-D convolution (one group, symmetric padding) on flex, forward and backward, as GEMMs
+//! on each image's planes where they lie (NCHW, no layout conversion, no copy of the output
+//! gradient).
 //!
-//! With `K = C_in · k_h · k_w` and the output gradient laid out as `dY' = [C_out, N · H_o · W_o]`
-//! (channels first, all images side by side):
+//! With `K = C_in · k_h · k_w`, `P` the output pixels and `col(x_b) = [K, P]` the im2col of
+//! image `b`:
 //!
-//! - `dW = dY' · col(x)ᵀ`, `col(x) = [K, N · H_o · W_o]` the im2col of the input: one GEMM whose
-//!   inner dimension is every output pixel of the batch (Burn's default runs a convolution per
-//!   input channel, GEMMs nine columns wide, or one for a 1×1 kernel);
-//! - `dX = col2im(Wᵀ · dY')`: one GEMM, then each input plane gathers its own sums (written by
-//!   one thread each, so no atomics; a 1×1 stride-1 convolution's col2im is a copy).
+//! - forward: `Y_b = W · col(x_b)`, `W = [C_out, K]`, written straight into the output;
+//! - `dW = Σ_b dY_b · col(x_b)ᵀ`, `dY_b = [C_out, P]` read in place (Burn's default runs a
+//!   convolution per input channel, GEMMs nine columns wide, or one for a 1×1 kernel);
+//! - `dX_b = col2im(Wᵀ · dY_b)`.
 //!
-//! Images are taken in chunks whose im2col stays under [`CHUNK_FLOATS`], so the extra memory
-//! is bounded whatever the batch.
+//! For a 1×1 stride-1 convolution without padding `col(x_b)` is `x_b` itself and `dX_b` is
+//! the product, so there is no im2col at all. Otherwise the im2col is built for a band of
+//! output rows at a time, at most [`BAND_FLOATS`] values, so it stays in cache.
+//!
+//! The images are split into one contiguous group per thread (see [`image_groups`]); each
+//! group keeps its own `dW`, and the groups' sums are added in order, so the result does not
+//! depend on how the threads were scheduled.
+
+use std::ops::Range;
 
 use burn::backend::flex::FlexTensor;
-use burn::backend::flex::ops::matmul::matmul;
 use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
 
+use super::gemm::{View, gemm};
 use super::{contiguous, dims4, tensor, values, zeros};
 
-/// Most floats an im2col (or its gradient) chunk holds: 4 MiB.
-const CHUNK_FLOATS: usize = 1 << 20;
+/// Most floats the im2col of one band of output rows holds: 1 MiB.
+const BAND_FLOATS: usize = 1 << 18;
 
 /// The sizes of one convolution.
 #[derive(Debug, Clone, Copy)]
@@ -40,10 +48,16 @@ struct Geometry {
 }
 
 impl Geometry {
-    fn new(x: [usize; 4], weight: [usize; 4], dy: [usize; 4], options: &ConvOptions<2>) -> Self {
+    fn new(x: [usize; 4], weight: [usize; 4], options: &ConvOptions<2>) -> Self {
         let [batch, c_in, h, w] = x;
         let [c_out, _, kh, kw] = weight;
-        let [_, _, ho, wo] = dy;
+        let padding = options.padding_begin();
+        let out = |size: usize, axis: usize, kernel: usize| {
+            (size + 2 * padding[axis]).saturating_sub(options.dilation[axis] * (kernel - 1) + 1)
+                / options.stride[axis]
+                + 1
+        };
+        let (ho, wo) = (out(h, 0, kh), out(w, 1, kw));
         Self {
             batch,
             c_in,
@@ -53,7 +67,7 @@ impl Geometry {
             kh,
             kw,
             stride: options.stride,
-            padding: options.padding_begin(),
+            padding,
             dilation: options.dilation,
             ho,
             wo,
@@ -79,8 +93,20 @@ impl Geometry {
             && [self.ho, self.wo] == [self.h, self.w]
     }
 
-    fn images_per_chunk(&self) -> usize {
-        (CHUNK_FLOATS / (self.k() * self.pixels()).max(1)).clamp(1, self.batch.max(1))
+    /// Bands of output rows `(first row, rows)` whose im2col holds at most [`BAND_FLOATS`]
+    /// values (one row at least).
+    fn bands(&self) -> impl Iterator<Item = (usize, usize)> + use<> {
+        let per_band = (BAND_FLOATS / (self.k() * self.wo).max(1)).clamp(1, self.ho.max(1));
+        let ho = self.ho;
+        (0..ho)
+            .step_by(per_band)
+            .map(move |first| (first, per_band.min(ho - first)))
+    }
+
+    /// Image `b`'s planes `[C_in, H, W]` of `x`.
+    fn image<'a>(&self, x: &'a [f32], b: usize) -> &'a [f32] {
+        let plane = self.c_in * self.h * self.w;
+        &x[b * plane..][..plane]
     }
 
     /// The range of output columns `ow` whose input column `ow · stride + offset` lies in
@@ -103,102 +129,149 @@ impl Geometry {
     }
 }
 
-/// `dY [N, C_out, P]` → `[C_out, N · P]`.
-fn channels_first(dy: &[f32], g: &Geometry) -> Vec<f32> {
-    let p = g.pixels();
-    let mut out = zeros(dy.len());
-    out.par_chunks_mut(g.batch * p)
-        .enumerate()
-        .for_each(|(co, row)| {
-            for (b, chunk) in row.chunks_exact_mut(p).enumerate() {
-                chunk.copy_from_slice(&dy[(b * g.c_out + co) * p..][..p]);
-            }
-        });
-    out
+/// Contiguous groups of images, one per thread (fewer when there are fewer images), and
+/// whether the GEMMs should use the threads themselves (when some thread has no group).
+fn image_groups(batch: usize) -> (Vec<Range<usize>>, bool) {
+    let threads = rayon::current_num_threads().max(1);
+    let groups = threads.min(batch).max(1);
+    let ranges = (0..groups)
+        .map(|i| batch * i / groups..batch * (i + 1) / groups)
+        .collect();
+    (ranges, groups < threads)
 }
 
-/// The im2col of images `first..first + images` of `x`: `[K, images · P]`.
-fn im2col(x: &[f32], g: &Geometry, first: usize, images: usize) -> FlexTensor {
-    let p = g.pixels();
-    let m = images * p;
-    let mut col = zeros(g.k() * m);
-    col.par_chunks_mut(m).enumerate().for_each(|(r, row)| {
+/// `data`, `per_image` values per image, cut into the groups' parts.
+fn split_groups<'a>(
+    mut data: &'a mut [f32],
+    groups: &[Range<usize>],
+    per_image: usize,
+) -> Vec<&'a mut [f32]> {
+    groups
+        .iter()
+        .map(|range| {
+            let (part, rest) = std::mem::take(&mut data).split_at_mut(range.len() * per_image);
+            data = rest;
+            part
+        })
+        .collect()
+}
+
+/// The im2col of output rows `first..first + rows` of one image `x_b` (`[C_in, H, W]`) into
+/// `col` (`[K, rows · W_o]`), every value written.
+fn im2col(x_b: &[f32], g: &Geometry, first: usize, rows: usize, col: &mut [f32]) {
+    let band = rows * g.wo;
+    for (r, row) in col.chunks_exact_mut(band).enumerate() {
         let c = r / (g.kh * g.kw);
         let (ki, kj) = ((r / g.kw) % g.kh, r % g.kw);
         let offset = g.column_offset(kj);
-        for (b, out) in row.chunks_exact_mut(p).enumerate() {
-            let plane = &x[((first + b) * g.c_in + c) * g.h * g.w..][..g.h * g.w];
-            if g.pointwise() {
-                out.copy_from_slice(plane);
+        let plane = &x_b[c * g.h * g.w..][..g.h * g.w];
+        for (oh, out_row) in (first..).zip(row.chunks_exact_mut(g.wo)) {
+            let Some(ih) = g.input_row(oh, ki) else {
+                out_row.fill(0.0);
                 continue;
+            };
+            let in_row = &plane[ih * g.w..][..g.w];
+            if g.stride[1] == 1 {
+                let (lo, hi) = g.valid_columns(offset);
+                let start = (lo as isize + offset) as usize;
+                out_row[..lo].fill(0.0);
+                out_row[lo..hi].copy_from_slice(&in_row[start..start + hi - lo]);
+                out_row[hi..].fill(0.0);
+            } else {
+                for (ow, value) in out_row.iter_mut().enumerate() {
+                    let iw = (ow * g.stride[1]) as isize + offset;
+                    *value = match (0..g.w as isize).contains(&iw) {
+                        true => in_row[iw as usize],
+                        false => 0.0,
+                    };
+                }
             }
-            for (oh, out_row) in out.chunks_exact_mut(g.wo).enumerate() {
-                let Some(ih) = g.input_row(oh, ki) else {
-                    continue; // zeros already
-                };
-                let in_row = &plane[ih * g.w..][..g.w];
-                if g.stride[1] == 1 {
-                    let (lo, hi) = g.valid_columns(offset);
-                    let start = (lo as isize + offset) as usize;
-                    out_row[lo..hi].copy_from_slice(&in_row[start..start + hi - lo]);
-                } else {
-                    for (ow, value) in out_row.iter_mut().enumerate() {
-                        let iw = (ow * g.stride[1]) as isize + offset;
-                        if (0..g.w as isize).contains(&iw) {
-                            *value = in_row[iw as usize];
+        }
+    }
+}
+
+/// Adds the columns `cols` (`[K, rows · W_o]`, output rows `first..first + rows`) back onto
+/// the input planes of one image they came from, `dx_b` (`[C_in, H, W]`).
+fn col2im(cols: &[f32], g: &Geometry, first: usize, rows: usize, dx_b: &mut [f32]) {
+    let band = rows * g.wo;
+    for (c, plane) in dx_b.chunks_exact_mut(g.h * g.w).enumerate() {
+        for ki in 0..g.kh {
+            for kj in 0..g.kw {
+                let r = (c * g.kh + ki) * g.kw + kj;
+                let row = &cols[r * band..][..band];
+                let offset = g.column_offset(kj);
+                for (oh, src) in (first..).zip(row.chunks_exact(g.wo)) {
+                    let Some(ih) = g.input_row(oh, ki) else {
+                        continue;
+                    };
+                    let out_row = &mut plane[ih * g.w..][..g.w];
+                    if g.stride[1] == 1 {
+                        let (lo, hi) = g.valid_columns(offset);
+                        let start = (lo as isize + offset) as usize;
+                        for (out, value) in
+                            out_row[start..start + hi - lo].iter_mut().zip(&src[lo..hi])
+                        {
+                            *out += value;
+                        }
+                    } else {
+                        for (ow, value) in src.iter().enumerate() {
+                            let iw = (ow * g.stride[1]) as isize + offset;
+                            if (0..g.w as isize).contains(&iw) {
+                                out_row[iw as usize] += value;
+                            }
                         }
                     }
                 }
             }
         }
-    });
-    tensor(col, &[g.k(), m])
+    }
 }
 
-/// Adds the columns `cols = [K, images · P]` back onto the input planes they came from:
-/// `dx` holds images `first..first + images`, `[images, C_in, H, W]`.
-fn col2im(cols: &[f32], g: &Geometry, images: usize, dx: &mut [f32]) {
-    let p = g.pixels();
-    let m = images * p;
-    dx.par_chunks_mut(g.h * g.w)
-        .enumerate()
-        .for_each(|(plane_index, plane)| {
-            let (b, c) = (plane_index / g.c_in, plane_index % g.c_in);
-            if g.pointwise() {
-                plane.copy_from_slice(&cols[c * m + b * p..][..p]);
-                return;
-            }
-            plane.fill(0.0);
-            for ki in 0..g.kh {
-                for kj in 0..g.kw {
-                    let r = (c * g.kh + ki) * g.kw + kj;
-                    let row = &cols[r * m + b * p..][..p];
-                    let offset = g.column_offset(kj);
-                    for (oh, src) in row.chunks_exact(g.wo).enumerate() {
-                        let Some(ih) = g.input_row(oh, ki) else {
-                            continue;
-                        };
-                        let out_row = &mut plane[ih * g.w..][..g.w];
-                        if g.stride[1] == 1 {
-                            let (lo, hi) = g.valid_columns(offset);
-                            let start = (lo as isize + offset) as usize;
-                            for (out, value) in
-                                out_row[start..start + hi - lo].iter_mut().zip(&src[lo..hi])
-                            {
-                                *out += value;
-                            }
-                        } else {
-                            for (ow, value) in src.iter().enumerate() {
-                                let iw = (ow * g.stride[1]) as isize + offset;
-                                if (0..g.w as isize).contains(&iw) {
-                                    out_row[iw as usize] += value;
-                                }
-                            }
-                        }
-                    }
+/// A reusable buffer of `len` values (contents unspecified).
+fn scratch(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    if buffer.len() < len {
+        buffer.resize(len, 0.0);
+    }
+    &mut buffer[..len]
+}
+
+/// The convolution of `x` with `weight` (no bias).
+///
+/// # Shapes
+/// - x: `[batch, c_in, h, w]`
+/// - weight: `[c_out, c_in, k_h, k_w]`
+/// - returns: `[batch, c_out, h_out, w_out]`
+pub(super) fn forward(x: &FlexTensor, weight: &FlexTensor, options: &ConvOptions<2>) -> FlexTensor {
+    let (x, weight) = (contiguous(x), contiguous(weight));
+    let g = Geometry::new(dims4(&x), dims4(&weight), options);
+    let (k, p) = (g.k(), g.pixels());
+    let xs = values(&x);
+    let w = View::rows(values(&weight), g.c_out, k);
+    let per_image = g.c_out * p;
+    let mut out = zeros(g.batch * per_image);
+    let (groups, parallel) = image_groups(g.batch);
+    let parts = split_groups(&mut out, &groups, per_image);
+    groups
+        .into_par_iter()
+        .zip(parts)
+        .for_each(|(images, part)| {
+            let mut col = Vec::new();
+            for (b, y) in images.zip(part.chunks_exact_mut(per_image)) {
+                let x_b = g.image(xs, b);
+                if g.pointwise() {
+                    gemm(y, p, w, View::rows(x_b, g.c_in, p), false, parallel);
+                    continue;
+                }
+                for (first, rows) in g.bands() {
+                    let band = rows * g.wo;
+                    let col = scratch(&mut col, k * band);
+                    im2col(x_b, &g, first, rows, col);
+                    let y = &mut y[first * g.wo..];
+                    gemm(y, p, w, View::rows(col, k, band), false, parallel);
                 }
             }
         });
+    tensor(out, &[g.batch, g.c_out, g.ho, g.wo])
 }
 
 /// The gradients of a convolution's input and weight (those asked for) from the gradient of
@@ -218,36 +291,73 @@ pub(super) fn backward(
     need_weight: bool,
 ) -> (Option<FlexTensor>, Option<FlexTensor>) {
     let (x, weight, dy) = (contiguous(x), contiguous(weight), contiguous(dy));
-    let g = Geometry::new(dims4(&x), dims4(&weight), dims4(&dy), options);
+    let g = Geometry::new(dims4(&x), dims4(&weight), options);
+    debug_assert_eq!(dims4(&dy), [g.batch, g.c_out, g.ho, g.wo]);
     let (k, p) = (g.k(), g.pixels());
-    let dy_cols = tensor(channels_first(values(&dy), &g), &[g.c_out, g.batch * p]);
-    let weight_t = weight.reshape([g.c_out, k].into()).transpose(0, 1);
-    let mut dw = need_weight.then(|| vec![0.0f32; g.c_out * k]);
+    let (xs, dys) = (values(&x), values(&dy));
+    let w = View::rows(values(&weight), g.c_out, k);
     let plane = g.c_in * g.h * g.w;
     let mut dx = need_x.then(|| zeros(g.batch * plane));
-    let per_chunk = g.images_per_chunk();
-    let mut first = 0;
-    while first < g.batch {
-        let images = per_chunk.min(g.batch - first);
-        let dy_chunk = dy_cols.narrow(1, first * p, images * p);
-        if let Some(dw) = dw.as_mut() {
-            let col = im2col(values(&x), &g, first, images);
-            let part = contiguous(&matmul(dy_chunk.clone(), col.transpose(0, 1)));
+    let (groups, parallel) = image_groups(g.batch);
+    let parts: Vec<Option<&mut [f32]>> = match dx.as_mut() {
+        Some(dx) => split_groups(dx, &groups, plane)
+            .into_iter()
+            .map(Some)
+            .collect(),
+        None => groups.iter().map(|_| None).collect(),
+    };
+    let dw_parts: Vec<Option<Vec<f32>>> = groups
+        .into_par_iter()
+        .zip(parts)
+        .map(|(images, mut dx_part)| {
+            let mut dw = need_weight.then(|| vec![0.0f32; g.c_out * k]);
+            let (mut col, mut cols) = (Vec::new(), Vec::new());
+            let start = images.start;
+            for b in images {
+                let x_b = g.image(xs, b);
+                let dy_b = &dys[b * g.c_out * p..][..g.c_out * p];
+                let mut dx_b = dx_part
+                    .as_deref_mut()
+                    .map(|dx| &mut dx[(b - start) * plane..][..plane]);
+                if g.pointwise() {
+                    let dy_b = View::rows(dy_b, g.c_out, p);
+                    if let Some(dw) = dw.as_mut() {
+                        let x_t = View::rows(x_b, g.c_in, p).t();
+                        gemm(dw, k, dy_b, x_t, true, parallel);
+                    }
+                    if let Some(dx_b) = dx_b {
+                        gemm(dx_b, p, w.t(), dy_b, false, parallel);
+                    }
+                    continue;
+                }
+                for (first, rows) in g.bands() {
+                    let band = rows * g.wo;
+                    let dy_band = View::new(&dy_b[first * g.wo..], g.c_out, band, p, 1);
+                    if let Some(dw) = dw.as_mut() {
+                        let col = scratch(&mut col, k * band);
+                        im2col(x_b, &g, first, rows, col);
+                        gemm(dw, k, dy_band, View::rows(col, k, band).t(), true, parallel);
+                    }
+                    if let Some(dx_b) = dx_b.as_deref_mut() {
+                        let cols = scratch(&mut cols, k * band);
+                        gemm(cols, band, w.t(), dy_band, false, parallel);
+                        col2im(cols, &g, first, rows, dx_b);
+                    }
+                }
+            }
+            dw
+        })
+        .collect();
+    let dw = need_weight.then(|| {
+        let mut parts = dw_parts.into_iter().flatten();
+        let mut dw = parts.next().expect("one group at least");
+        for part in parts {
             dw.par_iter_mut()
-                .zip(values(&part).par_iter())
+                .zip(part.par_iter())
                 .for_each(|(sum, value)| *sum += value);
         }
-        if let Some(dx) = dx.as_mut() {
-            let cols = contiguous(&matmul(weight_t.clone(), dy_chunk));
-            col2im(
-                values(&cols),
-                &g,
-                images,
-                &mut dx[first * plane..(first + images) * plane],
-            );
-        }
-        first += images;
-    }
+        dw
+    });
     (
         dx.map(|dx| tensor(dx, &[g.batch, g.c_in, g.h, g.w])),
         dw.map(|dw| tensor(dw, &[g.c_out, g.c_in, g.kh, g.kw])),

@@ -4,6 +4,9 @@
 
 mod batch_norm;
 mod conv;
+// The crate's only unsafe code: the call of gemm's matrix product, each bound checked first.
+#[allow(unsafe_code)]
+mod gemm;
 
 use burn::backend::TensorMetadata;
 use burn::backend::autodiff::NodeId;
@@ -12,7 +15,7 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::{FlexTensor, Layout};
-use burn::backend::ops::{ActivationOps, ConvOptions, FloatTensorOps, ModuleOps};
+use burn::backend::ops::{ActivationOps, ConvOptions, FloatTensorOps};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{
     Autodiff, AutodiffBackend, Backend, Dispatch, DispatchDevice, Flex, backend_extension,
@@ -160,9 +163,9 @@ impl FlexTrainingOps for Flex {
     }
 }
 
-/// The forward convolution: flex's own.
+/// The forward convolution.
 fn conv_forward(x: FlexTensor, weight: FlexTensor, options: ConvOptions<2>) -> FlexTensor {
-    <Flex as ModuleOps<Flex>>::conv2d(x, weight, None, options)
+    conv::forward(&x, &weight, &options)
 }
 
 /// The backward step of [`FlexTrainingOps::cyborg_conv2d`].
