@@ -31,8 +31,8 @@ fn fast_path(x: &Tensor<4>) -> bool {
     x.device().is_autodiff() && on_flex_f32(x)
 }
 
-/// `conv.forward(x)`: the same convolution, with a fast backward pass when training on flex
-/// (one group, symmetric padding; any stride, dilation and bias). Other cases run
+/// `conv.forward(x)`: the same convolution, with this crate's kernels forward and backward on
+/// flex (one group, symmetric padding; any stride, dilation and bias). Other cases run
 /// `Conv2d::forward`.
 ///
 /// # Shapes
@@ -42,7 +42,7 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     #[cfg(feature = "flex")]
     if let Some(padding) = symmetric_padding(&conv.padding)
         && conv.groups == 1
-        && fast_path(&x)
+        && on_flex_f32(&x)
     {
         let options = burn::tensor::ops::ConvOptions::new(conv.stride, padding, conv.dilation, 1);
         let y = crate::flex::conv2d(x, conv.weight.val(), options);
