@@ -3,8 +3,8 @@
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
-use burn::tensor::module::{avg_pool2d, max_pool2d};
-use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
+use burn::tensor::module::avg_pool2d;
+use burn::tensor::ops::AvgPoolOptions;
 
 /// A bias-free 2-D convolution (the conv that precedes every batch norm here).
 ///
@@ -56,10 +56,7 @@ pub(crate) fn norm_layer(channels: usize, epsilon: f64, device: &Device) -> Batc
 
 /// PyTorch's `nn.MaxPool2d(kernel, stride, padding)` (floor mode).
 pub(crate) fn max_pool(x: Tensor<4>, kernel: usize, stride: usize, padding: usize) -> Tensor<4> {
-    let options = MaxPoolOptions::new([kernel, kernel])
-        .with_stride([stride, stride])
-        .with_padding([padding, padding]);
-    max_pool2d(x, options)
+    cyborg_ops::max_pool2d(x, [kernel, kernel], [stride, stride], [padding, padding])
 }
 
 /// PyTorch's `F.avg_pool2d(kernel, stride, padding)` with `count_include_pad=True`.

@@ -57,6 +57,29 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     conv.forward(x)
 }
 
+/// PyTorch's `F.max_pool2d(x, kernel, stride, padding)` (dilation 1, `ceil_mode=False`), with
+/// this crate's kernels forward and backward on flex when `padding` is at most half the kernel
+/// (as PyTorch requires); Burn's `max_pool2d` otherwise.
+///
+/// # Shapes
+/// - x: `[batch, channels, height, width]`
+/// - output: `[batch, channels, (height + 2·padding − kernel) / stride + 1, …]`
+pub fn max_pool2d(
+    x: Tensor<4>,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    if (0..2).all(|axis| 2 * padding[axis] <= kernel[axis] && stride[axis] > 0) && on_flex_f32(&x) {
+        return crate::flex::max_pool2d(x, kernel, stride, padding);
+    }
+    let options = burn::tensor::ops::MaxPoolOptions::new(kernel)
+        .with_stride(stride)
+        .with_padding(padding);
+    burn::tensor::module::max_pool2d(x, options)
+}
+
 /// The padding per side when it is the same on both sides of each axis.
 #[cfg_attr(not(feature = "flex"), allow(dead_code))]
 fn symmetric_padding(padding: &PaddingConfig2d) -> Option<[usize; 2]> {

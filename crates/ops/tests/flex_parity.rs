@@ -10,7 +10,8 @@ use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::relu;
-use cyborg_ops::{batch_norm, batch_norm_relu, conv2d, fast_kernels_on};
+use burn::tensor::ops::MaxPoolOptions;
+use cyborg_ops::{batch_norm, batch_norm_relu, conv2d, fast_kernels_on, max_pool2d};
 
 fn device(checkpointing: bool) -> Device {
     let device = Device::flex().autodiff();
@@ -36,6 +37,11 @@ fn assert_close<const D: usize>(got: Tensor<D>, want: Tensor<D>, what: &str) {
             "{what}[{i}]: {g} against {w} (scale {scale})"
         );
     }
+}
+
+/// `t`'s values on plain flex (no autodiff).
+fn plain<const D: usize>(t: &Tensor<D>) -> Tensor<D> {
+    Tensor::from_data(t.to_data(), &Device::flex())
 }
 
 /// A random-weighted sum of `y`, so every output element gets its own gradient.
@@ -90,6 +96,13 @@ fn check_conv(c: &ConvCase, checkpointing: bool) {
     let fast = conv2d(&conv, x.clone());
     let what = format!("{:?} {:?} {:?}", c.channels, c.kernel, c.input);
     assert_close(fast.clone(), reference.clone(), &format!("{what} output"));
+    // Without autodiff (inference), on plain flex.
+    let (plain_conv, plain_x) = (conv.valid(), plain(&x));
+    assert_close(
+        conv2d(&plain_conv, plain_x.clone()),
+        plain_conv.forward(plain_x),
+        &format!("{what} inference"),
+    );
     let grads_ref = loss(reference, &weights).backward();
     let grads_fast = loss(fast, &weights).backward();
     assert_close(
@@ -172,11 +185,6 @@ fn convolutions_the_kernels_do_not_take_fall_back() {
     for c in [grouped, asymmetric, same] {
         check_conv(&c, false);
     }
-    // Without autodiff (inference) the module's own forward runs.
-    let device = Device::flex();
-    let conv: Conv2d = Conv2dConfig::new([2, 3], [3, 3]).init(&device);
-    let x = Tensor::<4>::random([1, 2, 5, 5], Distribution::Default, &device);
-    assert_close(conv2d(&conv, x.clone()), conv.forward(x), "inference");
 }
 
 fn batch_norm_module(channels: usize, device: &Device) -> BatchNorm {
@@ -200,7 +208,8 @@ fn batch_norm_module(channels: usize, device: &Device) -> BatchNorm {
     bn
 }
 
-fn check_batch_norm(input: [usize; 4], then_relu: bool, checkpointing: bool) {
+/// `mean`: the inputs' mean (their spread is 2).
+fn check_batch_norm(input: [usize; 4], mean: f64, then_relu: bool, checkpointing: bool) {
     let device = device(checkpointing);
     device.seed(5);
     let [_, channels, _, _] = input;
@@ -209,7 +218,7 @@ fn check_batch_norm(input: [usize; 4], then_relu: bool, checkpointing: bool) {
         batch_norm_module(channels, &device),
         batch_norm_module(channels, &device),
     );
-    let x = Tensor::<4>::random(input, Distribution::Normal(1.5, 2.0), &device).require_grad();
+    let x = Tensor::<4>::random(input, Distribution::Normal(mean, 2.0), &device).require_grad();
     let weights = Tensor::random(input, Distribution::Normal(0.0, 1.0), &device);
     let what = format!("{input:?} relu {then_relu} checkpointing {checkpointing}");
     for step in 0..2 {
@@ -265,10 +274,14 @@ fn batch_norm_matches_burn_in_value_gradient_and_running_statistics() {
         ([1, 6, 3, 7], true),
         ([3, 5, 1, 1], false),
         ([2, 16, 17, 9], true),
+        // More values per plane than one block of the lane sums.
+        ([2, 3, 40, 30], true),
     ] {
-        check_batch_norm(input, then_relu, false);
+        check_batch_norm(input, 1.5, then_relu, false);
     }
-    check_batch_norm([4, 3, 5, 5], true, true);
+    check_batch_norm([4, 3, 5, 5], 1.5, true, true);
+    // A mean far from zero against the spread: the variance keeps its digits.
+    check_batch_norm([3, 4, 20, 20], 300.0, false, false);
 }
 
 #[test]
@@ -302,4 +315,52 @@ fn batch_norm_in_inference_matches_the_modules_own() {
         relu(bn.forward(x)),
         "inference in place",
     );
+}
+
+fn check_max_pool(
+    input: [usize; 4],
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+    checkpointing: bool,
+) {
+    let device = device(checkpointing);
+    device.seed(3);
+    let x = Tensor::<4>::random(input, Distribution::Normal(0.0, 1.0), &device).require_grad();
+    let options = MaxPoolOptions::new([kernel, kernel])
+        .with_stride([stride, stride])
+        .with_padding([padding, padding]);
+    let pool = |x: Tensor<4>| max_pool2d(x, [kernel; 2], [stride; 2], [padding; 2]);
+    let reference = burn::tensor::module::max_pool2d(x.clone(), options.clone());
+    let fast = pool(x.clone());
+    let what = format!("{input:?} kernel {kernel} stride {stride} padding {padding}");
+    assert_close(fast.clone(), reference.clone(), &format!("{what} output"));
+    let weights = Tensor::random(reference.dims(), Distribution::Normal(0.0, 1.0), &device);
+    let grads_ref = loss(reference, &weights).backward();
+    let grads_fast = loss(fast, &weights).backward();
+    assert_close(
+        x.grad(&grads_fast).unwrap(),
+        x.grad(&grads_ref).unwrap(),
+        &format!("{what} dx"),
+    );
+    let x = plain(&x);
+    assert_close(
+        pool(x.clone()),
+        burn::tensor::module::max_pool2d(x, options),
+        &format!("{what} inference"),
+    );
+}
+
+#[test]
+fn max_pooling_matches_burn_in_value_and_gradient() {
+    // The small CNN's, ResNet's and DenseNet's stem, Inception's; odd sizes, batch 1,
+    // overlapping windows (an input can be the maximum of several), padding 1 with a 2-kernel.
+    check_max_pool([3, 4, 8, 8], 2, 2, 0, false);
+    check_max_pool([2, 3, 11, 9], 3, 2, 1, false);
+    check_max_pool([1, 5, 10, 7], 3, 2, 0, false);
+    check_max_pool([2, 3, 6, 6], 3, 1, 1, false);
+    check_max_pool([2, 2, 7, 7], 2, 1, 1, false);
+    check_max_pool([2, 3, 11, 9], 3, 2, 1, true);
+    // Padding above half the kernel: Burn's own op (PyTorch refuses it).
+    check_max_pool([1, 2, 6, 6], 3, 2, 2, false);
 }

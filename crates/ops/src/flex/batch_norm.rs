@@ -22,14 +22,27 @@ const LANES: usize = 16;
 const BLOCK: usize = 32;
 
 /// `LANES` values of `s` from `start`.
+#[inline(always)]
 fn lane(s: &[f32], start: usize) -> &[f32; LANES] {
     s[start..start + LANES]
         .try_into()
         .expect("a slice of LANES values")
 }
 
+/// `[f(0), …, f(LANES − 1)]`, in a plain loop the compiler vectorises (`std::array::from_fn`
+/// was not inlined here).
+#[inline(always)]
+fn each(f: impl Fn(usize) -> f32) -> [f32; LANES] {
+    let mut out = [0.0; LANES];
+    for (l, o) in out.iter_mut().enumerate() {
+        *o = f(l);
+    }
+    out
+}
+
 /// `(Σ f, Σ g)` over `len` values: `lanes(start)` gives `(f, g)` for the `LANES` values from
 /// `start`, `one(i)` for a single value of the tail.
+#[inline(always)]
 fn sums(
     len: usize,
     lanes: impl Fn(usize) -> ([f32; LANES], [f32; LANES]),
@@ -102,8 +115,8 @@ pub(super) fn forward(
             plane,
             |i| {
                 let x = lane(xs, i);
-                let d: [f32; LANES] = std::array::from_fn(|l| x[l] - k);
-                (d, d.map(|v| v * v))
+                let d = each(|l| x[l] - k);
+                (d, each(|l| d[l] * d[l]))
             },
             |i| {
                 let d = xs[i] - k;
@@ -271,9 +284,8 @@ pub(super) fn backward(
                     plane,
                     |i| {
                         let (x, g, y) = (lane(xs, i), lane(dys, i), lane(ys, i));
-                        let d: [f32; LANES] =
-                            std::array::from_fn(|l| if y[l] > 0.0 { g[l] } else { 0.0 });
-                        (d, std::array::from_fn(|l| d[l] * (x[l] - m)))
+                        let d = each(|l| if y[l] > 0.0 { g[l] } else { 0.0 });
+                        (d, each(|l| d[l] * (x[l] - m)))
                     },
                     |i| {
                         let d = if ys[i] > 0.0 { dys[i] } else { 0.0 };
@@ -285,7 +297,7 @@ pub(super) fn backward(
                 plane,
                 |i| {
                     let (x, g) = (lane(xs, i), lane(dys, i));
-                    (*g, std::array::from_fn(|l| g[l] * (x[l] - m)))
+                    (*g, each(|l| g[l] * (x[l] - m)))
                 },
                 |i| (dys[i], dys[i] * (xs[i] - m)),
             ),

@@ -7,6 +7,9 @@ mod conv;
 // The crate's only unsafe code: the call of gemm's matrix product, each bound checked first.
 #[allow(unsafe_code)]
 mod gemm;
+mod max_pool;
+
+use std::sync::Arc;
 
 use burn::backend::TensorMetadata;
 use burn::backend::autodiff::NodeId;
@@ -50,6 +53,15 @@ pub trait FlexTrainingOps: Backend {
         scale: FloatTensor<Self>,
         shift: FloatTensor<Self>,
         relu: bool,
+    ) -> FloatTensor<Self>;
+
+    /// 2-D max pooling, dilation 1, PyTorch's `ceil_mode=False`, padding at most half the
+    /// kernel.
+    fn cyborg_max_pool2d(
+        x: FloatTensor<Self>,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
     ) -> FloatTensor<Self>;
 }
 
@@ -99,6 +111,21 @@ pub fn scale_shift(x: Tensor<4>, scale: Tensor<1>, shift: Tensor<1>, relu: bool)
         scale.into_dispatch(),
         shift.into_dispatch(),
         relu,
+    ))
+}
+
+/// [`FlexTrainingOps::cyborg_max_pool2d`] on tensors.
+pub fn max_pool2d(
+    x: Tensor<4>,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+) -> Tensor<4> {
+    Tensor::from_dispatch(<Dispatch as FlexTrainingOps>::cyborg_max_pool2d(
+        x.into_dispatch(),
+        kernel,
+        stride,
+        padding,
     ))
 }
 
@@ -161,6 +188,20 @@ impl FlexTrainingOps for Flex {
     ) -> FlexTensor {
         batch_norm::scale_shift(x, &scale, &shift, relu)
     }
+
+    fn cyborg_max_pool2d(
+        x: FlexTensor,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    ) -> FlexTensor {
+        let window = max_pool::Window {
+            kernel,
+            stride,
+            padding,
+        };
+        max_pool::forward(&x, &window, false).0
+    }
 }
 
 /// The forward convolution.
@@ -199,6 +240,29 @@ impl Backward<Flex, 2> for Conv2dBackward {
         }
         if let (Some(node), Some(dw)) = (node_weight, dw) {
             grads.register::<Flex>(node.id, dw);
+        }
+    }
+}
+
+/// The backward step of [`FlexTrainingOps::cyborg_max_pool2d`].
+#[derive(Debug)]
+struct MaxPoolBackward;
+
+impl Backward<Flex, 1> for MaxPoolBackward {
+    /// Where each output's maximum is in its plane, and the input's shape.
+    type State = (Arc<Vec<u32>>, [usize; 4]);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 1>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let [node_x] = ops.parents;
+        let grad: FlexTensor = grads.consume::<Flex>(&ops.node);
+        let (positions, input) = ops.state;
+        if let Some(node) = node_x {
+            grads.register::<Flex>(node.id, max_pool::backward(&grad, &positions, input));
         }
     }
 }
@@ -318,6 +382,34 @@ impl<C: CheckpointStrategy> FlexTrainingOps for Autodiff<Flex, C> {
             }
         };
         (output, Self::from_inner(mean), Self::from_inner(var))
+    }
+
+    fn cyborg_max_pool2d(
+        x: FloatTensor<Self>,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+    ) -> FloatTensor<Self> {
+        let window = max_pool::Window {
+            kernel,
+            stride,
+            padding,
+        };
+        match MaxPoolBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let input = dims4(x.primitive());
+                let (y, positions) = max_pool::forward(x.primitive(), &window, true);
+                let positions = positions.expect("positions were asked for");
+                prep.finish((Arc::new(positions), input), y)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(max_pool::forward(x.primitive(), &window, false).0)
+            }
+        }
     }
 
     /// Composed of Burn's differentiable ops (the layers call the flex kernel without
