@@ -9,6 +9,9 @@
 //!
 //! Errors in flags or data print one line and exit with status 1 (2 for unparsable flags).
 
+// The crate's only unsafe code: two calls setting and reading mimalloc's options.
+#[allow(unsafe_code)]
+mod allocator;
 mod bench;
 mod cam;
 mod error;
@@ -22,13 +25,6 @@ mod train;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-/// Burn's CPU backend allocates and frees a fresh buffer for most operations; glibc's
-/// allocator hands large ones back to the kernel each time, and the page faults of taking them
-/// again cost more than the arithmetic (half of the CYBORG loss's time on flex, see
-/// docs/benchmarks.md). mimalloc keeps them.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Train image classifiers whose attention follows human saliency (CYBORG), evaluate them and
 /// look at their Class Activation Maps.
@@ -54,6 +50,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    allocator::keep_freed_memory();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => train::run(args),
