@@ -1,24 +1,32 @@
 #![warn(missing_docs)]
-//! Convolution and batch norm for Burn models, fast on the CPU.
+//! Convolution, batch norm and max pooling for Burn models, fast on the CPU.
 //!
 //! [`conv2d`], [`batch_norm`] and [`batch_norm_relu`] take Burn's own modules
 //! (`burn::nn::conv::Conv2d`, `burn::nn::BatchNorm`), so parameter names, records and
-//! checkpoints stay Burn's. On Burn's `flex` CPU backend (with this crate's `flex` feature),
-//! in `f32`, they run kernels of their own through a Burn backend extension:
+//! checkpoints stay Burn's; [`max_pool2d`] is PyTorch's `F.max_pool2d`. On Burn's `flex` CPU
+//! backend (with this crate's `flex` feature), in `f32`, they run kernels of their own through
+//! a Burn backend extension:
 //!
-//! - the convolution's backward pass computes the weight gradient as one matrix product over
-//!   an im2col of the input (a GEMM with the batch in its inner dimension) and the input
-//!   gradient as one matrix product followed by a col2im, where Burn's default runs a
-//!   convolution per input channel and a transposed convolution;
+//! - the convolution, forward and backward, is a matrix product per image on its planes where
+//!   they lie (NCHW, no layout conversion): `Y_b = W · im2col(x_b)`, `dW = Σ_b dY_b ·
+//!   im2col(x_b)ᵀ`, `dX_b = col2im(Wᵀ · dY_b)`, the im2col built a band of rows at a time so
+//!   it stays in cache (none at all for 1×1 convolutions), one group of images per thread.
+//!   Burn's default backward runs a convolution per input channel and a transposed
+//!   convolution;
 //! - batch norm in training is one reduction and one element-wise pass forward, and the same
 //!   backward, optionally fused with the ReLU that follows it, where Burn's default composes
-//!   some twenty element-wise operations.
+//!   some twenty element-wise operations;
+//! - max pooling keeps the position of each maximum as a `u32` per output, parallel over
+//!   planes.
 //!
 //! In inference on flex, batch norm folds its running statistics into one scale and shift per
 //! channel (one pass, in place when it can). Everywhere else (other devices, other float
-//! types, grouped or asymmetrically padded convolutions) they call the module's own `forward`:
-//! the result is the same up to float rounding, and a model written with them runs on every
-//! backend.
+//! types, grouped or asymmetrically padded convolutions, padding above half a pooling kernel)
+//! they call Burn's own ops: the result is the same up to float rounding, and a model written
+//! with them runs on every backend.
+//!
+//! The matrix products call the `gemm` crate (the one flex itself uses) directly, in the
+//! crate's only module with `unsafe` code, which checks every bound before the call.
 //!
 //! Your own model gets the same speed by calling them in its `forward`:
 //!
