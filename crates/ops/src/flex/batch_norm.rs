@@ -89,19 +89,30 @@ fn channel_sums(
         .collect()
 }
 
+/// A training forward pass's batch statistics per channel, kept in `f64` for its backward pass
+/// (a mean rounded to `f32` would shift `x − μ` by up to half an ulp of the mean, which is
+/// much of the spread when the mean is large against it).
+#[derive(Debug, Clone)]
+pub(super) struct Stats {
+    mean: Vec<f64>,
+    /// `1 / √(σ² + ε)`.
+    inv_std: Vec<f64>,
+}
+
 /// The forward pass: the output, the batch mean and the biased batch variance.
 ///
 /// # Shapes
 /// - x: `[batch, channels, height, width]`
 /// - gamma, beta: `[channels]`
-/// - returns: `[batch, channels, height, width]`, `[channels]`, `[channels]`
+/// - returns: `[batch, channels, height, width]`, `[channels]`, `[channels]`, and the same
+///   statistics in `f64` for the backward pass
 pub(super) fn forward(
     x: &FlexTensor,
     gamma: &FlexTensor,
     beta: &FlexTensor,
     epsilon: f64,
     relu: bool,
-) -> (FlexTensor, FlexTensor, FlexTensor) {
+) -> (FlexTensor, FlexTensor, FlexTensor, Stats) {
     let (x, gamma, beta) = (contiguous(x), contiguous(gamma), contiguous(beta));
     let [n, c, h, w] = dims4(&x);
     let plane = h * w;
@@ -145,10 +156,15 @@ pub(super) fn forward(
         .unzip();
     let y = scale_shift_values(xs, &scale, &shift, plane, relu);
     let to_f32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+    let stats = Stats {
+        inv_std: var.iter().map(|v| 1.0 / (v + epsilon).sqrt()).collect(),
+        mean: mean.clone(),
+    };
     (
         tensor(y, &[n, c, h, w]),
         tensor(to_f32(&mean), &[c]),
         tensor(to_f32(&var), &[c]),
+        stats,
     )
 }
 
@@ -237,32 +253,27 @@ pub(super) fn scale_shift(
 ///
 /// # Shapes
 /// - x, output, dy: `[batch, channels, height, width]`
-/// - gamma, mean, var: `[channels]`
+/// - gamma: `[channels]`
 /// - returns: like x, `[channels]`, `[channels]`
-#[allow(clippy::too_many_arguments)]
 pub(super) fn backward(
     x: &FlexTensor,
     gamma: &FlexTensor,
     output: Option<&FlexTensor>,
-    mean: &FlexTensor,
-    var: &FlexTensor,
-    epsilon: f64,
+    stats: &Stats,
     dy: &FlexTensor,
     need_x: bool,
 ) -> (Option<FlexTensor>, FlexTensor, FlexTensor) {
     let (x, dy, gamma) = (contiguous(x), contiguous(dy), contiguous(gamma));
     let output = output.map(contiguous);
-    let (mean, var) = (contiguous(mean), contiguous(var));
     let [n, c, h, w] = dims4(&x);
     let plane = h * w;
     let count = (n * plane) as f64;
     let (xs, dys) = (values(&x), values(&dy));
     let ys = output.as_ref().map(values);
-    let mean: Vec<f64> = values(&mean).iter().map(|&m| m as f64).collect();
-    let inv_std: Vec<f64> = values(&var)
-        .iter()
-        .map(|&v| 1.0 / (v as f64 + epsilon).sqrt())
-        .collect();
+    let (mean, inv_std) = (&stats.mean, &stats.inv_std);
+    // The lanes subtract the mean rounded to f32 (exactly, for values near it); the rest of
+    // `x − μ` is added in f64 below.
+    let near_mean: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
     // dz: the output gradient, zero where the ReLU (if any) cut.
     let dz_plane = |start: usize, dz: &mut [f32]| match ys {
         Some(ys) => {
@@ -272,9 +283,9 @@ pub(super) fn backward(
         }
         None => dz.copy_from_slice(&dys[start..start + dz.len()]),
     };
-    // Σ dz and Σ dz · (x − μ) per channel (times 1/√(σ² + ε) below: Σ dz · x̂).
+    // Σ dz and Σ dz · (x − m) per channel, m = near_mean.
     let sums = channel_sums(n, c, plane, |ch, start| {
-        let m = mean[ch] as f32;
+        let m = near_mean[ch];
         let xs = &xs[start..start + plane];
         let dys = &dys[start..start + plane];
         match ys {
@@ -303,10 +314,13 @@ pub(super) fn backward(
             ),
         }
     });
-    let sums: Vec<(f64, f64)> = sums
-        .iter()
-        .zip(&inv_std)
-        .map(|(&(dz, dz_x), s)| (dz, dz_x * s))
+    // Σ dz · x̂ = (Σ dz · (x − m) + (m − μ) Σ dz) / √(σ² + ε).
+    let sums: Vec<(f64, f64)> = (0..c)
+        .map(|ch| {
+            let (dz, dz_x) = sums[ch];
+            let offset = near_mean[ch] as f64 - mean[ch];
+            (dz, (dz_x + offset * dz) * inv_std[ch])
+        })
         .collect();
     let dbeta: Vec<f32> = sums.iter().map(|&(s, _)| s as f32).collect();
     let dgamma: Vec<f32> = sums.iter().map(|&(_, s)| s as f32).collect();
@@ -320,9 +334,10 @@ pub(super) fn backward(
                 let k = gs[ch] as f64 * inv_std[ch];
                 let (sum_dz, sum_dz_xhat) = sums[ch];
                 // dx = k (dz − Σdz / M − x̂ Σ(dz x̂) / M), x̂ = (x − μ) inv_std
-                let a = (k / count * sum_dz) as f32;
-                let b = (k * inv_std[ch] / count * sum_dz_xhat) as f32;
-                let (k, m) = (k as f32, mean[ch] as f32);
+                //    = k dz − a − b (x − m), with the (m − μ) part of x − μ inside a.
+                let b = k * inv_std[ch] / count * sum_dz_xhat;
+                let a = (k / count * sum_dz + b * (near_mean[ch] as f64 - mean[ch])) as f32;
+                let (k, b, m) = (k as f32, b as f32, near_mean[ch]);
                 let start = index * plane;
                 dz_plane(start, out);
                 for (o, &x) in out.iter_mut().zip(&xs[start..start + plane]) {

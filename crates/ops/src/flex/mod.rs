@@ -177,7 +177,8 @@ impl FlexTrainingOps for Flex {
         epsilon: f64,
         relu: bool,
     ) -> (FlexTensor, FlexTensor, FlexTensor) {
-        batch_norm::forward(&x, &gamma, &beta, epsilon, relu)
+        let (y, mean, var, _) = batch_norm::forward(&x, &gamma, &beta, epsilon, relu);
+        (y, mean, var)
     }
 
     fn cyborg_scale_shift(
@@ -272,15 +273,8 @@ impl Backward<Flex, 1> for MaxPoolBackward {
 struct BatchNormBackward;
 
 /// What the batch-norm backward step keeps: the input and gamma (checkpointed), the output
-/// (for the ReLU's mask), the batch statistics and epsilon.
-type BatchNormState = (
-    NodeId,
-    NodeId,
-    Option<FlexTensor>,
-    FlexTensor,
-    FlexTensor,
-    f64,
-);
+/// (for the ReLU's mask) and the batch statistics.
+type BatchNormState = (NodeId, NodeId, Option<FlexTensor>, Arc<batch_norm::Stats>);
 
 impl Backward<Flex, 3> for BatchNormBackward {
     type State = BatchNormState;
@@ -293,19 +287,11 @@ impl Backward<Flex, 3> for BatchNormBackward {
     ) {
         let [node_x, node_gamma, node_beta] = ops.parents;
         let grad: FlexTensor = grads.consume::<Flex>(&ops.node);
-        let (x_id, gamma_id, output, mean, var, epsilon) = ops.state;
+        let (x_id, gamma_id, output, stats) = ops.state;
         let x: FlexTensor = checkpointer.retrieve_node_output(x_id);
         let gamma: FlexTensor = checkpointer.retrieve_node_output(gamma_id);
-        let (dx, dgamma, dbeta) = batch_norm::backward(
-            &x,
-            &gamma,
-            output.as_ref(),
-            &mean,
-            &var,
-            epsilon,
-            &grad,
-            node_x.is_some(),
-        );
+        let (dx, dgamma, dbeta) =
+            batch_norm::backward(&x, &gamma, output.as_ref(), &stats, &grad, node_x.is_some());
         if let (Some(node), Some(dx)) = (node_x, dx) {
             grads.register::<Flex>(node.id, dx);
         }
@@ -359,7 +345,7 @@ impl<C: CheckpointStrategy> FlexTrainingOps for Autodiff<Flex, C> {
             OpsKind::Tracked(mut prep) => {
                 let x_id = prep.checkpoint(&x);
                 let gamma_id = prep.checkpoint(&gamma);
-                let (y, mean, var) = batch_norm::forward(
+                let (y, mean, var, stats) = batch_norm::forward(
                     x.primitive(),
                     gamma.primitive(),
                     beta.primitive(),
@@ -367,11 +353,11 @@ impl<C: CheckpointStrategy> FlexTrainingOps for Autodiff<Flex, C> {
                     relu,
                 );
                 let kept = relu.then(|| y.clone());
-                let state = (x_id, gamma_id, kept, mean.clone(), var.clone(), epsilon);
+                let state = (x_id, gamma_id, kept, Arc::new(stats));
                 (prep.finish(state, y), mean, var)
             }
             OpsKind::UnTracked(prep) => {
-                let (y, mean, var) = batch_norm::forward(
+                let (y, mean, var, _) = batch_norm::forward(
                     x.primitive(),
                     gamma.primitive(),
                     beta.primitive(),
