@@ -72,7 +72,12 @@ pub fn max_pool2d(
 ) -> Tensor<4> {
     #[cfg(feature = "flex")]
     if (0..2).all(|axis| 2 * padding[axis] <= kernel[axis] && stride[axis] > 0) && on_flex_f32(&x) {
-        return crate::flex::max_pool2d(x, kernel, stride, padding);
+        let window = crate::flex::Window {
+            kernel,
+            stride,
+            padding,
+        };
+        return crate::flex::max_pool2d(x, window);
     }
     let options = burn::tensor::ops::MaxPoolOptions::new(kernel)
         .with_stride(stride)

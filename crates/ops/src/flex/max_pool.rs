@@ -12,7 +12,7 @@ use super::{contiguous, dims4, tensor, values, zeros};
 
 /// The sizes of one pooling.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Window {
+pub(crate) struct Window {
     /// Kernel height and width.
     pub kernel: [usize; 2],
     /// Stride per axis.

@@ -9,6 +9,8 @@ mod conv;
 mod gemm;
 mod max_pool;
 
+pub(crate) use max_pool::Window;
+
 use std::sync::Arc;
 
 use burn::backend::TensorMetadata;
@@ -115,17 +117,12 @@ pub fn scale_shift(x: Tensor<4>, scale: Tensor<1>, shift: Tensor<1>, relu: bool)
 }
 
 /// [`FlexTrainingOps::cyborg_max_pool2d`] on tensors.
-pub fn max_pool2d(
-    x: Tensor<4>,
-    kernel: [usize; 2],
-    stride: [usize; 2],
-    padding: [usize; 2],
-) -> Tensor<4> {
+pub(crate) fn max_pool2d(x: Tensor<4>, window: Window) -> Tensor<4> {
     Tensor::from_dispatch(<Dispatch as FlexTrainingOps>::cyborg_max_pool2d(
         x.into_dispatch(),
-        kernel,
-        stride,
-        padding,
+        window.kernel,
+        window.stride,
+        window.padding,
     ))
 }
 
