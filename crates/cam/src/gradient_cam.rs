@@ -32,15 +32,6 @@ pub enum GradientCam {
 }
 
 impl GradientCam {
-    /// Every method, in the order of the docs.
-    pub const ALL: [GradientCam; 5] = [
-        GradientCam::GradCam,
-        GradientCam::GradCamPlusPlus,
-        GradientCam::XGradCam,
-        GradientCam::HiResCam,
-        GradientCam::LayerCam,
-    ];
-
     /// The raw maps.
     ///
     /// # Shapes

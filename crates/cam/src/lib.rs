@@ -31,8 +31,10 @@
 
 mod activation_map;
 mod agreement;
+mod backbone;
 mod cam_class;
 mod eigen_cam;
+mod explain;
 mod gradient_cam;
 mod linear_head;
 mod mass;
@@ -44,8 +46,10 @@ mod upsample;
 
 pub use activation_map::*;
 pub use agreement::*;
+pub use backbone::*;
 pub use cam_class::*;
 pub use eigen_cam::*;
+pub use explain::*;
 pub use gradient_cam::*;
 pub use linear_head::*;
 pub use mass::*;

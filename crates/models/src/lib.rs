@@ -36,7 +36,6 @@ mod conv_bn;
 mod count;
 mod densenet;
 mod error;
-mod explain;
 mod import;
 mod inception;
 mod layers;
@@ -45,15 +44,19 @@ mod small_cnn;
 mod xception;
 
 pub use architecture::{Architecture, Backbone, UnknownArchitecture};
-pub use backbone::{CamBackbone, Classified};
 pub use checkpoint::{load_checkpoint, save_checkpoint};
 pub use conv_bn::{ConvBn, ConvBnConfig};
 pub use count::{parameter_shapes, trainable_parameters};
+/// The CAM contract and the explanations, from `cyborg-cam` (where a model of your own
+/// implements it without this crate).
+pub use cyborg_cam::{
+    CamBackbone, CamMethod, Classified, ExplainConfig, Target, UnknownMethod, confidence_drop,
+    explain,
+};
 pub use densenet::{
     DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,
 };
 pub use error::{ModelError, ShapeMismatch};
-pub use explain::{CamMethod, ExplainConfig, Target, UnknownMethod, confidence_drop, explain};
 pub use import::{HeadPolicy, ImportOptions, ImportReport, TorchLayout, load_pytorch_weights};
 pub use inception::{
     Inception3, Inception3Config, InceptionA, InceptionAux, InceptionB, InceptionC, InceptionD,

@@ -4,12 +4,12 @@
 use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
 use burn::tensor::activation::{sigmoid, softmax};
+use cyborg_cam::{CamBackbone, Target, confidence_drop};
 use cyborg_cam::{
     CamNormalization, class_activation_maps, finish_maps, map_mse, mass_inside, normalize_min_max,
     pearson, pointing_game, top_fraction_iou,
 };
 use cyborg_data::{DataError, SaliencyBatcher, SaliencyDataset};
-use cyborg_models::{CamBackbone, Target, confidence_drop};
 use serde::{Deserialize, Serialize};
 
 use crate::auc::{AucScore, macro_auc, roc_auc};
@@ -62,7 +62,7 @@ pub struct Evaluation {
     pub cam_mass_inside: Option<f64>,
     /// Mean drop of the label's softmax probability when the top `top_fraction` pixels of the
     /// label-class CAM (upsampled to the image) are replaced by the image's channel means, over
-    /// all images ([`cyborg_models::confidence_drop`]); `None` when not measured.
+    /// all images ([`cyborg_cam::confidence_drop`]); `None` when not measured.
     pub cam_confidence_drop: Option<f64>,
 }
 

@@ -10,7 +10,7 @@
 //!   write `metrics.json` (what `cyborg train` and the `synthetic_faces` example run).
 //! - [`roc_auc`] / [`macro_auc`]: exact ROC AUC (ties count one half), [`AucScore`] chooses the
 //!   paper's sigmoid-of-the-positive-logit or the softmax probability for two classes.
-//! - [`evaluate`]: a [`cyborg_models::CamBackbone`] on a [`cyborg_data::SaliencyDataset`] →
+//! - [`evaluate`]: a [`cyborg_cam::CamBackbone`] on a [`cyborg_data::SaliencyDataset`] →
 //!   [`Evaluation`] (accuracy, AUC, CAM MSE / Pearson / top-k IoU / pointing game / mass
 //!   inside against the human maps).
 

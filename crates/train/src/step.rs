@@ -5,8 +5,9 @@ use burn::prelude::*;
 use burn::tensor::ExecutionError;
 use burn::train::metric::{AccuracyInput, Adaptor, ConfusionStatsInput};
 use burn::train::{InferenceStep, ItemLazy, TrainOutput, TrainStep};
+use cyborg_cam::CamBackbone;
 use cyborg_data::SaliencyBatch;
-use cyborg_models::{Backbone, CamBackbone};
+use cyborg_models::Backbone;
 use cyborg_saliency_loss::SaliencyLossConfig;
 
 /// A backbone and the saliency-guided loss it is trained with (CYBORG or the masked loss):

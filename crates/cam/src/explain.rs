@@ -15,12 +15,12 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use burn::prelude::*;
-use burn::tensor::activation::softmax;
-use cyborg_cam::{
+use crate::{
     CamNormalization, GradientCam, class_activation_maps, eigen_cam, finish_maps,
     global_average_pool, normalize_min_max, top_fraction_mask, upsample_bilinear, weighted_sum,
 };
+use burn::prelude::*;
+use burn::tensor::activation::softmax;
 use serde::{Deserialize, Serialize};
 
 use crate::backbone::CamBackbone;
