@@ -11,7 +11,7 @@
 //! host round-trip), on any Burn backend, and is differentiable in both the features and the
 //! classifier weights, so a CAM can be trained through (the CYBORG loss does exactly that).
 //!
-//! To look at the maps, the CPU picture functions colour them with matplotlib's colormaps
+//! To look at the maps, the CPU picture functions (feature `pictures`, on by default) colour them with matplotlib's colormaps
 //! ([`Colormap`], [`heatmap`]), blend them over their images ([`overlay`]), lay several
 //! explanations out in a labelled grid with a colorbar ([`grid`]) and write PNG files
 //! atomically ([`save_png`]).
@@ -39,10 +39,11 @@ mod gradient_cam;
 mod linear_head;
 mod mass;
 mod normalize;
+#[cfg(feature = "pictures")]
 mod picture;
 mod pool;
 mod postprocess;
-mod upsample;
+mod resize;
 
 pub use activation_map::*;
 pub use agreement::*;
@@ -54,7 +55,8 @@ pub use gradient_cam::*;
 pub use linear_head::*;
 pub use mass::*;
 pub use normalize::*;
+#[cfg(feature = "pictures")]
 pub use picture::*;
 pub use pool::*;
 pub use postprocess::*;
-pub use upsample::*;
+pub use resize::*;

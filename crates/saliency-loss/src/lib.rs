@@ -49,9 +49,10 @@ mod shapes;
 pub use annotated::*;
 pub use choice::*;
 pub use cyborg::*;
+/// Where it was before it moved to `cyborg-cam`, beside the other resizing.
+pub use cyborg_cam::resize_to_grid;
 pub use distance::*;
 pub use error::*;
 pub use masked::*;
 pub use output::*;
 pub use saliency_loss::*;
-pub use shapes::resize_to_grid;
