@@ -8,8 +8,9 @@ use cyborg_cam::{Colormap, GridConfig, GridMap, GridRow, grid, save_png};
 use cyborg_data::{IMAGE_EXTENSIONS, SaliencyConfig, load_image, load_saliency, read_manifest};
 use cyborg_models::{CamMethod, ExplainConfig, Target, explain};
 
+use crate::choices::{BackendArgs, ClassChoice};
 use crate::error::CliError;
-use crate::model::{ModelArgs, device};
+use crate::model::ModelArgs;
 use crate::progress::Progress;
 
 /// Draw CAM-family heatmaps for the images of a manifest or a folder.
@@ -23,13 +24,17 @@ pub struct CamArgs {
     /// A folder of images (png, jpg, jpeg, bmp), explained for their predicted class.
     #[arg(long)]
     images: Option<PathBuf>,
-    /// Comma-separated methods: cam, gradcam, gradcam++, xgradcam, hirescam, layercam,
-    /// eigencam, scorecam, or all.
-    #[arg(long, default_value = "cam,gradcam,gradcam++,layercam,eigencam")]
-    methods: String,
+    /// Comma-separated methods, or all.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_parser = method_parser(),
+        default_value = "cam,gradcam,gradcam++,layercam,eigencam"
+    )]
+    methods: Vec<Methods>,
     /// Explain the label's class (manifests only) or the predicted one.
-    #[arg(long, default_value = "label")]
-    target: String,
+    #[arg(long, value_enum, default_value_t = ClassChoice::Label)]
+    target: ClassChoice,
     /// At most this many images.
     #[arg(long)]
     limit: Option<usize>,
@@ -48,9 +53,46 @@ pub struct CamArgs {
     /// Where the pictures go.
     #[arg(long, default_value = "cams")]
     out: PathBuf,
-    /// flex, wgpu or cuda (among those compiled in).
-    #[arg(long, default_value = "flex")]
-    backend: String,
+    #[command(flatten)]
+    backend: BackendArgs,
+}
+
+/// One value of `--methods`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Methods {
+    /// Every method.
+    All,
+    /// One method.
+    One(CamMethod),
+}
+
+/// Parses `--methods` values among the names of [`CamMethod::ALL`] and `all` (listed in
+/// `--help`).
+fn method_parser() -> impl clap::builder::TypedValueParser<Value = Methods> {
+    use clap::builder::TypedValueParser;
+    let names = CamMethod::ALL.map(CamMethod::name);
+    clap::builder::PossibleValuesParser::new(names.into_iter().chain(["all"])).map(
+        |name| match name.parse::<CamMethod>() {
+            Ok(method) => Methods::One(method),
+            Err(_) => Methods::All,
+        },
+    )
+}
+
+/// The methods `--methods` names, in order, each once.
+fn selected_methods(values: &[Methods]) -> Vec<CamMethod> {
+    if values.contains(&Methods::All) {
+        return CamMethod::ALL.to_vec();
+    }
+    let mut methods = Vec::new();
+    for value in values {
+        if let Methods::One(method) = value
+            && !methods.contains(method)
+        {
+            methods.push(*method);
+        }
+    }
+    methods
 }
 
 /// One image to explain.
@@ -62,8 +104,8 @@ struct Input {
 
 /// Runs `cyborg cam`.
 pub fn run(args: &CamArgs) -> Result<(), CliError> {
-    let device = device(&args.backend)?;
-    let methods = parse_methods(&args.methods)?;
+    let device = args.backend.device()?;
+    let methods = selected_methods(&args.methods);
     if args.rows == 0 {
         return Err(CliError::Usage("--rows must be positive, got 0".into()));
     }
@@ -94,14 +136,9 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
             ));
         }
     };
-    let use_labels = match args.target.as_str() {
-        "label" => args.manifest.is_some(),
-        "predicted" => false,
-        other => {
-            return Err(CliError::Usage(format!(
-                "--target must be label or predicted, got {other:?}"
-            )));
-        }
+    let use_labels = match args.target {
+        ClassChoice::Label => args.manifest.is_some(),
+        ClassChoice::Predicted => false,
     };
     if let Some(limit) = args.limit {
         inputs.truncate(limit);
@@ -174,27 +211,6 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
         args.out.display()
     );
     Ok(())
-}
-
-/// `cam,gradcam,…` or `all`.
-fn parse_methods(list: &str) -> Result<Vec<CamMethod>, CliError> {
-    if list.trim() == "all" {
-        return Ok(CamMethod::ALL.to_vec());
-    }
-    list.split(',')
-        .filter(|name| !name.trim().is_empty())
-        .map(|name| {
-            name.parse::<CamMethod>()
-                .map_err(|e| CliError::Usage(e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .and_then(|methods| {
-            if methods.is_empty() {
-                Err(CliError::Usage("--methods names no method".into()))
-            } else {
-                Ok(methods)
-            }
-        })
 }
 
 /// The image files of `folder`, sorted by name.

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 use cyborg_data::{SaliencyConfig, SaliencyDataset, read_manifest};
-use cyborg_train::{AucScore, Evaluation, EvaluationConfig, evaluate, feature_grid};
+use cyborg_train::{Evaluation, EvaluationConfig, evaluate, feature_grid};
 
+use crate::choices::{AucScoreChoice, BackendArgs};
 use crate::error::CliError;
-use crate::model::{ModelArgs, device};
+use crate::model::ModelArgs;
 use crate::output::write_json;
 use crate::progress::Progress;
 use crate::test_names::test_set_names;
@@ -27,28 +28,18 @@ pub struct EvalArgs {
     batch_size: usize,
     /// Two-class AUC score: positive-logit (sigmoid of the class-1 logit, the paper's) or
     /// softmax.
-    #[arg(long, default_value = "positive-logit")]
-    auc_score: String,
+    #[arg(long, value_enum, default_value_t = AucScoreChoice::PositiveLogit)]
+    auc_score: AucScoreChoice,
     /// Write DIR/metrics.json.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// flex, wgpu or cuda (among those compiled in).
-    #[arg(long, default_value = "flex")]
-    backend: String,
+    #[command(flatten)]
+    backend: BackendArgs,
 }
 
 /// Runs `cyborg eval`.
 pub fn run(args: &EvalArgs) -> Result<(), CliError> {
-    let device = device(&args.backend)?;
-    let auc_score = match args.auc_score.as_str() {
-        "positive-logit" => AucScore::PositiveLogit,
-        "softmax" => AucScore::Softmax,
-        other => {
-            return Err(CliError::Usage(format!(
-                "--auc-score must be positive-logit or softmax, got {other:?}"
-            )));
-        }
-    };
+    let device = args.backend.device()?;
     if args.batch_size == 0 {
         return Err(CliError::Usage(
             "--batch-size must be positive, got 0".into(),
@@ -60,7 +51,7 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
     let image = args.model.image_config()?;
     let config = EvaluationConfig::new()
         .with_batch_size(args.batch_size)
-        .with_auc_score(auc_score);
+        .with_auc_score(args.auc_score.into());
     let mut results = BTreeMap::new();
     for (stem, path) in test_set_names(&args.tests)?.into_iter().zip(&args.tests) {
         let records = read_manifest(path, args.model.classes()?)?;

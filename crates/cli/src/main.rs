@@ -7,13 +7,16 @@
 //! cyborg bench --with pytorch.json --json bench.json
 //! ```
 //!
-//! Errors in flags or data print one line and exit with status 1 (2 for unparsable flags).
+//! A flag clap refuses (unknown, missing, or a value outside its possible values, which
+//! `--help` lists for every enum-like flag) exits with status 2 and clap's message; errors in
+//! values or data found later print one line and exit with status 1.
 
 // The crate's only unsafe code: two calls setting and reading mimalloc's options.
 #[allow(unsafe_code)]
 mod allocator;
 mod bench;
 mod cam;
+mod choices;
 mod error;
 mod eval;
 mod model;

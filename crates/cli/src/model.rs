@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use clap::Args;
-use cyborg_data::{ImageConfig, Normalization};
+use cyborg_data::ImageConfig;
 use cyborg_models::{Architecture, Backbone, HeadPolicy, ImportOptions};
 
+use crate::choices::NormalizationChoice;
 use crate::error::CliError;
 
 /// Which model, with which weights, on which inputs.
@@ -25,8 +26,8 @@ pub struct ModelArgs {
     #[arg(long)]
     pub image_size: Option<usize>,
     /// Input normalisation: imagenet (mean/std of ImageNet) or none (pixels in [0, 1]).
-    #[arg(long, default_value = "imagenet")]
-    pub normalization: String,
+    #[arg(long, value_enum, default_value_t = NormalizationChoice::Imagenet)]
+    pub normalization: NormalizationChoice,
     /// A checkpoint written by cyborg (Burn's burnpack format) for this architecture at its
     /// default width.
     #[arg(long)]
@@ -69,18 +70,9 @@ impl ModelArgs {
 
     /// How images are decoded for this model.
     pub fn image_config(&self) -> Result<ImageConfig, CliError> {
-        let normalization = match self.normalization.as_str() {
-            "imagenet" => Normalization::ImageNet,
-            "none" => Normalization::None,
-            other => {
-                return Err(CliError::Usage(format!(
-                    "--normalization must be imagenet or none, got {other:?}"
-                )));
-            }
-        };
         Ok(ImageConfig::new(self.image_size(), self.image_size())
             .with_channels(self.channels)
-            .with_normalization(normalization))
+            .with_normalization(self.normalization.into()))
     }
 
     /// Builds the model and loads `--weights` if given (no checkpoint).

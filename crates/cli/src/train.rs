@@ -5,16 +5,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use cyborg_cam::CamClass;
 use cyborg_data::{CyborgSplit, Records, read_cyborg_csv, read_manifest};
-use cyborg_train::{
-    Experiment, Optimizer, SaliencyLossConfig, Schedule, TrainingConfig, feature_grid,
-    run_experiment,
-};
+use cyborg_train::{Experiment, SaliencyLossConfig, TrainingConfig, feature_grid, run_experiment};
 
+use crate::choices::{BackendArgs, ClassChoice, OptimizerChoice, ScheduleChoice};
 use crate::error::CliError;
 use crate::eval::print_table;
-use crate::model::{ModelArgs, devices};
+use crate::model::ModelArgs;
 use crate::progress::Progress;
 use crate::test_names::test_set_names;
 
@@ -46,8 +43,8 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0.5)]
     alpha: f64,
     /// Explain the label's class (the paper) or the predicted one in the loss.
-    #[arg(long, default_value = "label")]
-    cam_class: String,
+    #[arg(long, value_enum, default_value_t = ClassChoice::Label)]
+    cam_class: ClassChoice,
     /// Train with cross-entropy plus LAMBDA times the masked raw-CAM penalty (the CAMs of all
     /// classes outside the human map) instead of CYBORG; --alpha and --cam-class then do not
     /// apply.
@@ -62,12 +59,12 @@ pub struct TrainArgs {
     /// Initial learning rate.
     #[arg(long, default_value_t = 0.005)]
     lr: f64,
-    /// sgd (momentum 0.9, weight decay 1e-6) or adam.
-    #[arg(long, default_value = "sgd")]
-    optimizer: String,
-    /// step (×0.1 every 12 epochs), cosine or constant.
-    #[arg(long, default_value = "step")]
-    schedule: String,
+    /// The optimizer.
+    #[arg(long, value_enum, default_value_t = OptimizerChoice::Sgd)]
+    optimizer: OptimizerChoice,
+    /// The learning rate over the epochs.
+    #[arg(long, value_enum, default_value_t = ScheduleChoice::Step)]
+    schedule: ScheduleChoice,
     /// Seed of weights and shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -77,9 +74,8 @@ pub struct TrainArgs {
     /// Continue a killed run in --out from its last complete checkpoint.
     #[arg(long)]
     resume: bool,
-    /// flex, wgpu or cuda (among those compiled in).
-    #[arg(long, default_value = "flex")]
-    backend: String,
+    #[command(flatten)]
+    backend: BackendArgs,
     /// Train data-parallel on this many devices of --backend (GPUs 0..N of wgpu or cuda): each
     /// takes --batch-size images from its share of the data, one step averages their
     /// gradients (an effective batch of N × --batch-size).
@@ -93,51 +89,17 @@ pub struct TrainArgs {
 
 impl TrainArgs {
     fn recipe(&self) -> Result<TrainingConfig, CliError> {
-        let optimizer = match self.optimizer.as_str() {
-            "sgd" => Optimizer::Sgd {
-                momentum: 0.9,
-                weight_decay: 1e-6,
-            },
-            "adam" => Optimizer::Adam { weight_decay: 0.0 },
-            other => {
-                return Err(usage(format!(
-                    "--optimizer must be sgd or adam, got {other:?}"
-                )));
-            }
-        };
-        let schedule = match self.schedule.as_str() {
-            "step" => Schedule::Step {
-                every_epochs: 12,
-                gamma: 0.1,
-            },
-            "cosine" => Schedule::Cosine,
-            "constant" => Schedule::Constant,
-            other => {
-                return Err(usage(format!(
-                    "--schedule must be step, cosine or constant, got {other:?}"
-                )));
-            }
-        };
-        let cam_class = match self.cam_class.as_str() {
-            "label" => CamClass::Label,
-            "predicted" => CamClass::Predicted,
-            other => {
-                return Err(usage(format!(
-                    "--cam-class must be label or predicted, got {other:?}"
-                )));
-            }
-        };
         let config = TrainingConfig::paper()
             .with_alpha(self.alpha)
-            .with_cam_class(cam_class);
+            .with_cam_class(self.cam_class.into());
         let config = match self.masked {
             Some(lambda) => config.with_loss(SaliencyLossConfig::masked(lambda)),
             None => config,
         };
         let config = config
             .with_learning_rate(self.lr)
-            .with_optimizer(optimizer)
-            .with_schedule(schedule)
+            .with_optimizer(self.optimizer.into())
+            .with_schedule(self.schedule.into())
             .with_batch_size(self.batch_size)
             .with_epochs(self.epochs)
             .with_seed(self.seed)
@@ -153,7 +115,7 @@ fn usage(message: String) -> CliError {
 
 /// Runs `cyborg train`.
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
-    let devices = devices(&args.backend, args.devices)?;
+    let devices = args.backend.devices(args.devices)?;
     let device = devices[0].clone();
     let recipe = args.recipe()?;
     let train_records = match &args.cyborg_layout {

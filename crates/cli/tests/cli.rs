@@ -229,11 +229,46 @@ fn bad_input_gives_one_line_and_a_non_zero_exit() {
         "--methods",
         "cam,gradcamm",
     ]);
-    assert_one_line_error(&cyborg(&args), "gradcamm");
+    assert_flag_error(&cyborg(&args), "gradcamm", "gradcam++");
 
     let output = cyborg(&["eval", "--model", "resnet101", "--test", csv_s]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("resnet101"));
+
+    // Every enum-like flag: status 2, the bad value and the possible ones.
+    for (flag, value, possible) in [
+        ("--optimizer", "rmsprop", "sgd, adam"),
+        ("--schedule", "linear", "step, cosine, constant"),
+        ("--cam-class", "both", "label, predicted"),
+        ("--normalization", "zscore", "imagenet, none"),
+        ("--backend", "tpu", "flex"),
+    ] {
+        // MODEL without its --normalization, which is one of the flags tried.
+        let mut args = vec!["train"];
+        args.extend(MODEL[..6].iter().chain(&MODEL[8..]));
+        args.extend([
+            "--train", csv_s, "--val", csv_s, "--out", "unused", flag, value,
+        ]);
+        assert_flag_error(&cyborg(&args), value, possible);
+    }
+    let mut args = vec!["eval"];
+    args.extend(MODEL);
+    args.extend(["--test", csv_s, "--auc-score", "roc"]);
+    assert_flag_error(&cyborg(&args), "roc", "positive-logit, softmax");
+    let mut args = vec!["cam"];
+    args.extend(MODEL);
+    args.extend(["--manifest", csv_s, "--target", "truth"]);
+    assert_flag_error(&cyborg(&args), "truth", "label, predicted");
+}
+
+/// A flag's value clap refuses: exit status 2, naming the value and the possible ones.
+fn assert_flag_error(output: &Output, value: &str, possible: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("invalid value '{value}'")) && stderr.contains(possible),
+        "{stderr}"
+    );
 }
 
 #[test]
