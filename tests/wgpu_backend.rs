@@ -11,8 +11,8 @@ use burn::prelude::*;
 use burn::tensor::{DeviceKind, TensorData};
 use cyborg::cam::{class_activation_maps, normalize_min_max, upsample_bilinear};
 use cyborg::loss::{
-    AnnotatedRegion, CyborgLossConfig, CyborgLossOutput, MaskedCamLossConfig, SaliencyDistance,
-    SaliencyLoss,
+    AnnotatedRegion, CyborgLossConfig, MaskedCamLossConfig, SaliencyDistance, SaliencyLoss,
+    SaliencyLossOutput,
 };
 use cyborg::toy::SplitMix64;
 use cyborg_testing::{Fixture, assert_close, compare_slices, to_f64_vec};
@@ -54,7 +54,7 @@ fn host_inputs() -> HostInputs {
 fn loss_and_grads(
     device: &Device,
     h: &HostInputs,
-    loss: impl Fn(Tensor<2>, Tensor<4>, Tensor<2>, Tensor<1, Int>, Tensor<3>) -> CyborgLossOutput,
+    loss: impl Fn(Tensor<2>, Tensor<4>, Tensor<2>, Tensor<1, Int>, Tensor<3>) -> SaliencyLossOutput,
 ) -> Vec<Vec<f64>> {
     let device = device.clone().autodiff();
     let logits = Tensor::<2>::from_data(h.logits.clone(), &device).require_grad();

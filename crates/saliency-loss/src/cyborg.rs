@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::shapes::check_inputs;
 use crate::{
-    CyborgLossOutput, LossConfigError, SaliencyDistance, SaliencyLoss, annotated_mean,
+    LossConfigError, SaliencyDistance, SaliencyLoss, SaliencyLossOutput, annotated_mean,
     resize_to_grid,
 };
 
@@ -100,7 +100,7 @@ impl SaliencyLoss for CyborgLoss {
         labels: Tensor<1, Int>,
         saliency: Tensor<3>,
         annotated: Option<Tensor<1, Bool>>,
-    ) -> CyborgLossOutput {
+    ) -> SaliencyLossOutput {
         let grid = check_inputs(&logits, &features, &class_weights, &labels, &saliency);
         let classes = self.cam_class.select(&logits, labels.clone());
         let cross_entropy = CrossEntropyLoss::new(None, &logits.device()).forward(logits, labels);
@@ -119,7 +119,7 @@ impl SaliencyLoss for CyborgLoss {
             cross_entropy.clone().mul_scalar(self.alpha)
                 + saliency.clone().mul_scalar(1.0 - self.alpha)
         };
-        CyborgLossOutput {
+        SaliencyLossOutput {
             total,
             cross_entropy,
             saliency,
@@ -145,7 +145,7 @@ pub fn cyborg_loss(
     labels: Tensor<1, Int>,
     saliency: Tensor<3>,
     alpha: f64,
-) -> CyborgLossOutput {
+) -> SaliencyLossOutput {
     CyborgLossConfig::new().with_alpha(alpha).init().forward(
         logits,
         features,
@@ -179,7 +179,7 @@ mod tests {
         }
     }
 
-    fn run(config: CyborgLossConfig, i: Inputs) -> CyborgLossOutput {
+    fn run(config: CyborgLossConfig, i: Inputs) -> SaliencyLossOutput {
         config
             .init()
             .forward(i.logits, i.features, i.weights, i.labels, i.saliency)

@@ -6,7 +6,7 @@ use cyborg_cam::all_class_activation_maps;
 use serde::{Deserialize, Serialize};
 
 use crate::shapes::check_inputs;
-use crate::{CyborgLossOutput, LossConfigError, SaliencyLoss, annotated_mean, resize_to_grid};
+use crate::{LossConfigError, SaliencyLoss, SaliencyLossOutput, annotated_mean, resize_to_grid};
 
 /// What the annotation of a [`MaskedCamLoss`] marks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,7 +81,7 @@ impl SaliencyLoss for MaskedCamLoss {
         labels: Tensor<1, Int>,
         annotation: Tensor<3>,
         annotated: Option<Tensor<1, Bool>>,
-    ) -> CyborgLossOutput {
+    ) -> SaliencyLossOutput {
         let grid = check_inputs(&logits, &features, &class_weights, &labels, &annotation);
         let [batch, _, height, width] = features.dims();
         let cross_entropy = CrossEntropyLoss::new(None, &logits.device()).forward(logits, labels);
@@ -95,7 +95,7 @@ impl SaliencyLoss for MaskedCamLoss {
         let per_image = penalised.square().mean_dims(&[1, 2, 3]).reshape([batch]);
         let saliency = annotated_mean(per_image, annotated);
         let total = cross_entropy.clone() + saliency.clone().mul_scalar(self.lambda);
-        CyborgLossOutput {
+        SaliencyLossOutput {
             total,
             cross_entropy,
             saliency,

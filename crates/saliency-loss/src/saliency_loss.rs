@@ -2,7 +2,7 @@
 
 use burn::prelude::*;
 
-use crate::CyborgLossOutput;
+use crate::SaliencyLossOutput;
 
 /// A loss on a classifier's logits and the ingredients of its CAMs (feature maps and class
 /// weights), guided by one human map per image. Implemented by
@@ -41,7 +41,7 @@ pub trait SaliencyLoss: core::fmt::Debug + Send + Sync {
         labels: Tensor<1, Int>,
         saliency: Tensor<3>,
         annotated: Option<Tensor<1, Bool>>,
-    ) -> CyborgLossOutput;
+    ) -> SaliencyLossOutput;
 
     /// The loss of a batch whose images all have a human map.
     ///
@@ -54,7 +54,7 @@ pub trait SaliencyLoss: core::fmt::Debug + Send + Sync {
         class_weights: Tensor<2>,
         labels: Tensor<1, Int>,
         saliency: Tensor<3>,
-    ) -> CyborgLossOutput {
+    ) -> SaliencyLossOutput {
         self.forward_annotated(logits, features, class_weights, labels, saliency, None)
     }
 }

@@ -22,8 +22,8 @@ use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
 use cyborg_cam::CamClass;
 use cyborg_saliency_loss::{
-    AnnotatedRegion, CyborgLossConfig, CyborgLossOutput, MaskedCamLossConfig, SaliencyDistance,
-    SaliencyLoss,
+    AnnotatedRegion, CyborgLossConfig, MaskedCamLossConfig, SaliencyDistance, SaliencyLoss,
+    SaliencyLossOutput,
 };
 use cyborg_testing::{
     Fixture, assert_close, compare_slices, f64_from_json, finite_difference_gradient,
@@ -67,7 +67,7 @@ fn parse<T: serde::de::DeserializeOwned>(value: &Value) -> T {
 }
 
 /// Runs the loss a fixture case describes.
-fn run_case(case: &Value, i: Inputs) -> CyborgLossOutput {
+fn run_case(case: &Value, i: Inputs) -> SaliencyLossOutput {
     let device = i.logits.device();
     let annotated = case["annotated"].as_array().map(|flags| {
         let flags: Vec<bool> = flags.iter().map(|v| v.as_bool().expect("bool")).collect();
