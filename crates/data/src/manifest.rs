@@ -1,7 +1,6 @@
 //! The manifest CSV: `image,saliency,label` with a header, paths relative to the CSV.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::{DataError, Record, Records};
@@ -146,20 +145,9 @@ pub fn write_manifest(path: impl AsRef<Path>, records: &Records) -> Result<(), D
     write_atomic(path, &bytes)
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it to `path`.
+/// Writes `bytes` to `path` atomically (a temporary file beside it, synced, renamed).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::File::create(&temporary)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result.map_err(DataError::io(path))
+    cyborg_atomic_write::write_bytes_atomically(path, bytes).map_err(DataError::io(path))
 }
 
 /// The most classes integer labels may imply without a class list.

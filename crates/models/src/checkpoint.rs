@@ -8,27 +8,21 @@ use crate::error::ModelError;
 
 /// Writes `model`'s parameters and running statistics to `path` (burnpack format).
 ///
-/// The file is written beside `path` under a temporary name and renamed into place, so an
-/// interrupted save never leaves a truncated checkpoint and never destroys the previous one.
+/// Burn's burnpack writer already writes a scratch file beside `path` and renames it into
+/// place, so an interrupted save never leaves a truncated checkpoint and never destroys the
+/// previous one. As burnpack does, `.bpk` is appended to a path without an extension.
 pub fn save_checkpoint<M: Module + Clone>(
     model: &M,
     path: impl AsRef<Path>,
 ) -> Result<(), ModelError> {
     let path = path.as_ref();
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".partial");
-    let temporary = std::path::PathBuf::from(temporary);
     model
         .clone()
-        .save_file(&temporary)
+        .save_file(path)
         .map_err(|source| ModelError::Checkpoint {
-            path: temporary.clone(),
+            path: path.to_path_buf(),
             source,
-        })?;
-    std::fs::rename(&temporary, path).map_err(|source| ModelError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+        })
 }
 
 /// Loads a checkpoint written by [`save_checkpoint`] into `model`, which must have the same

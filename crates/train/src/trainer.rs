@@ -109,15 +109,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
 }
 
 /// Writes `value` as pretty JSON (with a final newline) to `path`, through a temporary file
-/// beside it renamed into place: a reader never sees a half-written file, and a failed write
-/// leaves the previous one intact.
+/// beside it, synced and renamed into place (`cyborg_atomic_write`): a reader never sees a
+/// half-written file, and a failed write leaves the previous one intact.
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), TrainError> {
     let text = serde_json::to_string_pretty(value).expect("plain data serialises to JSON") + "\n";
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".partial");
-    let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, text).map_err(io(&temporary))?;
-    std::fs::rename(&temporary, path).map_err(io(path))
+    cyborg_atomic_write::write_bytes_atomically(path, text.as_bytes()).map_err(io(path))
 }
 
 /// The latest epoch whose model, optimiser and scheduler checkpoints are all on disk.
