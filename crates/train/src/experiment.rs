@@ -6,11 +6,11 @@ use std::path::Path;
 
 use burn::prelude::*;
 use cyborg_data::{ImageConfig, Records, SaliencyConfig, SaliencyDataset};
-use cyborg_models::Backbone;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, EvaluationConfig, evaluate};
 use crate::recipe::TrainingConfig;
+use crate::step::TrainableModel;
 use crate::trainer::{TrainData, TrainError, hold_run_folder, train_locked, write_json};
 
 /// The data of an experiment, as records (decoded on demand).
@@ -45,8 +45,8 @@ pub struct ExperimentReport {
 /// training set's class names to `dir/classes.json`. `devices` as in
 /// [`train`](crate::train); the evaluation runs on the first. The run holds `dir` from start to
 /// `metrics.json` ([`RunLock`](crate::RunLock)); test sets must have distinct names.
-pub fn run_experiment(
-    build: impl FnOnce(&Device) -> Backbone + Send,
+pub fn run_experiment<M: TrainableModel>(
+    build: impl FnOnce(&Device) -> M + Send,
     recipe: &TrainingConfig,
     experiment: Experiment,
     dir: &Path,

@@ -37,5 +37,5 @@ pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
 pub use run_lock::{LOCK_FILE, RunLock};
-pub use step::{CyborgModel, CyborgOutput};
+pub use step::{CyborgModel, CyborgOutput, TrainableModel};
 pub use trainer::{TrainData, TrainError, TrainedRun, last_complete_checkpoint, train, write_json};

@@ -1,6 +1,9 @@
 //! One training or validation step with the CYBORG loss, as Burn's `TrainStep` and
 //! `InferenceStep`.
 
+use std::sync::Arc;
+
+use burn::module::ModuleDisplay;
 use burn::prelude::*;
 use burn::tensor::ExecutionError;
 use burn::train::metric::{AccuracyInput, Adaptor, ConfusionStatsInput};
@@ -8,36 +11,48 @@ use burn::train::{InferenceStep, ItemLazy, TrainOutput, TrainStep};
 use cyborg_cam::CamBackbone;
 use cyborg_data::SaliencyBatch;
 use cyborg_models::Backbone;
-use cyborg_saliency_loss::SaliencyLossConfig;
+use cyborg_saliency_loss::{SaliencyLoss, SaliencyLossConfig};
 
-/// A backbone and the saliency-guided loss it is trained with (CYBORG or the masked loss):
+/// What the trainer trains: any Burn module with the CAM contract of `cyborg-cam` (feature
+/// maps and logits from one pass, the head's weights). The shipped `Backbone` is one; a model
+/// of your own is another.
+pub trait TrainableModel: CamBackbone + Module + ModuleDisplay + 'static {}
+
+impl<M: CamBackbone + Module + ModuleDisplay + 'static> TrainableModel for M {}
+
+/// A model and the saliency-guided loss it is trained with (CYBORG or the masked loss):
 /// what Burn's `Learner` trains.
 #[derive(Module, Debug)]
-pub struct CyborgModel {
+pub struct CyborgModel<M: TrainableModel = Backbone> {
     /// The network.
-    pub net: Backbone,
+    pub net: M,
     /// The loss it is trained with (a setting, not a parameter).
     #[module(skip)]
     pub loss: SaliencyLossConfig,
+    /// `loss`, built once.
+    #[module(skip)]
+    built: Arc<dyn SaliencyLoss>,
     /// Factor on the loss before the backward pass (not on the logged values): `1 / N` when
     /// burn-train sums the gradients of N devices, so one step is the mean over their batches.
     #[module(skip)]
     pub gradient_scale: f64,
 }
 
-impl CyborgModel {
+impl<M: TrainableModel> CyborgModel<M> {
     /// Wraps `net` with `loss`.
     ///
     /// # Panics
     /// If the loss configuration holds a value out of range (check it with
     /// [`SaliencyLossConfig::try_init`] first).
-    pub fn new(net: Backbone, loss: SaliencyLossConfig) -> Self {
-        if let Err(error) = loss.try_init() {
-            panic!("invalid loss configuration: {error}");
-        }
+    pub fn new(net: M, loss: SaliencyLossConfig) -> Self {
+        let built = match loss.try_init() {
+            Ok(built) => Arc::from(built),
+            Err(error) => panic!("invalid loss configuration: {error}"),
+        };
         Self {
             net,
             loss,
+            built,
             gradient_scale: 1.0,
         }
     }
@@ -51,9 +66,8 @@ impl CyborgModel {
 
     /// The loss and its parts for one batch.
     pub fn forward_loss(&self, batch: SaliencyBatch) -> CyborgOutput {
-        let loss = self.loss.init();
         let out = self.net.forward_classified(batch.images);
-        let terms = loss.forward_annotated(
+        let terms = self.built.forward_annotated(
             out.logits.clone(),
             out.features,
             self.net.class_weights(),
@@ -103,7 +117,7 @@ impl ItemLazy for CyborgOutput {
     }
 }
 
-impl TrainStep for CyborgModel {
+impl<M: TrainableModel> TrainStep for CyborgModel<M> {
     type Input = SaliencyBatch;
     type Output = CyborgOutput;
 
@@ -118,7 +132,7 @@ impl TrainStep for CyborgModel {
     }
 }
 
-impl InferenceStep for CyborgModel {
+impl<M: TrainableModel> InferenceStep for CyborgModel<M> {
     type Input = SaliencyBatch;
     type Output = CyborgOutput;
 

@@ -28,7 +28,7 @@ use crate::loss_metric::{LossTerm, LossTermMetric};
 use crate::recipe::{Optimizer, Schedule, TrainingConfig};
 use crate::renderer::EpochLog;
 use crate::run_lock::RunLock;
-use crate::step::CyborgModel;
+use crate::step::{CyborgModel, TrainableModel};
 
 /// The data of a run.
 pub struct TrainData {
@@ -80,9 +80,9 @@ pub enum TrainError {
 
 /// The outcome of [`train`].
 #[derive(Debug)]
-pub struct TrainedRun {
+pub struct TrainedRun<M = Backbone> {
     /// The model of the best epoch by validation accuracy, in inference mode.
-    pub model: Backbone,
+    pub model: M,
     /// That epoch (1-based).
     pub best_epoch: usize,
     /// Its validation accuracy, in [0, 1].
@@ -177,13 +177,15 @@ fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
         })
 }
 
-/// Trains the backbone that `build` makes (called after seeding the device) with the CYBORG
-/// loss as `config` says, in the run folder `dir`:
+/// Trains the model that `build` makes (called after seeding the device; any
+/// [`TrainableModel`]: a shipped `Backbone` or a model of your own) with the CYBORG loss as
+/// `config` says, in the run folder `dir`:
 ///
 /// - `dir/config.json`: the recipe; `dir/checkpoint/{model,optim,scheduler}-E.bpk`: the last
 ///   epoch and the best one by validation accuracy; `dir/train`, `dir/valid`: Burn's metric logs
 ///   (loss, cross-entropy, saliency, accuracy, and AUROC for two classes);
-/// - `dir/best.bpk` (the best model, loadable with `Backbone::load_checkpoint`) and
+/// - `dir/best.bpk` (the best model, loadable with `cyborg_models::load_checkpoint` into the
+///   same architecture) and
 ///   `dir/best.json` (its epoch and validation accuracy).
 ///
 /// With `resume`, continues from the last complete checkpoint in `dir` (nothing lost but the
@@ -202,14 +204,14 @@ fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
 /// the N devices' gradients, so the effective batch is N × `batch_size` and an epoch has N
 /// times fewer steps (the schedule counts them). The CYBORG step runs on every device
 /// unchanged.
-pub fn train(
-    build: impl FnOnce(&Device) -> Backbone + Send,
+pub fn train<M: TrainableModel>(
+    build: impl FnOnce(&Device) -> M + Send,
     config: &TrainingConfig,
     data: TrainData,
     dir: &Path,
     resume: bool,
     devices: &[Device],
-) -> Result<TrainedRun, TrainError> {
+) -> Result<TrainedRun<M>, TrainError> {
     let _lock = hold_run_folder(dir)?;
     train_locked(build, config, data, dir, resume, devices)
 }
@@ -270,14 +272,14 @@ fn check_same_recipe(path: &Path, config: &TrainingConfig) -> Result<(), TrainEr
 const RUN_SUBFOLDERS: [&str; 3] = ["train", "valid", "checkpoint"];
 
 /// [`train`] in a folder whose lock the caller holds ([`hold_run_folder`]).
-pub(crate) fn train_locked(
-    build: impl FnOnce(&Device) -> Backbone + Send,
+pub(crate) fn train_locked<M: TrainableModel>(
+    build: impl FnOnce(&Device) -> M + Send,
     config: &TrainingConfig,
     data: TrainData,
     dir: &Path,
     resume: bool,
     devices: &[Device],
-) -> Result<TrainedRun, TrainError> {
+) -> Result<TrainedRun<M>, TrainError> {
     // Burn's learner recurses deeply in unoptimised builds: run it on a thread with a roomy
     // stack rather than the caller's.
     std::thread::scope(|scope| {
@@ -292,14 +294,14 @@ pub(crate) fn train_locked(
     })
 }
 
-fn run(
-    build: impl FnOnce(&Device) -> Backbone,
+fn run<M: TrainableModel>(
+    build: impl FnOnce(&Device) -> M,
     config: &TrainingConfig,
     data: TrainData,
     dir: &Path,
     resume: bool,
     devices: &[Device],
-) -> Result<TrainedRun, TrainError> {
+) -> Result<TrainedRun<M>, TrainError> {
     config.validate().map_err(TrainError::Config)?;
     if devices.is_empty() {
         return Err(TrainError::Config(
@@ -499,7 +501,7 @@ fn run(
         .model
         .try_load_file(&path)
         .map_err(|source| ModelError::Checkpoint { path, source })?;
-    best.net.save_checkpoint(dir.join("best.bpk"))?;
+    cyborg_models::save_checkpoint(&best.net, dir.join("best.bpk"))?;
     let record = BestRecord {
         epoch: best_epoch,
         valid_accuracy: best_percent / 100.0,
