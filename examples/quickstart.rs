@@ -28,7 +28,7 @@ use std::time::Instant;
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
-use cyborg::cam::{GridConfig, GridMap, GridRow, Rgb, RgbImage, grid, save_png};
+use cyborg::cam::{GridConfig, GridMap, GridRow, grid, image_from_tensor, save_png};
 use cyborg::data::{
     ImageConfig, Normalization, Records, SaliencyBatcher, SaliencyConfig, SaliencyDataset,
     ShortcutTaskConfig,
@@ -266,7 +266,10 @@ fn draw_cams(
     let rows: Vec<GridRow> = tiles
         .into_iter()
         .enumerate()
-        .map(|(i, maps)| GridRow::new(gray(images.clone().narrow(0, i, 1)), maps))
+        .map(|(i, maps)| {
+            let image = images.clone().narrow(0, i, 1).squeeze_dim::<3>(0);
+            GridRow::new(image_from_tensor(image), maps)
+        })
         .collect();
     let mut columns = vec!["input", "human"];
     columns.extend(
@@ -287,19 +290,4 @@ fn mean_std(values: impl Iterator<Item = Option<f64>>) -> String {
     let mean = values.iter().sum::<f64>() / n;
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
     format!("{mean:.3} ± {:.3}", var.sqrt())
-}
-
-/// One `[1, 1, s, s]` image in [0, 1] as gray levels.
-fn gray(image: Tensor<4>) -> RgbImage {
-    let values = image
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("float data");
-    RgbImage::from_fn(SIZE as u32, SIZE as u32, |x, y| {
-        let v = (values[y as usize * SIZE + x as usize] * 255.0)
-            .round()
-            .clamp(0.0, 255.0) as u8;
-        Rgb([v, v, v])
-    })
 }

@@ -6,11 +6,14 @@
 //! Maps it is built on, as batched, differentiable tensor ops on any Burn backend.
 //!
 //! This facade re-exports the workspace crates:
-//! - [`cam`] (`cyborg-cam`): Class Activation Maps, normalisation, upsampling, CAM mass.
+//! - [`cam`] (`cyborg-cam`): the contract a model implements (`CamBackbone`), Class
+//!   Activation Maps and the CAM family (`explain`), normalisation, resizing, pictures.
+//! - [`ops`] (`cyborg-ops`): convolution, batch norm and max pooling with fast CPU kernels,
+//!   for the shipped models and your own.
 //! - [`loss`] (`cyborg-saliency-loss`): the CYBORG loss and the masked raw-CAM variant.
 //! - [`data`] (`cyborg-data`): datasets of images and saliency maps, and the shipped task.
 //! - [`models`] (`cyborg-models`): CAM-ready backbones (small CNN, ResNet, DenseNet,
-//!   Inception-v3, Xception), PyTorch weight import, and the CAM family (`explain`).
+//!   Inception-v3, Xception) and PyTorch weight import.
 //! - [`train`] (`cyborg-train`): the trainer (burn-train, the paper's recipe) and evaluation.
 //! - [`bench`] (`cyborg-bench`): the benchmark workloads behind `cyborg bench` and `benches/`.
 //!
@@ -24,6 +27,7 @@ pub use cyborg_bench as bench;
 pub use cyborg_cam as cam;
 pub use cyborg_data as data;
 pub use cyborg_models as models;
+pub use cyborg_ops as ops;
 pub use cyborg_saliency_loss as loss;
 pub use cyborg_train as train;
 

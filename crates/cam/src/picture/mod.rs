@@ -10,6 +10,7 @@ mod heatmap;
 mod overlay;
 mod resample;
 mod save;
+mod tensor_image;
 
 pub use colormap::*;
 pub use error::*;
@@ -18,6 +19,7 @@ pub use grid::*;
 pub use heatmap::*;
 pub use overlay::*;
 pub use save::*;
+pub use tensor_image::*;
 
 #[doc(no_inline)]
 pub use image::{Rgb, RgbImage};
