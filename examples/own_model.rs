@@ -16,8 +16,6 @@
 use std::error::Error;
 use std::path::Path;
 
-use burn::data::dataloader::batcher::Batcher;
-use burn::data::dataset::Dataset;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
@@ -26,8 +24,7 @@ use cyborg::cam::{
     explain, global_average_pool, grid, image_from_tensor, linear_class_weights, save_png,
 };
 use cyborg::data::{
-    ImageConfig, Normalization, Records, SaliencyBatcher, SaliencyConfig, SaliencyDataset,
-    ShortcutTaskConfig,
+    ImageConfig, Normalization, Records, SaliencyConfig, SaliencyDataset, ShortcutTaskConfig,
 };
 use cyborg::ops::{batch_norm_relu, conv2d, max_pool2d};
 use cyborg::train::{
@@ -187,10 +184,7 @@ fn draw_cams(
         image_config(),
         SaliencyConfig::new([SIZE, SIZE]),
     );
-    let items = (0..dataset.len().min(8))
-        .map(|i| dataset.load(i))
-        .collect::<Result<Vec<_>, _>>()?;
-    let batch = SaliencyBatcher::new([1, SIZE, SIZE], [SIZE, SIZE]).batch(items, device);
+    let batch = dataset.load_batch(0..8, device)?;
     let config = ExplainConfig::new().with_upsample(true);
     let cams = explain(
         model,

@@ -25,13 +25,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
 use cyborg::cam::{GridConfig, GridMap, GridRow, grid, image_from_tensor, save_png};
 use cyborg::data::{
-    ImageConfig, Normalization, Records, SaliencyBatcher, SaliencyConfig, SaliencyDataset,
-    ShortcutTaskConfig,
+    ImageConfig, Normalization, Records, SaliencyConfig, SaliencyDataset, ShortcutTaskConfig,
 };
 use cyborg::models::{Architecture, Backbone, CamMethod, ExplainConfig, Target, explain};
 use cyborg::train::{
@@ -219,10 +217,7 @@ fn draw_cams(
         image_config(),
         SaliencyConfig::new([SIZE, SIZE]),
     );
-    let items = (0..dataset.len())
-        .map(|i| dataset.load(i))
-        .collect::<Result<Vec<_>, _>>()?;
-    let all = SaliencyBatcher::new([1, SIZE, SIZE], [SIZE, SIZE]).batch(items, device);
+    let all = dataset.load_batch(0..dataset.len(), device)?;
     let models = names
         .iter()
         .map(|name| {

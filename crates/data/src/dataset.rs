@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use burn::data::dataset::{Dataset, DatasetError};
 
 use crate::{
-    AugmentConfig, Augmentation, DataError, ImageConfig, Records, SaliencyConfig, SplitMix64,
-    load_image_augmented, load_saliency_augmented,
+    AugmentConfig, Augmentation, DataError, ImageConfig, Records, SaliencyBatch, SaliencyBatcher,
+    SaliencyConfig, SplitMix64, load_image_augmented, load_saliency_augmented,
 };
 
 /// Resized saliency maps by item index, shared by clones of a dataset.
@@ -173,6 +173,25 @@ impl SaliencyDataset {
         })
     }
 
+    /// Items `range` (clamped to the dataset) decoded now and stacked into one batch on
+    /// `device`: a few images to look at, without a data loader.
+    ///
+    /// # Errors
+    /// The first image or map that cannot be read, naming the file.
+    pub fn load_batch(
+        &self,
+        range: std::ops::Range<usize>,
+        device: &burn::prelude::Device,
+    ) -> Result<SaliencyBatch, DataError> {
+        use burn::data::dataloader::batcher::Batcher;
+        let end = range.end.min(self.records.len());
+        let items = (range.start.min(end)..end)
+            .map(|index| self.load(index))
+            .collect::<Result<Vec<_>, _>>()?;
+        let shape = [self.image.channels, self.image.height, self.image.width];
+        Ok(SaliencyBatcher::new(shape, self.saliency.grid).batch(items, device))
+    }
+
     /// The records behind the dataset.
     pub fn records(&self) -> &Records {
         &self.records
@@ -221,6 +240,49 @@ mod tests {
             classes: vec!["a".into(), "b".into()],
         };
         SaliencyDataset::new(records, ImageConfig::new(4, 4), SaliencyConfig::new([2, 2]))
+    }
+
+    #[test]
+    fn load_batch_stacks_the_items_asked_for_and_names_a_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let items = (0..3u8)
+            .map(|i| {
+                let image = dir.path().join(format!("{i}.png"));
+                image::GrayImage::from_pixel(4, 4, image::Luma([i * 100]))
+                    .save(&image)
+                    .unwrap();
+                Record {
+                    image,
+                    saliency: None,
+                    label: usize::from(i % 2),
+                }
+            })
+            .collect();
+        let records = Records {
+            items,
+            classes: vec!["a".into(), "b".into()],
+        };
+        let image = ImageConfig::new(4, 4)
+            .with_channels(1)
+            .with_normalization(crate::Normalization::None);
+        let dataset = SaliencyDataset::new(records, image, SaliencyConfig::new([2, 2]));
+        let device = burn::prelude::Device::flex();
+        // 1..5 is clamped to the three items: items 1 and 2.
+        let batch = dataset.load_batch(1..5, &device).unwrap();
+        assert_eq!(batch.images.dims(), [2, 1, 4, 4]);
+        let labels = batch.labels.into_data().convert::<i64>().try_to_vec::<i64>();
+        assert_eq!(labels.unwrap(), [1, 0]);
+        let corner = |b: usize| {
+            let v = batch.images.clone().into_data().convert::<f32>();
+            v.try_to_vec::<f32>().unwrap()[b * 16]
+        };
+        assert!(
+            (corner(0) - 100.0 / 255.0).abs() < 1e-6 && (corner(1) - 200.0 / 255.0).abs() < 1e-6
+        );
+
+        std::fs::remove_file(dir.path().join("2.png")).unwrap();
+        let error = dataset.load_batch(0..3, &device).unwrap_err();
+        assert!(error.to_string().contains("2.png"), "{error}");
     }
 
     fn order(dataset: &SaliencyDataset) -> Vec<usize> {
