@@ -270,7 +270,11 @@ mod tests {
         // 1..5 is clamped to the three items: items 1 and 2.
         let batch = dataset.load_batch(1..5, &device).unwrap();
         assert_eq!(batch.images.dims(), [2, 1, 4, 4]);
-        let labels = batch.labels.into_data().convert::<i64>().try_to_vec::<i64>();
+        let labels = batch
+            .labels
+            .into_data()
+            .convert::<i64>()
+            .try_to_vec::<i64>();
         assert_eq!(labels.unwrap(), [1, 0]);
         let corner = |b: usize| {
             let v = batch.images.clone().into_data().convert::<f32>();
