@@ -116,6 +116,16 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), TrainError>
     cyborg_atomic_write::write_bytes_atomically(path, text.as_bytes()).map_err(io(path))
 }
 
+/// Writes the best model where users load it from: a shipped [`Backbone`] as the model inside
+/// it (what `Backbone::load_checkpoint` and `cyborg eval` read: the enum's own record would
+/// prefix every key with its variant), any other model as its own burnpack record.
+fn save_best<M: TrainableModel>(model: &M, path: &Path) -> Result<(), ModelError> {
+    match (model as &dyn std::any::Any).downcast_ref::<Backbone>() {
+        Some(backbone) => backbone.save_checkpoint(path),
+        None => cyborg_models::save_checkpoint(model, path),
+    }
+}
+
 /// The latest epoch whose model, optimiser and scheduler checkpoints are all on disk.
 pub fn last_complete_checkpoint(dir: &Path) -> Option<usize> {
     complete_checkpoints(dir).first().copied()
@@ -501,7 +511,7 @@ fn run<M: TrainableModel>(
         .model
         .try_load_file(&path)
         .map_err(|source| ModelError::Checkpoint { path, source })?;
-    cyborg_models::save_checkpoint(&best.net, dir.join("best.bpk"))?;
+    save_best(&best.net, &dir.join("best.bpk"))?;
     let record = BestRecord {
         epoch: best_epoch,
         valid_accuracy: best_percent / 100.0,
