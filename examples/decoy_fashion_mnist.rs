@@ -16,9 +16,9 @@
 //! datasets, run folders and `results.json` under `target/decoy_fashion_mnist/`, and prints the
 //! table recorded in `docs/results.md`. About 25 minutes on two CPU cores with the defaults.
 //!
-//! Flags: --data DIR (the IDX folder), --train N (training images, default 4000; the next
-//! 1000 of the training file validate), --test N (test images, default 2000), --epochs N
-//! (default 4), --seeds N (default 3), --out DIR.
+//! Flags (`-- --help` lists them): --data DIR (the IDX folder), --train N (training images,
+//! default 4000; the next 1000 of the training file validate), --test N (test images, default
+//! 2000), --epochs N (default 4), --seeds N (default 3), --out DIR.
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -27,6 +27,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use burn::prelude::*;
+use clap::Parser;
 use cyborg::data::{DecoyConfig, DecoySplit, IdxArray, ImageConfig, Normalization, read_idx};
 use cyborg::models::Architecture;
 use cyborg::train::{
@@ -39,59 +40,40 @@ const VALIDATION: usize = 1000;
 const DECOY_TEST: &str = "decoy test";
 const CLEAN_TEST: &str = "clean test";
 
+/// Decoy Fashion-MNIST: cross-entropy vs CYBORG vs the masked loss, and the clean ceiling.
+#[derive(Debug, Parser)]
 struct Args {
+    /// The folder of the Fashion-MNIST IDX files.
+    #[arg(long, default_value = "/usr/share/datasets/fashion-mnist")]
     data: PathBuf,
+    /// Training images (the next 1000 of the training file validate).
+    #[arg(long, default_value_t = 4000, value_parser = positive)]
     train: usize,
+    /// Test images.
+    #[arg(long, default_value_t = 2000, value_parser = positive)]
     test: usize,
+    /// Epochs per run.
+    #[arg(long, default_value_t = 4, value_parser = positive)]
     epochs: usize,
+    /// Seeds per method.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     seeds: u64,
+    /// Where the datasets, run folders and results.json go.
+    #[arg(long, default_value = "target/decoy_fashion_mnist")]
     out: PathBuf,
 }
 
-fn parse() -> Result<Args, String> {
-    let mut args = Args {
-        data: PathBuf::from("/usr/share/datasets/fashion-mnist"),
-        train: 4000,
-        test: 2000,
-        epochs: 4,
-        seeds: 3,
-        out: PathBuf::from("target/decoy_fashion_mnist"),
-    };
-    let mut flags = std::env::args().skip(1);
-    while let Some(flag) = flags.next() {
-        let value = flags
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = || {
-            value
-                .parse::<usize>()
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or_else(|| format!("{flag} needs a positive number, got {value:?}"))
-        };
-        match flag.as_str() {
-            "--data" => args.data = PathBuf::from(&value),
-            "--train" => args.train = number()?,
-            "--test" => args.test = number()?,
-            "--epochs" => args.epochs = number()?,
-            "--seeds" => args.seeds = number()? as u64,
-            "--out" => args.out = PathBuf::from(&value),
-            other => return Err(format!("unknown flag {other}")),
-        }
-    }
-    Ok(args)
+/// A count of at least one.
+fn positive(value: &str) -> Result<usize, String> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("a positive number, got {value:?}"))
 }
 
 fn main() -> ExitCode {
-    let args = match parse() {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!(
-                "decoy_fashion_mnist: {message}\n(see the top of examples/decoy_fashion_mnist.rs)"
-            );
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -19,74 +19,46 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use burn::prelude::*;
+use clap::Parser;
 use cyborg::data::{CyborgSplit, ImageConfig, read_cyborg_csv};
 use cyborg::models::{Architecture, HeadPolicy, ImportOptions};
 use cyborg::train::{Experiment, TrainingConfig, feature_grid, run_experiment};
 
+/// The CYBORG paper's experiment on its data: cross-entropy vs CYBORG.
+#[derive(Debug, Parser)]
 struct Args {
+    /// The data root (images, and the training heatmaps under --heatmaps).
+    #[arg(long)]
     root: PathBuf,
+    /// The training CSV (`split,class,path`).
+    #[arg(long)]
     train: PathBuf,
+    /// The validation CSV.
+    #[arg(long)]
     val: PathBuf,
+    /// A test CSV (repeatable).
+    #[arg(long = "test")]
     tests: Vec<PathBuf>,
+    /// densenet121, resnet50, inception-v3 or xception.
+    #[arg(long, default_value = "densenet121")]
     model: Architecture,
+    /// ImageNet weights in torchvision/timm layout (as in the paper); without them the model
+    /// starts from scratch.
+    #[arg(long)]
     weights: Option<PathBuf>,
+    /// The heatmap folder under --root.
+    #[arg(long, default_value = "heatmaps")]
     heatmaps: PathBuf,
+    /// Epochs.
+    #[arg(long, default_value_t = 50)]
     epochs: usize,
+    /// Where the run folders go.
+    #[arg(long, default_value = "runs/synthetic_faces")]
     out: PathBuf,
 }
 
-fn parse() -> Result<Args, String> {
-    let mut root = None;
-    let mut train = None;
-    let mut val = None;
-    let mut tests = Vec::new();
-    let mut model = Architecture::DenseNet121;
-    let mut weights = None;
-    let mut heatmaps = PathBuf::from("heatmaps");
-    let mut epochs = 50;
-    let mut out = PathBuf::from("runs/synthetic_faces");
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--root" => root = Some(PathBuf::from(value()?)),
-            "--train" => train = Some(PathBuf::from(value()?)),
-            "--val" => val = Some(PathBuf::from(value()?)),
-            "--test" => tests.push(PathBuf::from(value()?)),
-            "--model" => model = value()?.parse().map_err(|e| format!("{e}"))?,
-            "--weights" => weights = Some(PathBuf::from(value()?)),
-            "--heatmaps" => heatmaps = PathBuf::from(value()?),
-            "--epochs" => {
-                epochs = value()?
-                    .parse()
-                    .map_err(|_| "--epochs needs a number".to_string())?
-            }
-            "--out" => out = PathBuf::from(value()?),
-            other => return Err(format!("unknown flag {other}")),
-        }
-    }
-    let need = |v: Option<PathBuf>, flag: &str| v.ok_or_else(|| format!("{flag} is required"));
-    Ok(Args {
-        root: need(root, "--root")?,
-        train: need(train, "--train")?,
-        val: need(val, "--val")?,
-        tests,
-        model,
-        weights,
-        heatmaps,
-        epochs,
-        out,
-    })
-}
-
 fn main() -> ExitCode {
-    let args = match parse() {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("synthetic_faces: {message}\n(see the top of examples/synthetic_faces.rs)");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
