@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use clap::Args;
-use cyborg_cam::{Colormap, GridConfig, GridMap, GridRow, grid, save_png};
+use cyborg_cam::{GridConfig, GridMap, GridRow, grid, save_png};
 use cyborg_data::{IMAGE_EXTENSIONS, SaliencyConfig, load_image, load_saliency, read_manifest};
 use cyborg_models::{CamMethod, ExplainConfig, Target, explain};
 
-use crate::choices::{BackendArgs, ClassChoice};
+use crate::choices::{BackendArgs, ClassChoice, ColormapChoice};
 use crate::error::CliError;
 use crate::model::ModelArgs;
 use crate::progress::Progress;
@@ -41,9 +41,9 @@ pub struct CamArgs {
     /// Images per picture (one row each).
     #[arg(long, default_value_t = 8)]
     rows: usize,
-    /// viridis, turbo or jet.
-    #[arg(long, default_value = "viridis")]
-    colormap: Colormap,
+    /// The heatmaps' colours.
+    #[arg(long, value_enum, default_value_t = ColormapChoice::Viridis)]
+    colormap: ColormapChoice,
     /// Opacity of the heatmap over the image.
     #[arg(long, default_value_t = 0.5)]
     alpha: f32,
@@ -151,7 +151,7 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
     let explain_config = ExplainConfig::new().with_upsample(true);
     let grid_config = GridConfig::new()
         .with_tile_size(args.tile_size)
-        .with_colormap(args.colormap)
+        .with_colormap(args.colormap.into())
         .with_alpha(args.alpha);
     let mut columns = vec!["input", "human"];
     columns.extend(methods.iter().map(|m| m.label()));

@@ -3,7 +3,7 @@
 
 use burn::prelude::Device;
 use clap::{Args, ValueEnum};
-use cyborg_cam::CamClass;
+use cyborg_cam::{CamClass, Colormap};
 use cyborg_data::Normalization;
 use cyborg_train::{AucScore, Optimizer, Schedule};
 
@@ -159,6 +159,27 @@ impl From<AucScoreChoice> for AucScore {
         match choice {
             AucScoreChoice::PositiveLogit => AucScore::PositiveLogit,
             AucScoreChoice::Softmax => AucScore::Softmax,
+        }
+    }
+}
+
+/// `--colormap`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColormapChoice {
+    /// Perceptually uniform, readable in grey and by colour-blind viewers.
+    Viridis,
+    /// High-contrast rainbow, blue through green to dark red.
+    Turbo,
+    /// The classic rainbow most CAM papers use (not perceptually uniform).
+    Jet,
+}
+
+impl From<ColormapChoice> for Colormap {
+    fn from(choice: ColormapChoice) -> Self {
+        match choice {
+            ColormapChoice::Viridis => Colormap::Viridis,
+            ColormapChoice::Turbo => Colormap::Turbo,
+            ColormapChoice::Jet => Colormap::Jet,
         }
     }
 }

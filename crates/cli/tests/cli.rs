@@ -259,6 +259,10 @@ fn bad_input_gives_one_line_and_a_non_zero_exit() {
     args.extend(MODEL);
     args.extend(["--manifest", csv_s, "--target", "truth"]);
     assert_flag_error(&cyborg(&args), "truth", "label, predicted");
+    let mut args = vec!["cam"];
+    args.extend(MODEL);
+    args.extend(["--manifest", csv_s, "--colormap", "magma"]);
+    assert_flag_error(&cyborg(&args), "magma", "viridis, turbo, jet");
 }
 
 /// A flag's value clap refuses: exit status 2, naming the value and the possible ones.
