@@ -104,6 +104,7 @@ struct Input {
 
 /// Runs `cyborg cam`.
 pub fn run(args: &CamArgs) -> Result<(), CliError> {
+    let model_args = args.model.resolve()?;
     let device = args.backend.device()?;
     let methods = selected_methods(&args.methods);
     if args.rows == 0 {
@@ -117,8 +118,8 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
     }
     let mut inputs = match (&args.manifest, &args.images) {
         (Some(manifest), None) => {
-            let records = read_manifest(manifest, args.model.classes()?)?;
-            crate::eval::check_classes(&records, args.model.num_classes, manifest)?;
+            let records = read_manifest(manifest, model_args.classes()?)?;
+            crate::eval::check_classes(&records, model_args.num_classes, manifest)?;
             records
         }
         .items
@@ -143,10 +144,10 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
     if let Some(limit) = args.limit {
         inputs.truncate(limit);
     }
-    let model = args.model.load(&device)?;
-    let image_config = args.model.image_config()?;
-    let size = args.model.image_size();
-    let [c, _, _] = args.model.image_shape();
+    let model = model_args.load(&device)?;
+    let image_config = model_args.image_config()?;
+    let size = model_args.image_size();
+    let [c, _, _] = model_args.image_shape();
     let map_config = SaliencyConfig::new([size, size]);
     let explain_config = ExplainConfig::new().with_upsample(true);
     let grid_config = GridConfig::new()

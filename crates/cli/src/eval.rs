@@ -45,17 +45,18 @@ pub fn run(args: &EvalArgs) -> Result<(), CliError> {
             "--batch-size must be positive, got 0".into(),
         ));
     }
-    let model = args.model.load(&device)?;
-    let shape = args.model.image_shape();
+    let model_args = args.model.resolve()?;
+    let model = model_args.load(&device)?;
+    let shape = model_args.image_shape();
     let grid = feature_grid(&model, shape, &device);
-    let image = args.model.image_config()?;
+    let image = model_args.image_config()?;
     let config = EvaluationConfig::new()
         .with_batch_size(args.batch_size)
         .with_auc_score(args.auc_score.into());
     let mut results = BTreeMap::new();
     for (stem, path) in test_set_names(&args.tests)?.into_iter().zip(&args.tests) {
-        let records = read_manifest(path, args.model.classes()?)?;
-        check_classes(&records, args.model.num_classes, path)?;
+        let records = read_manifest(path, model_args.classes()?)?;
+        check_classes(&records, model_args.num_classes, path)?;
         let dataset = SaliencyDataset::new(records, image.clone(), SaliencyConfig::new(grid));
         let mut progress = Progress::new(&stem);
         let evaluation = evaluate(&model, &dataset, shape, grid, &config, &device, |d, t| {

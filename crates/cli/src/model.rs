@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use burn::prelude::*;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use cyborg_data::ImageConfig;
 use cyborg_models::{Architecture, Backbone, HeadPolicy, ImportOptions};
+use serde::{Deserialize, Serialize};
 
 use crate::choices::NormalizationChoice;
 use crate::error::CliError;
@@ -13,9 +14,17 @@ use crate::error::CliError;
 /// Which model, with which weights, on which inputs.
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
+    /// A run folder written by `cyborg train`: its model.json gives every model flag and its
+    /// best.bpk the weights.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["model", "num_classes", "channels", "image_size", "normalization", "checkpoint", "weights"]
+    )]
+    pub run: Option<PathBuf>,
     /// small-cnn, resnet18, resnet34, resnet50, densenet121, inception-v3 or xception.
-    #[arg(long)]
-    pub model: Architecture,
+    #[arg(long, required_unless_present = "run")]
+    pub model: Option<Architecture>,
     /// Number of classes of the model.
     #[arg(long, default_value_t = 2)]
     pub num_classes: usize,
@@ -38,7 +47,77 @@ pub struct ModelArgs {
     pub weights: Option<PathBuf>,
 }
 
+/// What `cyborg train` writes to `model.json` in its run folder: every model flag, so that
+/// `--run DIR` needs none of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelDescription {
+    /// The architecture's name (`small-cnn`, `resnet18`, …).
+    pub architecture: String,
+    /// Number of classes.
+    pub num_classes: usize,
+    /// The class names, in the model's order.
+    pub classes: Vec<String>,
+    /// Input channels.
+    pub channels: usize,
+    /// Input size in pixels.
+    pub image_size: usize,
+    /// Input normalisation (`imagenet` or `none`).
+    pub normalization: String,
+}
+
 impl ModelArgs {
+    /// The description of this model, with its class names.
+    pub fn describe(&self, classes: Vec<String>) -> Result<ModelDescription, CliError> {
+        let normalization = self
+            .normalization
+            .to_possible_value()
+            .expect("no value is skipped")
+            .get_name()
+            .to_string();
+        Ok(ModelDescription {
+            architecture: self.architecture()?.name().to_string(),
+            num_classes: self.num_classes,
+            classes,
+            channels: self.channels,
+            image_size: self.image_size(),
+            normalization,
+        })
+    }
+
+    /// These flags, or with `--run DIR` the ones its `model.json` records and its best.bpk.
+    pub fn resolve(&self) -> Result<ModelArgs, CliError> {
+        let Some(dir) = &self.run else {
+            return Ok(self.clone());
+        };
+        let path = dir.join("model.json");
+        let text = std::fs::read_to_string(&path).map_err(CliError::io(&path))?;
+        let bad = |what: String| CliError::Usage(format!("{}: {what}", path.display()));
+        let description: ModelDescription =
+            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let model = description
+            .architecture
+            .parse::<Architecture>()
+            .map_err(|e| bad(e.to_string()))?;
+        let normalization = NormalizationChoice::from_str(&description.normalization, false)
+            .map_err(|e| bad(format!("normalization: {e}")))?;
+        Ok(ModelArgs {
+            run: None,
+            model: Some(model),
+            num_classes: description.num_classes,
+            channels: description.channels,
+            image_size: Some(description.image_size),
+            normalization,
+            checkpoint: Some(dir.join("best.bpk")),
+            weights: None,
+        })
+    }
+
+    /// `--model`.
+    pub fn architecture(&self) -> Result<Architecture, CliError> {
+        self.model
+            .ok_or_else(|| CliError::Usage("give --model or --run".into()))
+    }
+
     /// The class names saved beside `--checkpoint` by `cyborg train` (`classes.json`), if
     /// any: manifests are then read with the training run's class order.
     pub fn classes(&self) -> Result<Option<Vec<String>>, CliError> {
@@ -60,7 +139,7 @@ impl ModelArgs {
     /// The input size.
     pub fn image_size(&self) -> usize {
         self.image_size
-            .unwrap_or_else(|| self.model.default_image_size())
+            .unwrap_or_else(|| self.model.map_or(0, |model| model.default_image_size()))
     }
 
     /// `[channels, size, size]`.
@@ -89,7 +168,7 @@ impl ModelArgs {
                 self.num_classes
             )));
         }
-        let model = self.model.init(
+        let model = self.architecture()?.init(
             self.num_classes,
             self.channels,
             self.weights.is_some(),

@@ -115,6 +115,13 @@ fn usage(message: String) -> CliError {
 
 /// Runs `cyborg train`.
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
+    if args.model.run.is_some() {
+        return Err(CliError::Usage(
+            "--run reads a trained model (cyborg eval, cyborg cam); cyborg train writes its run \
+             folder to --out"
+                .into(),
+        ));
+    }
     let devices = args.backend.devices(args.devices)?;
     let device = devices[0].clone();
     let recipe = args.recipe()?;
@@ -139,13 +146,14 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         num_classes: classes.len().max(2),
         ..args.model.clone()
     };
+    let architecture = model_args.architecture()?;
     device.seed(recipe.seed);
     let net = model_args.build(&device)?;
     let shape = model_args.image_shape();
     let grid = feature_grid(&net, shape, &device);
     println!(
         "{}: {} classes, {} training / {} validation images, CAM grid {}×{}, run folder {}",
-        model_args.model,
+        architecture,
         classes.len(),
         train_records.len(),
         valid_records.len(),
@@ -153,6 +161,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         grid[1],
         args.out.display()
     );
+    let description = model_args.describe(classes.clone())?;
     let experiment = Experiment {
         train: train_records,
         val: valid_records,
@@ -178,6 +187,11 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         },
     )
     .map_err(|e| CliError::Train(Box::new(e)))?;
+    crate::output::write_json(
+        &args.out,
+        "model.json",
+        &serde_json::to_value(&description).expect("plain data serialises to JSON"),
+    )?;
     println!(
         "best epoch {}; model in {}",
         report.best_epoch,

@@ -322,7 +322,47 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
     let mut eval = vec!["eval"];
     eval.extend(MODEL);
     eval.extend(["--checkpoint", best.to_str().unwrap(), "--test", csv_s]);
-    cyborg_ok(&eval);
+    let with_flags = cyborg_ok(&eval);
+
+    // model.json describes the model: --run DIR needs no model flag, and gives the same table.
+    let description: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
+    assert_eq!(
+        description,
+        serde_json::json!({
+            "architecture": "small-cnn",
+            "num_classes": 2,
+            "classes": ["0", "1"],
+            "channels": 1,
+            "image_size": 16,
+            "normalization": "none",
+        })
+    );
+    let with_run = cyborg_ok(&["eval", "--run", out_s, "--test", csv_s]);
+    assert_eq!(with_run.stdout, with_flags.stdout);
+    let cams = dir.path().join("cams-run");
+    let cams_s = cams.to_str().unwrap();
+    cyborg_ok(&[
+        "cam",
+        "--run",
+        out_s,
+        "--manifest",
+        csv_s,
+        "--out",
+        cams_s,
+        "--limit",
+        "2",
+    ]);
+    assert!(cams.join("cam-0001.png").exists());
+    let not_a_run = dir.path().to_str().unwrap();
+    assert_one_line_error(
+        &cyborg(&["eval", "--run", not_a_run, "--test", csv_s]),
+        "model.json",
+    );
+    let output = cyborg(&[
+        "eval", "--run", out_s, "--model", "resnet18", "--test", csv_s,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
 
     // Resume up to 3 epochs: only the third runs.
     let mut resumed: Vec<&str> = args.clone();
