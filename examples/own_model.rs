@@ -28,8 +28,7 @@ use cyborg::data::{
 };
 use cyborg::ops::{batch_norm_relu, conv2d, max_pool2d};
 use cyborg::train::{
-    Experiment, Optimizer, SaliencyLossConfig, Schedule, TrainingConfig, feature_grid,
-    run_experiment,
+    Experiment, Optimizer, Run, SaliencyLossConfig, Schedule, TrainingConfig, feature_grid,
 };
 
 /// Image side in pixels.
@@ -108,15 +107,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             .with_batch_size(32)
             .with_epochs(6)
             .with_seed(0);
-        let report = run_experiment(
-            OwnCnn::new,
-            &recipe,
-            experiment.clone(),
-            &out.join(name),
-            false,
-            std::slice::from_ref(&device),
-            |_, _, _| {},
-        )?;
+        let report = Run::new(recipe, out.join(name))
+            .on(device.clone())
+            .experiment(OwnCnn::new, experiment.clone())?;
         println!(
             "| {name} (α = {alpha}) | {:.3} | {:.3} |",
             report.test["all"].accuracy, report.test[MISLEADING].accuracy

@@ -2,12 +2,15 @@
 //! `Learner`, accuracy, ROC AUC as the paper computes it, and how well a model's CAMs agree
 //! with human saliency maps.
 //!
-//! - [`train`]: a [`cyborg_models::Backbone`] with the CYBORG loss ([`TrainingConfig`], the
+//! - [`train`]: any model with the CAM contract ([`TrainableModel`]: a shipped
+//!   `cyborg_models::Backbone` or your own) with the CYBORG loss ([`TrainingConfig`], the
 //!   paper's recipe by default), checkpoints each epoch, `resume`, the best model by
 //!   validation accuracy; [`CyborgModel`] is the `TrainStep`/`InferenceStep` for Burn's
 //!   `Learner` if you drive it yourself, with the loss terms as metrics ([`LossTermMetric`]).
 //! - [`run_experiment`]: train, then evaluate the best model on validation and test sets and
 //!   write `metrics.json` (what `cyborg train` and the `synthetic_faces` example run).
+//! - [`Run`]: the same two with their settings named (`Run::new(recipe, dir).on(device)
+//!   .experiment(build, experiment)`).
 //! - [`roc_auc`] / [`macro_auc`]: exact ROC AUC (ties count one half), [`AucScore`] chooses the
 //!   paper's sigmoid-of-the-positive-logit or the softmax probability for two classes.
 //! - [`evaluate`]: a [`cyborg_cam::CamBackbone`] on a [`cyborg_data::SaliencyDataset`] →
@@ -22,6 +25,7 @@ mod experiment;
 mod loss_metric;
 mod recipe;
 mod renderer;
+mod run;
 mod run_lock;
 mod step;
 mod trainer;
@@ -36,6 +40,7 @@ pub use experiment::{Experiment, ExperimentReport, run_experiment};
 pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
+pub use run::Run;
 pub use run_lock::{LOCK_FILE, RunLock};
 pub use step::{CyborgModel, CyborgOutput, TrainableModel};
 pub use trainer::{TrainData, TrainError, TrainedRun, last_complete_checkpoint, train, write_json};

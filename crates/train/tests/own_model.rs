@@ -9,7 +9,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use cyborg_cam::{CamBackbone, Classified, global_average_pool, linear_class_weights};
 use cyborg_data::read_manifest;
-use cyborg_train::{EvaluationConfig, Experiment, evaluate, run_experiment};
+use cyborg_train::{EvaluationConfig, Experiment, Run, TrainError, evaluate};
 
 use common::{ONE_RUN_AT_A_TIME, SIZE, data, image, recipe, write_split};
 
@@ -70,16 +70,15 @@ fn a_model_defined_here_trains_evaluates_and_reloads() {
     };
     let out = dir.path().join("run");
     let device = Device::flex();
-    let report = run_experiment(
-        TwoConvs::new,
-        &recipe(15),
-        experiment,
-        &out,
-        false,
-        std::slice::from_ref(&device),
-        |_, _, _| {},
-    )
-    .unwrap();
+    // Without a device the run is refused before anything is written.
+    let error = Run::new(recipe(15), &out)
+        .experiment(TwoConvs::new, experiment.clone())
+        .unwrap_err();
+    assert!(matches!(error, TrainError::Config(_)), "{error}");
+    let report = Run::new(recipe(15), &out)
+        .on(device.clone())
+        .experiment(TwoConvs::new, experiment)
+        .unwrap();
     // The square's side decides the class: the network learns it.
     assert!(report.val.accuracy >= 0.9, "{:?}", report.val);
     assert_eq!(report.test["test"].accuracy, report.val.accuracy);

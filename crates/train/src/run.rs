@@ -1,0 +1,111 @@
+//! [`Run`]: where and how a run trains, set by name, for [`train`] and [`run_experiment`].
+
+use std::path::PathBuf;
+
+use burn::prelude::*;
+
+use crate::experiment::{Experiment, ExperimentReport, run_experiment};
+use crate::recipe::TrainingConfig;
+use crate::step::TrainableModel;
+use crate::trainer::{TrainData, TrainError, TrainedRun, train};
+
+/// A run: its recipe, its folder, its devices, and whether it resumes. The named form of
+/// [`train`]'s and [`run_experiment`]'s arguments.
+///
+/// ```no_run
+/// # use burn::prelude::*;
+/// # use cyborg_train::{Experiment, Run, TrainingConfig};
+/// # fn example(experiment: Experiment, device: Device) -> Result<(), cyborg_train::TrainError> {
+/// # let build = |device: &Device| cyborg_models::Architecture::SmallCnn.init(2, 1, false, device);
+/// let report = Run::new(TrainingConfig::paper(), "runs/cyborg")
+///     .on(device)
+///     .experiment(build, experiment)?;
+/// println!("test AUC {:?}", report.test["test"].auc);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Run {
+    recipe: TrainingConfig,
+    dir: PathBuf,
+    devices: Vec<Device>,
+    resume: bool,
+}
+
+impl Run {
+    /// A run of `recipe` in the folder `dir`, starting over, on no device yet (see
+    /// [`Run::on`]).
+    pub fn new(recipe: TrainingConfig, dir: impl Into<PathBuf>) -> Self {
+        Self {
+            recipe,
+            dir: dir.into(),
+            devices: Vec::new(),
+            resume: false,
+        }
+    }
+
+    /// Trains on `device` (added to the devices: several train data-parallel, see [`train`]).
+    pub fn on(mut self, device: Device) -> Self {
+        self.devices.push(device);
+        self
+    }
+
+    /// Continues from the folder's last complete checkpoint when `resume` (see [`train`]).
+    pub fn resume(mut self, resume: bool) -> Self {
+        self.resume = resume;
+        self
+    }
+
+    /// [`train`] the model `build` makes on `data`.
+    ///
+    /// # Errors
+    /// As [`train`]; no device is a [`TrainError::Config`].
+    pub fn train<M: TrainableModel>(
+        &self,
+        build: impl FnOnce(&Device) -> M + Send,
+        data: TrainData,
+    ) -> Result<TrainedRun<M>, TrainError> {
+        train(
+            build,
+            &self.recipe,
+            data,
+            &self.dir,
+            self.resume,
+            &self.devices,
+        )
+    }
+
+    /// [`run_experiment`] with the model `build` makes, without progress reports.
+    ///
+    /// # Errors
+    /// As [`run_experiment`]; no device is a [`TrainError::Config`].
+    pub fn experiment<M: TrainableModel>(
+        &self,
+        build: impl FnOnce(&Device) -> M + Send,
+        experiment: Experiment,
+    ) -> Result<ExperimentReport, TrainError> {
+        self.experiment_with_progress(build, experiment, |_, _, _| {})
+    }
+
+    /// [`run_experiment`] with the model `build` makes; `progress(set, done, total)` reports
+    /// the evaluation.
+    ///
+    /// # Errors
+    /// As [`run_experiment`]; no device is a [`TrainError::Config`].
+    pub fn experiment_with_progress<M: TrainableModel>(
+        &self,
+        build: impl FnOnce(&Device) -> M + Send,
+        experiment: Experiment,
+        progress: impl FnMut(&str, usize, usize),
+    ) -> Result<ExperimentReport, TrainError> {
+        run_experiment(
+            build,
+            &self.recipe,
+            experiment,
+            &self.dir,
+            self.resume,
+            &self.devices,
+            progress,
+        )
+    }
+}
