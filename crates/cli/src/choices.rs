@@ -5,7 +5,7 @@ use burn::prelude::Device;
 use clap::{Args, ValueEnum};
 use cyborg_cam::{CamClass, Colormap};
 use cyborg_data::Normalization;
-use cyborg_train::{AucScore, Optimizer, Schedule};
+use cyborg_train::{AucScore, Optimizer, Schedule, TrainingConfig};
 
 use crate::error::CliError;
 
@@ -67,7 +67,8 @@ impl BackendArgs {
 /// `--optimizer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OptimizerChoice {
-    /// SGD with momentum 0.9 and weight decay 1e-6 (the paper's).
+    /// SGD with momentum 0.9 and weight decay 1e-6 (the paper's, from
+    /// `TrainingConfig::paper()`).
     Sgd,
     /// Adam without weight decay.
     Adam,
@@ -76,10 +77,7 @@ pub enum OptimizerChoice {
 impl From<OptimizerChoice> for Optimizer {
     fn from(choice: OptimizerChoice) -> Self {
         match choice {
-            OptimizerChoice::Sgd => Optimizer::Sgd {
-                momentum: 0.9,
-                weight_decay: 1e-6,
-            },
+            OptimizerChoice::Sgd => TrainingConfig::paper().optimizer,
             OptimizerChoice::Adam => Optimizer::Adam { weight_decay: 0.0 },
         }
     }
@@ -88,7 +86,7 @@ impl From<OptimizerChoice> for Optimizer {
 /// `--schedule`: the learning rate over the epochs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScheduleChoice {
-    /// ×0.1 every 12 epochs (the paper's).
+    /// ×0.1 every 12 epochs (the paper's, from `TrainingConfig::paper()`).
     Step,
     /// Cosine annealing to zero.
     Cosine,
@@ -99,10 +97,7 @@ pub enum ScheduleChoice {
 impl From<ScheduleChoice> for Schedule {
     fn from(choice: ScheduleChoice) -> Self {
         match choice {
-            ScheduleChoice::Step => Schedule::Step {
-                every_epochs: 12,
-                gamma: 0.1,
-            },
+            ScheduleChoice::Step => TrainingConfig::paper().schedule,
             ScheduleChoice::Cosine => Schedule::Cosine,
             ScheduleChoice::Constant => Schedule::Constant,
         }
