@@ -7,7 +7,7 @@
 //! in a random corner whose gray level is `255 − 25·label` in the training and validation
 //! images, a shortcut, and random in the test images. The human map is the garment (pixels ≥ 32,
 //! dilated and blurred by one pixel), never the patch (`cyborg::data::DecoyConfig`). The small
-//! CNN of `cyborg-models` is trained with `cyborg::train::run_experiment` (Adam 0.005, batch 64,
+//! CNN of `cyborg-models` is trained with `cyborg::train::Run` (Adam 0.005, batch 64,
 //! best validation accuracy) and tested twice: on decoy test images (random levels) and on the
 //! same images without a patch.
 //!
@@ -31,8 +31,8 @@ use clap::Parser;
 use cyborg::data::{DecoyConfig, DecoySplit, IdxArray, ImageConfig, Normalization, read_idx};
 use cyborg::models::Architecture;
 use cyborg::train::{
-    Experiment, ExperimentReport, Optimizer, SaliencyLossConfig, Schedule, TrainingConfig,
-    feature_grid, run_experiment, write_json,
+    Experiment, ExperimentReport, Optimizer, Run, SaliencyLossConfig, Schedule, TrainingConfig,
+    feature_grid, write_json,
 };
 use serde::Serialize;
 
@@ -213,15 +213,11 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
                 grid,
             };
             let dir = args.out.join(format!("runs/{index}-seed{seed}"));
-            runs.push(run_experiment(
-                build,
-                &recipe,
-                experiment,
-                &dir,
-                false,
-                std::slice::from_ref(&device),
-                |_, _, _| {},
-            )?);
+            runs.push(
+                Run::new(recipe, dir)
+                    .on(device.clone())
+                    .experiment(build, experiment)?,
+            );
         }
         results.insert(
             method.name,

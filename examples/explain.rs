@@ -1,8 +1,10 @@
 //! cargo run --release --example explain
 //!
-//! Explains a trained network with every CAM method. Trains the tiny CAM network of
-//! `cyborg::toy` on the shipped shortcut task twice, with cross-entropy alone and with the
-//! masked raw-CAM loss (a few seconds each), then for each model:
+//! Explains a trained network with every CAM method. Trains the small CNN
+//! (`cyborg::models::SmallCnn`) on the shipped shortcut task (28×28,
+//! `cyborg::train::shortcut_experiment`) twice with the trainer (`cyborg::train::Run`), with
+//! cross-entropy alone and with the masked raw-CAM loss (a few seconds each), then for each
+//! model:
 //!
 //! - writes `target/explain/<loss>.png`: for six test images, the input, the human map and
 //!   every method's map overlaid on the input (viridis), with a colorbar;
@@ -11,60 +13,88 @@
 //!   faithful they are (drop of the label's probability when the top 20 % pixels are
 //!   replaced by the image mean).
 //!
-//! The model trained with cross-entropy looks at the shortcut (a bright square in the margin),
-//! the one trained with the saliency loss at the bar that defines the class: every method
+//! The model trained with cross-entropy leans on the shortcut (a bright square in the margin),
+//! the one trained with the saliency loss on the bar that defines the class: the methods
 //! should show it.
 
+use std::error::Error;
 use std::path::Path;
+use std::process::ExitCode;
 
+use burn::data::dataset::Dataset;
 use burn::prelude::*;
 use cyborg::cam::{
-    GridConfig, GridMap, GridRow, Rgb, RgbImage, grid, pearson, pointing_game, save_png,
-    top_fraction_iou,
+    GridConfig, GridMap, GridRow, grid, image_from_tensor, normalize_min_max, pearson,
+    pointing_game, save_png, top_fraction_iou,
 };
-use cyborg::loss::SaliencyLossConfig;
+use cyborg::data::{SaliencyConfig, SaliencyDataset, ShortcutTaskConfig};
 use cyborg::loss::resize_to_grid;
-use cyborg::models::{CamMethod, ExplainConfig, Target, confidence_drop, explain};
-use cyborg::toy::{ShortcutTaskConfig, ToyTrainingConfig, train_toy};
+use cyborg::models::{
+    Backbone, CamMethod, ExplainConfig, SmallCnnConfig, Target, confidence_drop, explain,
+};
+use cyborg::train::{
+    ALL_TEST_IMAGES, Optimizer, Run, SaliencyLossConfig, Schedule, TrainingConfig, feature_grid,
+    shortcut_experiment,
+};
 
 const SHOWN: usize = 6;
+const SIZE: usize = 28;
 
-fn main() {
-    let train_device = Device::flex().autodiff();
-    let device = Device::flex();
-    let task = ShortcutTaskConfig::new().with_seed(0).generate();
-    let train = task.train.to_tensors(&train_device);
-    let test = task.test.to_tensors(&device);
-    let [n, _, size, _] = test.images.dims();
-    let out = Path::new("target/explain");
-    if let Err(error) = std::fs::create_dir_all(out) {
-        eprintln!("cannot create {}: {error}", out.display());
-        std::process::exit(1);
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("explain: {error}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+fn small_cnn(device: &Device) -> Backbone {
+    Backbone::SmallCnn(SmallCnnConfig::new(2).init(device))
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
+    let device = Device::flex();
+    let out = Path::new("target/explain");
+    let grid_size = feature_grid(&small_cnn(&device), [1, SIZE, SIZE], &device);
+    let task = ShortcutTaskConfig::new().with_image_size(SIZE);
+    let experiment = shortcut_experiment(&task, 256, &out.join("data"), grid_size)?;
+    let (_, records) = experiment
+        .tests
+        .iter()
+        .find(|(name, _)| name == ALL_TEST_IMAGES)
+        .ok_or("the experiment has no test set of all images")?;
+    let dataset = SaliencyDataset::new(
+        records.clone(),
+        experiment.image.clone(),
+        SaliencyConfig::new([SIZE, SIZE]),
+    );
+    let test = dataset.load_batch(0..dataset.len(), &device)?;
+    let n = dataset.len();
     let target = Target::Classes(test.labels.clone());
+    let human = normalize_min_max(resize_to_grid(test.saliency.clone(), grid_size), 1e-8);
     for (name, loss) in [
         ("cross_entropy", SaliencyLossConfig::cyborg(1.0)),
         ("masked_cam", SaliencyLossConfig::masked(1.0)),
     ] {
         println!(
-            "\n{name}: training 10 epochs on {} images…",
-            task.train.len()
+            "\n{name}: training 6 epochs on {} images…",
+            experiment.train.items.len()
         );
-        let config = ToyTrainingConfig::new(loss).with_epochs(10).with_seed(0);
-        let (model, _) = train_toy(&config, &train, &train_device, |_| {});
-        let model = model.valid().to_device(&device);
-
-        // Human maps at the CAM grid, and at the image size for the pictures.
-        let grid_maps = explain(
-            &model,
-            test.images.clone(),
-            CamMethod::Cam,
-            &target,
-            &ExplainConfig::new(),
-        );
-        let [_, h, w] = grid_maps.dims();
-        let human =
-            cyborg::cam::normalize_min_max(resize_to_grid(test.saliency.clone(), [h, w]), 1e-8);
+        let recipe = TrainingConfig::new()
+            .with_loss(loss)
+            .with_optimizer(Optimizer::Adam { weight_decay: 0.0 })
+            .with_schedule(Schedule::Constant)
+            .with_learning_rate(5e-3)
+            .with_batch_size(32)
+            .with_epochs(6)
+            .with_seed(0);
+        let dir = out.join("runs").join(name);
+        Run::new(recipe, &dir)
+            .on(device.clone())
+            .experiment(small_cnn, experiment.clone())?;
+        let model = small_cnn(&device).load_checkpoint(dir.join("best.bpk"))?;
 
         println!(
             "{:<11} {:>8} {:>13} {:>14} {:>16}",
@@ -112,36 +142,18 @@ fn main() {
         let rows: Vec<GridRow> = tiles
             .into_iter()
             .enumerate()
-            .map(|(i, maps)| GridRow::new(gray(test.images.clone().narrow(0, i, 1), size), maps))
+            .map(|(i, maps)| {
+                let image = test.images.clone().narrow(0, i, 1).squeeze_dim::<3>(0);
+                GridRow::new(image_from_tensor(image), maps)
+            })
             .collect();
         let picture = grid(&GridConfig::new().with_tile_size(96), &columns, &rows);
         let path = out.join(format!("{name}.png"));
-        match save_png(&picture, &path) {
-            Ok(()) => println!(
-                "wrote {} ({n} test images scored, {SHOWN} shown)",
-                path.display()
-            ),
-            Err(error) => {
-                eprintln!("{error}");
-                std::process::exit(1);
-            }
-        }
+        save_png(&picture, &path)?;
+        println!(
+            "wrote {} ({n} test images scored, {SHOWN} shown)",
+            path.display()
+        );
     }
-}
-
-/// One `[1, 1, s, s]` image, min-max scaled to grey levels.
-fn gray(image: Tensor<4>, size: usize) -> RgbImage {
-    let values = image
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("float data");
-    let (lo, hi) = values
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let scale = if hi > lo { 255.0 / (hi - lo) } else { 0.0 };
-    RgbImage::from_fn(size as u32, size as u32, |x, y| {
-        let v = ((values[y as usize * size + x as usize] - lo) * scale).round() as u8;
-        Rgb([v, v, v])
-    })
+    Ok(())
 }

@@ -23,18 +23,15 @@ use cyborg::cam::{
     CamBackbone, CamMethod, Classified, ExplainConfig, GridConfig, GridMap, GridRow, Target,
     explain, global_average_pool, grid, image_from_tensor, linear_class_weights, save_png,
 };
-use cyborg::data::{
-    ImageConfig, Normalization, Records, SaliencyConfig, SaliencyDataset, ShortcutTaskConfig,
-};
+use cyborg::data::{SaliencyConfig, SaliencyDataset, ShortcutTaskConfig};
 use cyborg::ops::{batch_norm_relu, conv2d, max_pool2d};
 use cyborg::train::{
-    Experiment, Optimizer, Run, SaliencyLossConfig, Schedule, TrainingConfig, feature_grid,
+    ALL_TEST_IMAGES, Experiment, Optimizer, Run, SQUARE_MISLEADS, SaliencyLossConfig, Schedule,
+    TrainingConfig, feature_grid, shortcut_experiment,
 };
 
 /// Image side in pixels.
 const SIZE: usize = 28;
-/// The test images whose square points to the other class.
-const MISLEADING: &str = "square misleads";
 
 /// A small CNN of our own: three convolution + batch norm + ReLU blocks, one max pooling
 /// (28 → 14 pixels), global average pooling, a linear head. The CAM grid is 14×14.
@@ -95,9 +92,11 @@ impl CamBackbone for OwnCnn {
 fn main() -> Result<(), Box<dyn Error>> {
     let out = Path::new("target/own_model");
     let device = Device::flex();
-    let experiment = write_task(&out.join("data"), &device)?;
+    let grid = feature_grid(&OwnCnn::new(&device), [1, SIZE, SIZE], &device);
+    let task = ShortcutTaskConfig::new().with_image_size(SIZE);
+    let experiment = shortcut_experiment(&task, 256, &out.join("data"), grid)?;
     println!("\nOwn CNN on the shortcut task (seed 0), test accuracy:\n");
-    println!("| loss | all | {MISLEADING} |\n|---|---|---|");
+    println!("| loss | all | {SQUARE_MISLEADS} |\n|---|---|---|");
     for (name, alpha) in [("cross-entropy", 1.0), ("CYBORG", 0.5)] {
         let recipe = TrainingConfig::new()
             .with_loss(SaliencyLossConfig::cyborg(alpha))
@@ -112,7 +111,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             .experiment(OwnCnn::new, experiment.clone())?;
         println!(
             "| {name} (α = {alpha}) | {:.3} | {:.3} |",
-            report.test["all"].accuracy, report.test[MISLEADING].accuracy
+            report.test[ALL_TEST_IMAGES].accuracy, report.test[SQUARE_MISLEADS].accuracy
         );
     }
     let model = OwnCnn::new(&device).load_file(out.join("CYBORG").join("best.bpk"));
@@ -126,44 +125,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn image_config() -> ImageConfig {
-    ImageConfig::new(SIZE, SIZE)
-        .with_channels(1)
-        .with_normalization(Normalization::None)
-}
-
-/// The task written under `dir`: training and validation images with the shortcut, test
-/// images without it (all of them, and those where the square points to the other class).
-fn write_task(dir: &Path, device: &Device) -> Result<Experiment, Box<dyn Error>> {
-    let task = ShortcutTaskConfig::new().with_image_size(SIZE).generate();
-    let val = ShortcutTaskConfig::new()
-        .with_image_size(SIZE)
-        .with_train_size(256)
-        .with_test_size(0)
-        .with_seed(1000)
-        .generate()
-        .train;
-    let test = task.test.write(dir, "test")?;
-    let misleading: Vec<_> = test
-        .items
-        .iter()
-        .zip(&task.test.cue_agrees)
-        .filter(|&(_, &agrees)| !agrees)
-        .map(|(record, _)| record.clone())
-        .collect();
-    let misleading = Records {
-        items: misleading,
-        classes: test.classes.clone(),
-    };
-    Ok(Experiment {
-        train: task.train.write(dir, "train")?,
-        val: val.write(dir, "val")?,
-        tests: vec![(MISLEADING.into(), misleading), ("all".into(), test)],
-        image: image_config(),
-        grid: feature_grid(&OwnCnn::new(device), [1, SIZE, SIZE], device),
-    })
-}
-
 /// Eight misleading test images: input, human map, and the model's CAM of its prediction.
 fn draw_cams(
     model: &OwnCnn,
@@ -174,7 +135,7 @@ fn draw_cams(
     let (_, records) = &experiment.tests[0];
     let dataset = SaliencyDataset::new(
         records.clone(),
-        image_config(),
+        experiment.image.clone(),
         SaliencyConfig::new([SIZE, SIZE]),
     );
     let batch = dataset.load_batch(0..8, device)?;

@@ -11,43 +11,122 @@
 //! map marks the bar. A model that learned the square fails exactly there.
 //!
 //! For three seeds, the data is written in the manifest layout under
-//! `target/quickstart/data/`, and the small CNN (`cyborg::models::SmallCnn`, 35 k parameters)
-//! is trained with `cyborg::train::run_experiment`, the trainer behind `cyborg train`: once
-//! with cross-entropy alone (α = 1) and once with the CYBORG loss (α = 0.5), same seed, same
-//! recipe (Adam, learning rate 0.005, batch 32, 6 epochs, best validation accuracy). Each run
-//! folder under `target/quickstart/runs/` holds its checkpoints, `best.bpk` and
-//! `metrics.json`. The example prints the test accuracy and AUC of both side by side, and
-//! writes `target/quickstart/cams.png`: the CAMs of both models for six test images where the
-//! square points to the wrong class.
+//! `target/quickstart/data/` (`cyborg::train::shortcut_experiment`), and the small CNN
+//! (`cyborg::models::SmallCnn`, 35 k parameters) is trained with `cyborg::train::Run`, the
+//! trainer behind `cyborg train`: once with cross-entropy alone (α = 1) and once with the
+//! CYBORG loss (α = 0.5), same seed, same recipe (Adam, learning rate 0.005, batch 32,
+//! 6 epochs, best validation accuracy). Each run folder under `target/quickstart/runs/` holds
+//! its checkpoints, `best.bpk` and `metrics.json`. The example prints the test accuracy and AUC
+//! of both side by side, and writes `target/quickstart/cams.png`: the CAMs of both models for
+//! six test images where the square points to the wrong class.
+//!
+//! Flags change the study (`--help`): `--image-size`, `--width` of the CNN, `--epochs`,
+//! `--seeds`, and `--losses` (`ce`, `cyborg`, `contrast` for CYBORG on the contrast CAM,
+//! `masked` for the masked raw-CAM loss), e.g. the harder 16×16 setting of docs/results.md:
+//! `cargo run --release --example quickstart -- --image-size 16 --width 4 --epochs 10
+//! --seeds 5 --losses ce,cyborg,contrast,masked`.
 
 use std::error::Error;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
+use clap::{Parser, ValueEnum};
 use cyborg::cam::{GridConfig, GridMap, GridRow, grid, image_from_tensor, save_png};
-use cyborg::data::{
-    ImageConfig, Normalization, Records, SaliencyConfig, SaliencyDataset, ShortcutTaskConfig,
-};
-use cyborg::models::{Architecture, Backbone, CamMethod, ExplainConfig, Target, explain};
+use cyborg::data::{SaliencyConfig, SaliencyDataset, ShortcutTaskConfig};
+use cyborg::loss::{CamMap, CyborgLossConfig};
+use cyborg::models::{Backbone, CamMethod, ExplainConfig, SmallCnnConfig, Target, explain};
 use cyborg::train::{
-    Evaluation, Experiment, ExperimentReport, Optimizer, SaliencyLossConfig, Schedule,
-    TrainingConfig, feature_grid, run_experiment,
+    ALL_TEST_IMAGES, Evaluation, Experiment, ExperimentReport, Optimizer, Run, SQUARE_MISLEADS,
+    SaliencyLossConfig, Schedule, TrainingConfig, feature_grid, shortcut_experiment,
 };
 
-const SEEDS: [u64; 3] = [0, 1, 2];
-const EPOCHS: usize = 6;
-const SIZE: usize = 28;
 const SHOWN: usize = 6;
-/// The test images whose square points to the other class.
-const MISLEADING: &str = "square misleads";
-/// The whole test set.
-const ALL: &str = "all";
+
+/// CYBORG against cross-entropy on the shipped shortcut task, over several seeds.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Side of the square images (the CAM grid is a quarter of it).
+    #[arg(long, default_value_t = 28, value_parser = clap::value_parser!(u64).range(12..))]
+    image_size: u64,
+    /// Channels of the CNN's first stage (the CAM features have four times as many).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..))]
+    width: u64,
+    /// Epochs per run.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u64).range(1..))]
+    epochs: u64,
+    /// Seeds per loss (0, 1, …): each seed draws its own data and weights.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    seeds: u64,
+    /// The losses to train with, in the table's order; the first one's mistakes choose the
+    /// pictured images.
+    #[arg(long, value_delimiter = ',', default_values_t = [Loss::Ce, Loss::Cyborg])]
+    losses: Vec<Loss>,
+    /// Where the data, the run folders and cams.png go.
+    #[arg(long, default_value = "target/quickstart")]
+    out: PathBuf,
+}
+
+/// A loss of the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Loss {
+    /// Cross-entropy alone (CYBORG with α = 1).
+    Ce,
+    /// The paper's CYBORG loss, α = 0.5.
+    Cyborg,
+    /// CYBORG on the contrast CAM (`CamMap::Contrast`), α = 0.5.
+    Contrast,
+    /// Cross-entropy plus the masked raw-CAM penalty, λ = 1.
+    Masked,
+}
+
+impl std::fmt::Display for Loss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = self.to_possible_value().expect("no variant is skipped");
+        f.write_str(value.get_name())
+    }
+}
+
+impl Loss {
+    /// The row label of the table.
+    fn label(self) -> &'static str {
+        match self {
+            Loss::Ce => "cross-entropy (α = 1)",
+            Loss::Cyborg => "CYBORG (α = 0.5)",
+            Loss::Contrast => "CYBORG, contrast CAM (α = 0.5)",
+            Loss::Masked => "masked raw CAM (λ = 1)",
+        }
+    }
+
+    /// The column title of the picture.
+    fn short(self) -> &'static str {
+        match self {
+            Loss::Ce => "CE",
+            Loss::Cyborg => "CYBORG",
+            Loss::Contrast => "contrast",
+            Loss::Masked => "masked",
+        }
+    }
+
+    fn config(self) -> SaliencyLossConfig {
+        match self {
+            Loss::Ce => SaliencyLossConfig::cyborg(1.0),
+            Loss::Cyborg => SaliencyLossConfig::cyborg(0.5),
+            Loss::Contrast => SaliencyLossConfig::Cyborg(
+                CyborgLossConfig::new()
+                    .with_alpha(0.5)
+                    .with_cam_map(CamMap::Contrast),
+            ),
+            Loss::Masked => SaliencyLossConfig::masked(1.0),
+        }
+    }
+}
 
 fn main() -> ExitCode {
-    match run() {
+    let args = Args::parse();
+    match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("quickstart: {error}");
@@ -56,175 +135,115 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), Box<dyn Error>> {
-    let out = Path::new("target/quickstart");
+fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let device = Device::flex();
-    let methods = [
-        ("cross-entropy", "α = 1", SaliencyLossConfig::cyborg(1.0)),
-        ("CYBORG", "α = 0.5", SaliencyLossConfig::cyborg(0.5)),
-    ];
+    let size = args.image_size as usize;
+    let cnn = SmallCnnConfig::new(2).with_width(args.width as usize);
+    let small_cnn = |device: &Device| Backbone::SmallCnn(cnn.init(device));
+    let grid = feature_grid(&small_cnn(&device), [1, size, size], &device);
     let start = Instant::now();
-    let mut reports: Vec<Vec<ExperimentReport>> = vec![Vec::new(); methods.len()];
+    let mut reports: Vec<Vec<ExperimentReport>> = vec![Vec::new(); args.losses.len()];
     let mut first: Option<Experiment> = None;
-    for seed in SEEDS {
-        let experiment = write_task(seed, &out.join(format!("data/seed-{seed}")))?;
-        for ((name, alpha, loss), reports) in methods.iter().zip(&mut reports) {
-            eprintln!("\nseed {seed}: {name} ({alpha})");
-            let recipe = recipe(loss.clone(), seed);
-            let report = run_experiment(
-                small_cnn,
-                &recipe,
-                experiment.clone(),
-                &run_dir(out, name, seed),
-                false,
-                std::slice::from_ref(&device),
-                |_, _, _| {},
-            )?;
+    for seed in 0..args.seeds {
+        let task = ShortcutTaskConfig::new()
+            .with_image_size(size)
+            .with_seed(seed);
+        let data = args.out.join(format!("data/seed-{seed}"));
+        let experiment = shortcut_experiment(&task, 256, &data, grid)?;
+        for (loss, reports) in args.losses.iter().zip(&mut reports) {
+            eprintln!("\nseed {seed}: {}", loss.label());
+            let recipe = recipe(loss.config(), args.epochs as usize, seed);
+            let report = Run::new(recipe, run_dir(&args.out, *loss, seed))
+                .on(device.clone())
+                .experiment(small_cnn, experiment.clone())?;
             reports.push(report);
         }
         first.get_or_insert(experiment);
     }
 
     println!(
-        "\nSmall CNN on the shortcut task, test set ({} seeds, mean ± std; {:.0} s in all):\n",
-        SEEDS.len(),
+        "\nSmall CNN (width {}) on the {size}×{size} shortcut task, test set ({} seeds, mean ± \
+         std; {:.0} s in all):\n",
+        args.width,
+        args.seeds,
         start.elapsed().as_secs_f32()
     );
     println!(
-        "| loss                  | accuracy, all | accuracy, {MISLEADING} | AUC, all      | CAM mass on the bar |"
+        "| loss                           | accuracy, all | accuracy, {SQUARE_MISLEADS} | AUC, all      | CAM mass on the bar |"
     );
     println!(
-        "|-----------------------|---------------|--------------------------|---------------|---------------------|"
+        "|--------------------------------|---------------|---------------------------|---------------|---------------------|"
     );
-    for ((name, alpha, _), reports) in methods.iter().zip(&reports) {
+    for (loss, reports) in args.losses.iter().zip(&reports) {
         let over = |set: &str, f: fn(&Evaluation) -> Option<f64>| {
             mean_std(reports.iter().map(|r| f(&r.test[set])))
         };
         println!(
-            "| {:<21} | {:<13} | {:<24} | {:<13} | {:<19} |",
-            format!("{name} ({alpha})"),
-            over(ALL, |e| Some(e.accuracy)),
-            over(MISLEADING, |e| Some(e.accuracy)),
-            over(ALL, |e| e.auc),
-            over(ALL, |e| e.cam_mass_inside),
+            "| {:<30} | {:<13} | {:<25} | {:<13} | {:<19} |",
+            loss.label(),
+            over(ALL_TEST_IMAGES, |e| Some(e.accuracy)),
+            over(SQUARE_MISLEADS, |e| Some(e.accuracy)),
+            over(ALL_TEST_IMAGES, |e| e.auc),
+            over(ALL_TEST_IMAGES, |e| e.cam_mass_inside),
         );
     }
 
     let experiment = first.expect("at least one seed");
-    let picture = out.join("cams.png");
-    draw_cams(
-        &methods.map(|(name, ..)| name),
-        &experiment,
-        out,
-        &picture,
-        &device,
-    )?;
+    let picture = args.out.join("cams.png");
+    let models = args
+        .losses
+        .iter()
+        .map(|&loss| {
+            small_cnn(&device).load_checkpoint(run_dir(&args.out, loss, 0).join("best.bpk"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let columns: Vec<&str> = args.losses.iter().map(|loss| loss.short()).collect();
+    draw_cams(&columns, &models, &experiment, &picture, &device)?;
     println!(
-        "\nwrote {}: test images whose square points to the other class (those cross-entropy \
-         gets wrong first), the human map, and each model's CAM of the class it predicts \
-         (seed {})",
-        picture.display(),
-        SEEDS[0]
+        "\nwrote {}: test images whose square points to the other class (those the first \
+         model gets wrong first), the human map, and each model's CAM of the class it predicts \
+         (seed 0)",
+        picture.display()
     );
     Ok(())
 }
 
 /// The shared recipe: Adam suits a small network trained from scratch for a few epochs
 /// (the paper's SGD recipe is for ImageNet-initialised backbones over 50 epochs).
-fn recipe(loss: SaliencyLossConfig, seed: u64) -> TrainingConfig {
+fn recipe(loss: SaliencyLossConfig, epochs: usize, seed: u64) -> TrainingConfig {
     TrainingConfig::new()
         .with_loss(loss)
         .with_optimizer(Optimizer::Adam { weight_decay: 0.0 })
         .with_schedule(Schedule::Constant)
         .with_learning_rate(5e-3)
         .with_batch_size(32)
-        .with_epochs(EPOCHS)
+        .with_epochs(epochs)
         .with_seed(seed)
 }
 
-fn small_cnn(device: &Device) -> Backbone {
-    Architecture::SmallCnn.init(2, 1, false, device)
-}
-
-fn run_dir(out: &Path, name: &str, seed: u64) -> std::path::PathBuf {
-    out.join(format!("runs/{}-seed{seed}", name.to_lowercase()))
-}
-
-fn image_config() -> ImageConfig {
-    ImageConfig::new(SIZE, SIZE)
-        .with_channels(1)
-        .with_normalization(Normalization::None)
-}
-
-/// Generates the task for `seed` and writes it under `dir`: 512 training and 256 validation
-/// images with the shortcut, 512 test images without it (all of them, and those whose square
-/// points to the other class).
-fn write_task(seed: u64, dir: &Path) -> Result<Experiment, Box<dyn Error>> {
-    let task = ShortcutTaskConfig::new()
-        .with_image_size(SIZE)
-        .with_seed(seed)
-        .generate();
-    let val = ShortcutTaskConfig::new()
-        .with_image_size(SIZE)
-        .with_train_size(256)
-        .with_test_size(0)
-        .with_seed(seed + 1000)
-        .generate()
-        .train;
-    let train = task.train.write(dir, "train")?;
-    let val = val.write(dir, "val")?;
-    let test = task.test.write(dir, "test")?;
-    let misleading = Records {
-        items: test
-            .items
-            .iter()
-            .zip(&task.test.cue_agrees)
-            .filter(|&(_, &agrees)| !agrees)
-            .map(|(record, _)| record.clone())
-            .collect(),
-        classes: test.classes.clone(),
-    };
-    let grid = feature_grid(
-        &small_cnn(&Device::flex()),
-        [1, SIZE, SIZE],
-        &Device::flex(),
-    );
-    Ok(Experiment {
-        train,
-        val,
-        tests: vec![
-            (MISLEADING.to_string(), misleading),
-            (ALL.to_string(), test),
-        ],
-        image: image_config(),
-        grid,
-    })
+fn run_dir(out: &Path, loss: Loss, seed: u64) -> PathBuf {
+    out.join(format!("runs/{loss}-seed{seed}"))
 }
 
 /// Up to [`SHOWN`] test images whose square points to the other class, preferring those the
-/// cross-entropy model gets wrong: input, human map, and each model's CAM of the class it
-/// predicts (what its decision rests on).
+/// first model gets wrong: input, human map, and each model's CAM of the class it predicts
+/// (what its decision rests on).
 fn draw_cams(
     names: &[&str],
+    models: &[Backbone],
     experiment: &Experiment,
-    out: &Path,
     path: &Path,
     device: &Device,
 ) -> Result<(), Box<dyn Error>> {
     let (_, records) = &experiment.tests[0];
+    let [height, width] = [experiment.image.height, experiment.image.width];
     let dataset = SaliencyDataset::new(
         records.clone(),
-        image_config(),
-        SaliencyConfig::new([SIZE, SIZE]),
+        experiment.image.clone(),
+        SaliencyConfig::new([height, width]),
     );
     let all = dataset.load_batch(0..dataset.len(), device)?;
-    let models = names
-        .iter()
-        .map(|name| {
-            small_cnn(device).load_checkpoint(run_dir(out, name, SEEDS[0]).join("best.bpk"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    // The images the first model (cross-entropy) misclassifies come first.
+    // The images the first model (cross-entropy by default) misclassifies come first.
     let n = dataset.len();
     let wrong = models[0]
         .forward(all.images.clone())
@@ -246,7 +265,7 @@ fn draw_cams(
     let mut tiles: Vec<Vec<Option<GridMap>>> = (0..shown)
         .map(|i| vec![Some(GridMap::from_batch(&saliency, i))])
         .collect();
-    for model in &models {
+    for model in models {
         let maps = explain(
             model,
             images.clone(),
@@ -267,11 +286,7 @@ fn draw_cams(
         })
         .collect();
     let mut columns = vec!["input", "human"];
-    columns.extend(
-        names
-            .iter()
-            .map(|n| if *n == "CYBORG" { "CYBORG" } else { "CE" }),
-    );
+    columns.extend(names);
     let picture = grid(&GridConfig::new().with_tile_size(112), &columns, &rows);
     Ok(save_png(&picture, path)?)
 }

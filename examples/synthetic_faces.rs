@@ -22,7 +22,7 @@ use burn::prelude::*;
 use clap::Parser;
 use cyborg::data::{CyborgSplit, ImageConfig, read_cyborg_csv};
 use cyborg::models::{Architecture, HeadPolicy, ImportOptions};
-use cyborg::train::{Experiment, TrainingConfig, feature_grid, run_experiment};
+use cyborg::train::{Experiment, Run, TrainingConfig, feature_grid};
 
 /// The CYBORG paper's experiment on its data: cross-entropy vs CYBORG.
 #[derive(Debug, Parser)]
@@ -118,16 +118,10 @@ fn run(args: &Args) -> Result<(), String> {
         };
         println!("\n{name} (α = {alpha}), {} on {}×{size}:", args.model, size);
         let dir = args.out.join(name);
-        let report = run_experiment(
-            |_| net,
-            &recipe,
-            experiment,
-            &dir,
-            false,
-            std::slice::from_ref(&device),
-            |_, _, _| {},
-        )
-        .map_err(|e| e.to_string())?;
+        let report = Run::new(recipe, &dir)
+            .on(device.clone())
+            .experiment(|_| net, experiment)
+            .map_err(|e| e.to_string())?;
         results.push((name, report));
     }
     println!(

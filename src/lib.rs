@@ -17,9 +17,6 @@
 //! - [`train`] (`cyborg-train`): the trainer (burn-train, the paper's recipe) and evaluation.
 //! - [`bench`] (`cyborg-bench`): the benchmark workloads behind `cyborg bench` and `benches/`.
 //!
-//! and adds [`toy`], a tiny CAM network and a training loop for the shipped shortcut task,
-//! which the explain example and the integration tests run.
-//!
 //! The crate's own features choose the backend of the examples, tests and benches: `flex`
 //! (default, pure-Rust CPU), `wgpu`, `cuda`. The library crates it re-exports enable none.
 
@@ -30,5 +27,3 @@ pub use cyborg_models as models;
 pub use cyborg_ops as ops;
 pub use cyborg_saliency_loss as loss;
 pub use cyborg_train as train;
-
-pub mod toy;

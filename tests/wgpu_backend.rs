@@ -10,11 +10,11 @@
 use burn::prelude::*;
 use burn::tensor::{DeviceKind, TensorData};
 use cyborg::cam::{class_activation_maps, normalize_min_max, upsample_bilinear};
+use cyborg::data::SplitMix64;
 use cyborg::loss::{
     AnnotatedRegion, CyborgLossConfig, MaskedCamLossConfig, SaliencyDistance, SaliencyLoss,
     SaliencyLossOutput,
 };
-use cyborg::toy::SplitMix64;
 use cyborg_testing::{Fixture, assert_close, compare_slices, to_f64_vec};
 
 fn wgpu_device() -> Device {

@@ -57,13 +57,27 @@ fn top_count(fraction: f64, n: usize) -> usize {
     ((fraction * n as f64).round() as usize).clamp(1, n)
 }
 
-/// Each map's `top` region: its `k = max(1, round(fraction · h · w))` largest pixels (ties
-/// at the k-th value are all included), as `[batch, h·w]` booleans.
+/// Each map's `top` region: its `k = max(1, round(fraction · h · w))` largest pixels, ties at
+/// the k-th value included, as `[batch, h·w]` booleans. Where the k-th value is also the map's
+/// smallest (a ReLU map that is zero on most pixels, a binary map whose region has fewer than
+/// k pixels) and the map is not constant, the region is the pixels above that smallest value:
+/// ties at the bottom would otherwise make the whole map "top".
 fn top_region(x: Tensor<2>, fraction: f64) -> Tensor<2, Bool> {
     let [_, n] = x.dims();
     let k = top_count(fraction, n);
-    let kth = x.clone().sort_descending(1).narrow(1, k - 1, 1); // [b, 1]
-    x.greater_equal(kth)
+    let sorted = x.clone().sort_descending(1);
+    let largest = sorted.clone().narrow(1, 0, 1); // [b, 1]
+    let kth = sorted.clone().narrow(1, k - 1, 1);
+    let smallest = sorted.narrow(1, n - 1, 1);
+    let bottom_tie = kth
+        .clone()
+        .equal(smallest.clone())
+        .float()
+        .mul(largest.greater(smallest.clone()).float()); // [b, 1]
+    let at_least_kth = x.clone().greater_equal(kth).float();
+    let above_smallest = x.greater(smallest).float();
+    (at_least_kth * (bottom_tie.clone().neg() + 1.0) + above_smallest * bottom_tie)
+        .greater_elem(0.5)
 }
 
 /// Exactly `k = max(1, round(fraction · h · w))` pixels of each map, its largest, as a mask:
@@ -100,7 +114,9 @@ pub fn top_fraction_mask(maps: Tensor<3>, fraction: f64) -> Tensor<3, Bool> {
 
 /// Intersection over union of the top `fraction` of pixels of each map and of its human map
 /// (the "top-k% IoU" of saliency evaluation). Unlike [`top_fraction_mask`], pixels tied at
-/// the k-th value all count: a binary human map's region is kept whole.
+/// the k-th value all count: a binary human map's region is kept whole. When the k-th value
+/// is the map's smallest (a ReLU map zero on most pixels, a region smaller than the fraction),
+/// only the pixels above it count, so a mostly-zero map is not "top" everywhere.
 ///
 /// # Shapes
 /// - maps, human: `[batch, h, w]`
@@ -209,6 +225,17 @@ mod tests {
         let a = maps([0.0, 1.0, 2.0, 3.0, 4.0, 3.0, 0.0, 0.0]);
         let h = maps([0.0, 5.0, 0.0, 6.0, 9.0, 8.0, 1.0, 0.0]);
         assert_values(top_fraction_iou(a, h, 0.5), [1.0 / 3.0, 1.0]);
+    }
+
+    #[test]
+    fn ties_at_the_bottom_do_not_make_the_whole_map_top() {
+        // Top half = 2 of 4 pixels. Image 0: the map is zero but on pixel 3 and the human
+        // region is pixels 0 and 1: their top regions are {3} and {0, 1}, IoU 0 (ties at the
+        // zeros would make both the whole image, IoU 1). Image 1: a constant map is top
+        // everywhere; the human region {3} -> IoU 1/4.
+        let a = maps([0.0, 0.0, 0.0, 0.7, 2.0, 2.0, 2.0, 2.0]);
+        let h = maps([1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+        assert_values(top_fraction_iou(a, h, 0.5), [0.0, 0.25]);
     }
 
     #[test]

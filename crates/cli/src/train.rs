@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use cyborg_data::{CyborgSplit, Records, read_cyborg_csv, read_manifest};
-use cyborg_train::{Experiment, SaliencyLossConfig, TrainingConfig, feature_grid, run_experiment};
+use cyborg_train::{Experiment, Run, SaliencyLossConfig, TrainingConfig, feature_grid};
 
 use crate::choices::{BackendArgs, ClassChoice, OptimizerChoice, ScheduleChoice};
 use crate::error::CliError;
@@ -170,23 +170,22 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         grid,
     };
     let mut progress: Option<(String, Progress)> = None;
-    let report = run_experiment(
-        |_| net,
-        &recipe,
-        experiment,
-        &args.out,
-        args.resume,
-        &devices,
-        |name, done, total| {
-            if progress.as_ref().is_none_or(|(current, _)| current != name) {
-                progress = Some((name.to_string(), Progress::new(name)));
-            }
-            if let Some((_, bar)) = progress.as_mut() {
-                bar.update(done, total);
-            }
-        },
-    )
-    .map_err(|e| CliError::Train(Box::new(e)))?;
+    let report = Run::new(recipe, &args.out)
+        .on_devices(devices)
+        .resume(args.resume)
+        .experiment_with_progress(
+            |_| net,
+            experiment,
+            |name, done, total| {
+                if progress.as_ref().is_none_or(|(current, _)| current != name) {
+                    progress = Some((name.to_string(), Progress::new(name)));
+                }
+                if let Some((_, bar)) = progress.as_mut() {
+                    bar.update(done, total);
+                }
+            },
+        )
+        .map_err(|e| CliError::Train(Box::new(e)))?;
     crate::output::write_json(
         &args.out,
         "model.json",

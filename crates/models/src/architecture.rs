@@ -219,20 +219,12 @@ impl Backbone {
     /// Saves the model this holds with [`save_checkpoint`]: the file has the bare model's
     /// parameter names (no enum variant), so it loads into the bare model too.
     pub fn save_checkpoint(&self, path: impl AsRef<Path>) -> Result<(), ModelError> {
-        with_model!(self, model => save_checkpoint(model, path))
+        save_checkpoint(self, path)
     }
 
     /// Loads a checkpoint of the model this holds (written by [`Backbone::save_checkpoint`] or
     /// by [`save_checkpoint`] on the bare model) with [`load_checkpoint`].
     pub fn load_checkpoint(self, path: impl AsRef<Path>) -> Result<Self, ModelError> {
-        let path = path.as_ref();
-        macro_rules! load {
-            ($($variant:ident),*) => {
-                match self {
-                    $(Backbone::$variant(model) => Backbone::$variant(load_checkpoint(model, path)?),)*
-                }
-            };
-        }
-        Ok(load!(SmallCnn, ResNet, DenseNet, Inception, Xception))
+        load_checkpoint(self, path)
     }
 }

@@ -241,5 +241,17 @@ fn checkpoints_replace_atomically_and_fail_cleanly() {
 
     let error = load_checkpoint(resnet([2, 2, 1, 1], 3), &path).unwrap_err();
     assert!(matches!(error, ModelError::Checkpoint { .. }), "{error}");
-    assert!(error.to_string().contains("model.bpk"));
+    let message = error.to_string();
+    assert!(message.contains("model.bpk"), "{message}");
+    assert!(message.contains("missing layer1.1."), "{message}");
+    // A larger model's file in a smaller one: the extra tensors are named, not ignored.
+    let larger = dir.path().join("larger.bpk");
+    save_checkpoint(&resnet([2, 2, 1, 1], 3), &larger).unwrap();
+    let message = load_checkpoint(resnet([1, 1, 1, 1], 3), &larger)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("not in this model: layer1.1."),
+        "{message}"
+    );
 }

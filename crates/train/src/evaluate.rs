@@ -9,7 +9,7 @@ use cyborg_cam::{
     CamNormalization, class_activation_maps, finish_maps, map_mse, mass_inside, normalize_min_max,
     pearson, pointing_game, top_fraction_iou,
 };
-use cyborg_data::{DataError, SaliencyBatcher, SaliencyDataset};
+use cyborg_data::{DataError, SaliencyBatch, SaliencyBatcher, SaliencyDataset};
 use serde::{Deserialize, Serialize};
 
 use crate::auc::{AucScore, macro_auc, roc_auc};
@@ -95,34 +95,77 @@ pub fn evaluate(
     let batcher = SaliencyBatcher::new(image_shape, grid);
     let n = dataset.records().len();
     let classes = dataset.classes().len().max(2);
-    let mut correct = 0usize;
-    let mut labels_seen = Vec::with_capacity(n);
-    let mut scores = Vec::new();
-    let mut sums = [0.0f64; 5];
-    let mut annotated = 0usize;
-    let mut drop_sum = 0.0;
+    let mut tally = Tally::default();
     let mut start = 0;
     while start < n {
         let end = (start + config.batch_size).min(n);
         let items = (start..end)
             .map(|i| dataset.load(i))
             .collect::<Result<Vec<_>, _>>()?;
-        let batch = batcher.batch(items, device);
+        tally.add_batch(model, batcher.batch(items, device), classes, config);
+        start = end;
+        progress(end, n);
+    }
+    Ok(tally.finish(n, classes, config))
+}
+
+/// What [`evaluate`] adds up over the batches.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Images classified correctly.
+    correct: usize,
+    /// The label of every image, in order.
+    labels: Vec<usize>,
+    /// The AUC scores of every image, in order: one per image for two classes, one per image
+    /// and class otherwise.
+    scores: Vec<f64>,
+    /// Sum of the confidence drops over all images.
+    confidence_drop: f64,
+    /// Images with a human map.
+    annotated: usize,
+    /// Sums over the annotated images of the figures [`Evaluation`] averages.
+    cam_mse: f64,
+    cam_pearson: f64,
+    cam_top_iou: f64,
+    pointing_game: f64,
+    cam_mass_inside: f64,
+}
+
+impl Tally {
+    /// Adds one batch: its predictions and scores, the confidence drop if asked for, and the
+    /// CAM agreement of its annotated images.
+    fn add_batch(
+        &mut self,
+        model: &impl CamBackbone,
+        batch: SaliencyBatch,
+        classes: usize,
+        config: &EvaluationConfig,
+    ) {
         let out = model.forward_classified(batch.images.clone());
-        let b = end - start;
-        let predicted = out.logits.clone().argmax(1).reshape([b]);
-        correct += predicted
-            .equal(batch.labels.clone())
+        self.add_predictions(out.logits.clone(), batch.labels.clone(), classes, config);
+        if config.faithfulness {
+            self.add_confidence_drop(model, &batch, out.features.clone(), config);
+        }
+        self.add_agreement(model, batch, out.features, config);
+    }
+
+    fn add_predictions(
+        &mut self,
+        logits: Tensor<2>,
+        labels: Tensor<1, Int>,
+        classes: usize,
+        config: &EvaluationConfig,
+    ) {
+        let [b, _] = logits.dims();
+        let predicted = logits.clone().argmax(1).reshape([b]);
+        self.correct += predicted
+            .equal(labels.clone())
             .int()
             .sum()
             .into_scalar::<i64>() as usize;
-        let labels: Vec<usize> = ints(batch.labels.clone())
-            .into_iter()
-            .map(|l| l as usize)
-            .collect();
-        labels_seen.extend_from_slice(&labels);
-        let logits = out.logits.clone();
-        let batch_scores = if classes == 2 {
+        self.labels
+            .extend(ints(labels).into_iter().map(|label| label as usize));
+        let scores = if classes == 2 {
             match config.auc_score {
                 AucScore::PositiveLogit => sigmoid(logits.narrow(1, 1, 1)),
                 AucScore::Softmax => softmax(logits, 1).narrow(1, 1, 1),
@@ -130,76 +173,99 @@ pub fn evaluate(
         } else {
             softmax(logits, 1)
         };
-        scores.extend(floats(batch_scores.reshape([-1])));
-
-        if config.faithfulness {
-            let [_, _, height, width] = batch.images.dims();
-            let cam = class_activation_maps(
-                out.features.clone(),
-                model.class_weights(),
-                batch.labels.clone(),
-            );
-            let maps = finish_maps(
-                cam,
-                CamNormalization::ReluMinMax,
-                Some([height, width]),
-                1e-8,
-            );
-            let target = Target::Classes(batch.labels.clone());
-            let drop = confidence_drop(model, batch.images, maps, &target, config.top_fraction);
-            drop_sum += floats(drop).iter().sum::<f64>();
-        }
-
-        let mask = floats(batch.annotated.clone().float());
-        let count = mask.iter().filter(|&&m| m > 0.5).count();
-        if count > 0 {
-            annotated += count;
-            let cam = normalize_min_max(
-                class_activation_maps(out.features, model.class_weights(), batch.labels),
-                1e-8,
-            );
-            let human = batch.saliency;
-            let region = human
-                .clone()
-                .greater_equal_elem(config.region_threshold)
-                .float();
-            let per_image = [
-                map_mse(cam.clone(), human.clone()),
-                pearson(cam.clone(), human.clone(), 1e-8),
-                top_fraction_iou(cam.clone(), human.clone(), config.top_fraction),
-                pointing_game(cam.clone(), human, config.region_threshold),
-                mass_inside(cam, region, 1e-8),
-            ];
-            for (sum, values) in sums.iter_mut().zip(per_image) {
-                *sum += floats(values)
-                    .iter()
-                    .zip(&mask)
-                    .map(|(v, m)| v * m)
-                    .sum::<f64>();
-            }
-        }
-        start = end;
-        progress(end, n);
+        self.scores.extend(floats(scores.reshape([-1])));
     }
-    let auc = if classes == 2 {
-        let positives: Vec<bool> = labels_seen.iter().map(|&l| l == 1).collect();
-        roc_auc(&scores, &positives)
-    } else {
-        macro_auc(&scores, &labels_seen, classes)
-    };
-    let mean = |i: usize| (annotated > 0).then(|| sums[i] / annotated as f64);
-    Ok(Evaluation {
-        images: n,
-        accuracy: correct as f64 / n.max(1) as f64,
-        auc,
-        annotated,
-        cam_mse: mean(0),
-        cam_pearson: mean(1),
-        cam_top_iou: mean(2),
-        pointing_game: mean(3),
-        cam_mass_inside: mean(4),
-        cam_confidence_drop: config.faithfulness.then(|| drop_sum / n.max(1) as f64),
-    })
+
+    fn add_confidence_drop(
+        &mut self,
+        model: &impl CamBackbone,
+        batch: &SaliencyBatch,
+        features: Tensor<4>,
+        config: &EvaluationConfig,
+    ) {
+        let [_, _, height, width] = batch.images.dims();
+        let cam = class_activation_maps(features, model.class_weights(), batch.labels.clone());
+        let maps = finish_maps(
+            cam,
+            CamNormalization::ReluMinMax,
+            Some([height, width]),
+            1e-8,
+        );
+        let target = Target::Classes(batch.labels.clone());
+        let drop = confidence_drop(
+            model,
+            batch.images.clone(),
+            maps,
+            &target,
+            config.top_fraction,
+        );
+        self.confidence_drop += floats(drop).iter().sum::<f64>();
+    }
+
+    fn add_agreement(
+        &mut self,
+        model: &impl CamBackbone,
+        batch: SaliencyBatch,
+        features: Tensor<4>,
+        config: &EvaluationConfig,
+    ) {
+        let mask = floats(batch.annotated.float());
+        let count = mask.iter().filter(|&&m| m > 0.5).count();
+        if count == 0 {
+            return;
+        }
+        self.annotated += count;
+        let cam = normalize_min_max(
+            class_activation_maps(features, model.class_weights(), batch.labels),
+            1e-8,
+        );
+        let human = batch.saliency;
+        let region = human
+            .clone()
+            .greater_equal_elem(config.region_threshold)
+            .float();
+        // Sum over the annotated images only.
+        let annotated_sum = |values: Tensor<1>| -> f64 {
+            floats(values).iter().zip(&mask).map(|(v, m)| v * m).sum()
+        };
+        self.cam_mse += annotated_sum(map_mse(cam.clone(), human.clone()));
+        self.cam_pearson += annotated_sum(pearson(cam.clone(), human.clone(), 1e-8));
+        self.cam_top_iou += annotated_sum(top_fraction_iou(
+            cam.clone(),
+            human.clone(),
+            config.top_fraction,
+        ));
+        self.pointing_game +=
+            annotated_sum(pointing_game(cam.clone(), human, config.region_threshold));
+        self.cam_mass_inside += annotated_sum(mass_inside(cam, region, 1e-8));
+    }
+
+    /// The figures of `n` images: means over all images, or over the annotated ones for the
+    /// CAM agreement.
+    fn finish(self, n: usize, classes: usize, config: &EvaluationConfig) -> Evaluation {
+        let auc = if classes == 2 {
+            let positives: Vec<bool> = self.labels.iter().map(|&l| l == 1).collect();
+            roc_auc(&self.scores, &positives)
+        } else {
+            macro_auc(&self.scores, &self.labels, classes)
+        };
+        let annotated = self.annotated;
+        let mean = |sum: f64| (annotated > 0).then(|| sum / annotated as f64);
+        Evaluation {
+            images: n,
+            accuracy: self.correct as f64 / n.max(1) as f64,
+            auc,
+            annotated,
+            cam_mse: mean(self.cam_mse),
+            cam_pearson: mean(self.cam_pearson),
+            cam_top_iou: mean(self.cam_top_iou),
+            pointing_game: mean(self.pointing_game),
+            cam_mass_inside: mean(self.cam_mass_inside),
+            cam_confidence_drop: config
+                .faithfulness
+                .then(|| self.confidence_drop / n.max(1) as f64),
+        }
+    }
 }
 
 fn floats<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {

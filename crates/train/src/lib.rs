@@ -11,6 +11,8 @@
 //!   write `metrics.json` (what `cyborg train` and the `synthetic_faces` example run).
 //! - [`Run`]: the same two with their settings named (`Run::new(recipe, dir).on(device)
 //!   .experiment(build, experiment)`).
+//! - [`shortcut_experiment`]: the shortcut task that ships with the project, written as an
+//!   [`Experiment`] (what the quickstart and the examples train on).
 //! - [`roc_auc`] / [`macro_auc`]: exact ROC AUC (ties count one half), [`AucScore`] chooses the
 //!   paper's sigmoid-of-the-positive-logit or the softmax probability for two classes.
 //! - [`evaluate`]: a [`cyborg_cam::CamBackbone`] on a [`cyborg_data::SaliencyDataset`] →
@@ -27,6 +29,7 @@ mod recipe;
 mod renderer;
 mod run;
 mod run_lock;
+mod shortcut;
 mod step;
 mod trainer;
 
@@ -42,5 +45,6 @@ pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
 pub use run::Run;
 pub use run_lock::{LOCK_FILE, RunLock};
+pub use shortcut::{ALL_TEST_IMAGES, SQUARE_MISLEADS, shortcut_experiment};
 pub use step::{CyborgModel, CyborgOutput, TrainableModel};
 pub use trainer::{TrainData, TrainError, TrainedRun, last_complete_checkpoint, train, write_json};

@@ -50,6 +50,12 @@ impl Run {
         self
     }
 
+    /// Trains on each of `devices` (added to the devices, as [`Run::on`] adds one).
+    pub fn on_devices(mut self, devices: impl IntoIterator<Item = Device>) -> Self {
+        self.devices.extend(devices);
+        self
+    }
+
     /// Continues from the folder's last complete checkpoint when `resume` (see [`train`]).
     pub fn resume(mut self, resume: bool) -> Self {
         self.resume = resume;

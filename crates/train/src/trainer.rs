@@ -11,7 +11,7 @@ use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::lr_scheduler::step::StepLrSchedulerConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, SgdConfig};
+use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 use burn::train::metric::{AccuracyMetric, AurocMetric};
 use burn::train::{
@@ -114,16 +114,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), TrainError> {
     let text = serde_json::to_string_pretty(value).expect("plain data serialises to JSON") + "\n";
     cyborg_atomic_write::write_bytes_atomically(path, text.as_bytes()).map_err(io(path))
-}
-
-/// Writes the best model where users load it from: a shipped [`Backbone`] as the model inside
-/// it (what `Backbone::load_checkpoint` and `cyborg eval` read: the enum's own record would
-/// prefix every key with its variant), any other model as its own burnpack record.
-fn save_best<M: TrainableModel>(model: &M, path: &Path) -> Result<(), ModelError> {
-    match (model as &dyn std::any::Any).downcast_ref::<Backbone>() {
-        Some(backbone) => backbone.save_checkpoint(path),
-        None => cyborg_models::save_checkpoint(model, path),
-    }
 }
 
 /// The latest epoch whose model, optimiser and scheduler checkpoints are all on disk.
@@ -304,6 +294,7 @@ pub(crate) fn train_locked<M: TrainableModel>(
     })
 }
 
+/// The steps of a run, in order; each is one function below.
 fn run<M: TrainableModel>(
     build: impl FnOnce(&Device) -> M,
     config: &TrainingConfig,
@@ -318,6 +309,38 @@ fn run<M: TrainableModel>(
             "training needs at least one device".into(),
         ));
     }
+    let candidates = prepare_folder(dir, config, resume)?;
+    let devices = training_devices(devices, config);
+    let device = &devices[0];
+    device.seed(config.seed);
+    // `train()` puts a model built on a plain device (or in validation mode) on autodiff, and
+    // initialises every lazily initialised parameter now, right after seeding, so the same
+    // seed gives the same weights whatever else draws random numbers later. No forward pass
+    // here: in training mode it would leave a pending batch-norm statistics update behind,
+    // which Burn applies at the next step, over the statistics a resumed checkpoint loaded.
+    let net = build(device).train();
+    let model =
+        CyborgModel::new(net, config.loss.clone()).with_gradient_scale(1.0 / devices.len() as f64);
+    let last = resume_point(&model, dir, &candidates)?;
+    let steps = steps_per_epoch(data.train.records().len(), devices.len(), config.batch_size);
+    let learner = Learner::new(model, optimizer(config), scheduler(config, steps)?);
+    let training = supervised_training(data, config, dir, last, devices);
+    let result = training.launch(learner);
+    if let Some(error) = result.error {
+        return Err(TrainError::Training(error));
+    }
+    keep_best(result.model, dir)
+}
+
+/// Makes `dir` ready for a run and writes the recipe to `dir/config.json`. Returns the epochs
+/// to try resuming from (latest first): none unless `resume`, in which case the recipe must be
+/// the one the run started with. A run that starts over clears an earlier run's logs and
+/// checkpoints ([`hold_run_folder`] checked that the folder is one of ours).
+fn prepare_folder(
+    dir: &Path,
+    config: &TrainingConfig,
+    resume: bool,
+) -> Result<Vec<usize>, TrainError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let candidates = if resume {
         complete_checkpoints(dir)
@@ -331,8 +354,6 @@ fn run<M: TrainableModel>(
         );
     }
     if candidates.is_empty() {
-        // Clear an earlier run's logs and checkpoints (`hold_run_folder` checked that the
-        // folder is one of ours).
         for sub in RUN_SUBFOLDERS {
             let path = dir.join(sub);
             if path.exists() {
@@ -343,10 +364,13 @@ fn run<M: TrainableModel>(
         check_same_recipe(&dir.join("config.json"), config)?;
     }
     write_json(&dir.join("config.json"), config)?;
+    Ok(candidates)
+}
 
-    // Every device on autodiff with the same checkpointing: burn-train's multi-device
-    // strategy keeps the devices it is given, and mixed strategies cannot meet in one op.
-    let devices: Vec<Device> = devices
+/// Every device on autodiff with the same checkpointing: burn-train's multi-device strategy
+/// keeps the devices it is given, and mixed strategies cannot meet in one op.
+fn training_devices(devices: &[Device], config: &TrainingConfig) -> Vec<Device> {
+    devices
         .iter()
         .map(|device| {
             let device = device.clone().autodiff();
@@ -356,49 +380,100 @@ fn run<M: TrainableModel>(
                 device
             }
         })
-        .collect();
-    let device = devices[0].clone();
-    device.seed(config.seed);
+        .collect()
+}
+
+/// The epoch to resume from: the latest of `candidates` whose model reads back (a run killed
+/// while writing one leaves a truncated file, and the epoch before it, if kept, is the one to
+/// continue); `None` to start over.
+fn resume_point<M: TrainableModel>(
+    model: &CyborgModel<M>,
+    dir: &Path,
+    candidates: &[usize],
+) -> Result<Option<usize>, TrainError> {
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let readable = candidates.iter().copied().find(|epoch| {
+        let path = dir.join("checkpoint").join(format!("model-{epoch}.bpk"));
+        let readable = model.clone().try_load_file(&path).is_ok();
+        if !readable {
+            eprintln!("{}: cannot be read, not resuming from it", path.display());
+        }
+        readable
+    });
+    match readable {
+        Some(epoch) => Ok(Some(epoch)),
+        None => Err(TrainError::Config(format!(
+            "{}: no checkpoint can be read back; run without --resume to start over (this \
+             clears the folder's logs and checkpoints)",
+            dir.display()
+        ))),
+    }
+}
+
+/// Optimiser steps per epoch. Burn steps the scheduler once per optimiser step: with N
+/// devices, once per N batches (each device iterates its share of the training set).
+fn steps_per_epoch(images: usize, devices: usize, batch_size: usize) -> usize {
+    images.div_ceil(devices).div_ceil(batch_size).max(1)
+}
+
+/// The recipe's optimiser.
+fn optimizer(config: &TrainingConfig) -> ModuleOptimizer {
+    let weight_decay = |decay: f64| (decay > 0.0).then(|| WeightDecayConfig::new(decay as f32));
+    match config.optimizer {
+        Optimizer::Sgd {
+            momentum,
+            weight_decay: decay,
+        } => SgdConfig::new()
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(momentum)
+                    .with_dampening(0.0)
+                    .with_nesterov(false),
+            ))
+            .with_weight_decay(weight_decay(decay))
+            .init(),
+        Optimizer::Adam {
+            weight_decay: decay,
+        } => AdamConfig::new()
+            .with_epsilon(1e-8)
+            .with_weight_decay(weight_decay(decay))
+            .init(),
+    }
+}
+
+/// The recipe's learning-rate schedule, counted in optimiser steps (`steps` per epoch).
+fn scheduler(config: &TrainingConfig, steps: usize) -> Result<ModuleLrScheduler, TrainError> {
+    match config.schedule {
+        Schedule::Constant => Ok(ModuleLrScheduler::from(config.learning_rate)),
+        Schedule::Step {
+            every_epochs,
+            gamma,
+        } => StepLrSchedulerConfig::new(config.learning_rate, every_epochs * steps)
+            .with_gamma(gamma)
+            .init()
+            .map_err(TrainError::Config),
+        Schedule::Cosine => {
+            CosineAnnealingLrSchedulerConfig::new(config.learning_rate, config.epochs * steps)
+                .init()
+                .map_err(TrainError::Config)
+        }
+    }
+}
+
+/// burn-train's supervised training of `data` in `dir`: the data loaders, the metrics, the
+/// checkpointing, and the devices. Resumes after epoch `last` if given.
+fn supervised_training<M: TrainableModel>(
+    data: TrainData,
+    config: &TrainingConfig,
+    dir: &Path,
+    last: Option<usize>,
+    devices: Vec<Device>,
+) -> SupervisedTraining<CyborgModel<M>> {
     let classes = data.train.classes().len();
     let valid_annotated = data.valid.records().annotated() > 0;
-    // `train()` puts a model built on a plain device (or in validation mode) on autodiff, and
-    // initialises every lazily initialised parameter now, right after seeding, so the same
-    // seed gives the same weights whatever else draws random numbers later. No forward pass
-    // here: in training mode it would leave a pending batch-norm statistics update behind,
-    // which Burn applies at the next step, over the statistics a resumed checkpoint loaded.
-    let net = build(&device).train();
-    let parallel = devices.len();
-    let model =
-        CyborgModel::new(net, config.loss.clone()).with_gradient_scale(1.0 / parallel as f64);
-    // Resume from the latest checkpoint whose model reads back: a run killed while writing
-    // one leaves a truncated file, and the epoch before it (if kept) is the one to continue.
-    let last = match candidates.as_slice() {
-        [] => None,
-        epochs => Some(
-            epochs
-                .iter()
-                .copied()
-                .find(|epoch| {
-                    let path = dir.join("checkpoint").join(format!("model-{epoch}.bpk"));
-                    let readable = model.clone().try_load_file(&path).is_ok();
-                    if !readable {
-                        eprintln!("{}: cannot be read, not resuming from it", path.display());
-                    }
-                    readable
-                })
-                .ok_or_else(|| {
-                    TrainError::Config(format!(
-                        "{}: no checkpoint can be read back; run without --resume to start \
-                         over (this clears the folder's logs and checkpoints)",
-                        dir.display()
-                    ))
-                })?,
-        ),
-    };
-
     let batcher = SaliencyBatcher::new(data.image_shape, data.grid);
-    let start = last.unwrap_or(0) as u64;
-    let n_train = data.train.records().len();
     // The order of each epoch depends on the seed and the epoch number alone (a resumed run
     // sees the uninterrupted run's order); the loader tells the dataset which epoch starts.
     let train_set = data.train.with_shuffle(config.seed);
@@ -408,63 +483,18 @@ fn run<M: TrainableModel>(
             .num_workers(1)
             .build(train_set.clone()),
         train_set,
-        start,
+        last.unwrap_or(0) as u64,
     ));
     let dataloader_valid = DataLoaderBuilder::new(batcher)
         .batch_size(config.batch_size)
         .num_workers(1)
         .build(data.valid);
 
-    let optimizer = match config.optimizer {
-        Optimizer::Sgd {
-            momentum,
-            weight_decay,
-        } => SgdConfig::new()
-            .with_momentum(Some(
-                MomentumConfig::new()
-                    .with_momentum(momentum)
-                    .with_dampening(0.0)
-                    .with_nesterov(false),
-            ))
-            .with_weight_decay(
-                (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay as f32)),
-            )
-            .init(),
-        Optimizer::Adam { weight_decay } => AdamConfig::new()
-            .with_epsilon(1e-8)
-            .with_weight_decay(
-                (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay as f32)),
-            )
-            .init(),
-    };
-    // Burn steps the scheduler once per optimiser step: with N devices, once per N batches
-    // (each device iterates its share of the training set).
-    let iterations = n_train
-        .div_ceil(parallel)
-        .div_ceil(config.batch_size)
-        .max(1);
-    let scheduler: ModuleLrScheduler = match config.schedule {
-        Schedule::Constant => ModuleLrScheduler::from(config.learning_rate),
-        Schedule::Step {
-            every_epochs,
-            gamma,
-        } => StepLrSchedulerConfig::new(config.learning_rate, every_epochs * iterations)
-            .with_gamma(gamma)
-            .init()
-            .map_err(TrainError::Config)?,
-        Schedule::Cosine => {
-            CosineAnnealingLrSchedulerConfig::new(config.learning_rate, config.epochs * iterations)
-                .init()
-                .map_err(TrainError::Config)?
-        }
-    };
-
     // Epochs after the last complete checkpoint may have logs but no checkpoint: not a best.
     let logged: Vec<(usize, f64)> = valid_accuracies(dir)
         .into_iter()
         .filter(|&(epoch, _)| last.is_some_and(|last| epoch <= last))
         .collect();
-    let best_so_far = best_of(&logged);
     let mut training = SupervisedTraining::new(dir, dataloader_train, dataloader_valid)
         .metrics((
             LossTermMetric::new(LossTerm::Total),
@@ -473,7 +503,7 @@ fn run<M: TrainableModel>(
         ))
         .metric_train_numeric(LossTermMetric::new(LossTerm::Saliency))
         .with_default_checkpointers()
-        .with_checkpointing_strategy(BestAndLast::resuming(best_so_far, last))
+        .with_checkpointing_strategy(BestAndLast::resuming(best_of(&logged), last))
         .num_epochs(config.epochs)
         .renderer(Box::new(EpochLog::new()))
         .with_application_logger(None);
@@ -488,16 +518,20 @@ fn run<M: TrainableModel>(
     if let Some(epoch) = last {
         training = training.checkpoint(epoch);
     }
-    if parallel > 1 {
+    if devices.len() > 1 {
         training = training.with_training_strategy(TrainingStrategy::Default(
-            ExecutionStrategy::multi(devices.to_vec(), MultiDeviceOptim::OptimMainDevice),
+            ExecutionStrategy::multi(devices, MultiDeviceOptim::OptimMainDevice),
         ));
     }
-    let result = training.launch(Learner::new(model, optimizer, scheduler));
-    if let Some(error) = result.error {
-        return Err(TrainError::Training(error));
-    }
+    training
+}
 
+/// Reads the best epoch's checkpoint back into `model` (the trained one, for its structure),
+/// writes it to `dir/best.bpk` and its epoch and accuracy to `dir/best.json`.
+fn keep_best<M: TrainableModel>(
+    model: CyborgModel<M>,
+    dir: &Path,
+) -> Result<TrainedRun<M>, TrainError> {
     let (best_epoch, best_percent) = best_of(&valid_accuracies(dir)).ok_or_else(|| {
         TrainError::Config(format!(
             "{}: no validation accuracy was logged",
@@ -507,11 +541,10 @@ fn run<M: TrainableModel>(
     let path = dir
         .join("checkpoint")
         .join(format!("model-{best_epoch}.bpk"));
-    let best = result
-        .model
+    let best = model
         .try_load_file(&path)
         .map_err(|source| ModelError::Checkpoint { path, source })?;
-    save_best(&best.net, &dir.join("best.bpk"))?;
+    cyborg_models::save_checkpoint(&best.net, dir.join("best.bpk"))?;
     let record = BestRecord {
         epoch: best_epoch,
         valid_accuracy: best_percent / 100.0,
