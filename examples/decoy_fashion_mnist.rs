@@ -31,8 +31,7 @@ use clap::Parser;
 use cyborg::data::{DecoyConfig, DecoySplit, IdxArray, ImageConfig, Normalization, read_idx};
 use cyborg::models::Architecture;
 use cyborg::train::{
-    Experiment, ExperimentReport, Optimizer, Run, SaliencyLossConfig, Schedule, TrainingConfig,
-    feature_grid, write_json,
+    Experiment, ExperimentReport, Run, SaliencyLossConfig, TrainingConfig, feature_grid, write_json,
 };
 use serde::Serialize;
 
@@ -197,11 +196,8 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         let mut runs = Vec::new();
         for seed in 0..args.seeds {
             eprintln!("\n{} — seed {seed}", method.name);
-            let recipe = TrainingConfig::new()
+            let recipe = TrainingConfig::from_scratch()
                 .with_loss(method.loss.clone())
-                .with_optimizer(Optimizer::Adam { weight_decay: 0.0 })
-                .with_schedule(Schedule::Constant)
-                .with_learning_rate(5e-3)
                 .with_batch_size(64)
                 .with_epochs(args.epochs)
                 .with_seed(seed);

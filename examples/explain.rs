@@ -33,8 +33,7 @@ use cyborg::models::{
     Backbone, CamMethod, ExplainConfig, SmallCnnConfig, Target, confidence_drop, explain,
 };
 use cyborg::train::{
-    ALL_TEST_IMAGES, Optimizer, Run, SaliencyLossConfig, Schedule, TrainingConfig, feature_grid,
-    shortcut_experiment,
+    ALL_TEST_IMAGES, Run, SaliencyLossConfig, TrainingConfig, feature_grid, shortcut_experiment,
 };
 
 const SHOWN: usize = 6;
@@ -82,14 +81,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             "\n{name}: training 6 epochs on {} images…",
             experiment.train.items.len()
         );
-        let recipe = TrainingConfig::new()
-            .with_loss(loss)
-            .with_optimizer(Optimizer::Adam { weight_decay: 0.0 })
-            .with_schedule(Schedule::Constant)
-            .with_learning_rate(5e-3)
-            .with_batch_size(32)
-            .with_epochs(6)
-            .with_seed(0);
+        let recipe = TrainingConfig::from_scratch().with_loss(loss).with_seed(0);
         let dir = out.join("runs").join(name);
         Run::new(recipe, &dir)
             .on(device.clone())

@@ -26,8 +26,8 @@ use cyborg::cam::{
 use cyborg::data::{SaliencyConfig, SaliencyDataset, ShortcutTaskConfig};
 use cyborg::ops::{batch_norm_relu, conv2d, max_pool2d};
 use cyborg::train::{
-    ALL_TEST_IMAGES, Experiment, Optimizer, Run, SQUARE_MISLEADS, SaliencyLossConfig, Schedule,
-    TrainingConfig, feature_grid, shortcut_experiment,
+    ALL_TEST_IMAGES, Experiment, Run, SQUARE_MISLEADS, SaliencyLossConfig, TrainingConfig,
+    feature_grid, shortcut_experiment,
 };
 
 /// Image side in pixels.
@@ -98,13 +98,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("\nOwn CNN on the shortcut task (seed 0), test accuracy:\n");
     println!("| loss | all | {SQUARE_MISLEADS} |\n|---|---|---|");
     for (name, alpha) in [("cross-entropy", 1.0), ("CYBORG", 0.5)] {
-        let recipe = TrainingConfig::new()
+        let recipe = TrainingConfig::from_scratch()
             .with_loss(SaliencyLossConfig::cyborg(alpha))
-            .with_optimizer(Optimizer::Adam { weight_decay: 0.0 })
-            .with_schedule(Schedule::Constant)
-            .with_learning_rate(5e-3)
-            .with_batch_size(32)
-            .with_epochs(6)
             .with_seed(0);
         let report = Run::new(recipe, out.join(name))
             .on(device.clone())

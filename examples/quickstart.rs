@@ -39,8 +39,8 @@ use cyborg::data::{SaliencyConfig, SaliencyDataset, ShortcutTaskConfig};
 use cyborg::loss::{CamMap, CyborgLossConfig};
 use cyborg::models::{Backbone, CamMethod, ExplainConfig, SmallCnnConfig, Target, explain};
 use cyborg::train::{
-    ALL_TEST_IMAGES, Evaluation, Experiment, ExperimentReport, Optimizer, Run, SQUARE_MISLEADS,
-    SaliencyLossConfig, Schedule, TrainingConfig, feature_grid, shortcut_experiment,
+    ALL_TEST_IMAGES, Evaluation, Experiment, ExperimentReport, Run, SQUARE_MISLEADS,
+    SaliencyLossConfig, TrainingConfig, feature_grid, shortcut_experiment,
 };
 
 const SHOWN: usize = 6;
@@ -208,15 +208,11 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// The shared recipe: Adam suits a small network trained from scratch for a few epochs
-/// (the paper's SGD recipe is for ImageNet-initialised backbones over 50 epochs).
+/// `TrainingConfig::from_scratch` (Adam 0.005, batch 32) with the study's loss, epochs and
+/// seed.
 fn recipe(loss: SaliencyLossConfig, epochs: usize, seed: u64) -> TrainingConfig {
-    TrainingConfig::new()
+    TrainingConfig::from_scratch()
         .with_loss(loss)
-        .with_optimizer(Optimizer::Adam { weight_decay: 0.0 })
-        .with_schedule(Schedule::Constant)
-        .with_learning_rate(5e-3)
-        .with_batch_size(32)
         .with_epochs(epochs)
         .with_seed(seed)
 }

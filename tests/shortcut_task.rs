@@ -8,8 +8,8 @@ use burn::prelude::*;
 use cyborg::data::ShortcutTaskConfig;
 use cyborg::models::{Backbone, SmallCnnConfig};
 use cyborg::train::{
-    ALL_TEST_IMAGES, Evaluation, Optimizer, Run, SQUARE_MISLEADS, SaliencyLossConfig, Schedule,
-    TrainingConfig, feature_grid, shortcut_experiment,
+    ALL_TEST_IMAGES, Evaluation, Run, SQUARE_MISLEADS, SaliencyLossConfig, TrainingConfig,
+    feature_grid, shortcut_experiment,
 };
 
 const SIZE: usize = 16;
@@ -29,12 +29,8 @@ fn cross_entropy_takes_the_shortcut_and_the_saliency_losses_look_at_the_bar() {
         .with_seed(SEED);
     let experiment = shortcut_experiment(&task, 256, &dir.path().join("data"), grid).unwrap();
     let run = |name: &str, loss: SaliencyLossConfig| {
-        let recipe = TrainingConfig::new()
+        let recipe = TrainingConfig::from_scratch()
             .with_loss(loss)
-            .with_optimizer(Optimizer::Adam { weight_decay: 0.0 })
-            .with_schedule(Schedule::Constant)
-            .with_learning_rate(5e-3)
-            .with_batch_size(32)
             .with_epochs(10)
             .with_seed(SEED);
         let report = Run::new(recipe, dir.path().join(name))

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, EvaluationConfig, evaluate};
 use crate::recipe::TrainingConfig;
+use crate::run::Run;
 use crate::step::TrainableModel;
 use crate::trainer::{TrainData, TrainError, hold_run_folder, train_locked, write_json};
 
@@ -52,6 +53,19 @@ pub fn run_experiment<M: TrainableModel>(
     dir: &Path,
     resume: bool,
     devices: &[Device],
+    progress: impl FnMut(&str, usize, usize),
+) -> Result<ExperimentReport, TrainError> {
+    Run::new(recipe.clone(), dir)
+        .on_devices(devices.iter().cloned())
+        .resume(resume)
+        .experiment_with_progress(build, experiment, progress)
+}
+
+/// [`run_experiment`] with the settings of `run`.
+pub(crate) fn run_and_evaluate<M: TrainableModel>(
+    build: impl FnOnce(&Device) -> M + Send,
+    experiment: Experiment,
+    run: &Run,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<ExperimentReport, TrainError> {
     let mut names: Vec<&str> = experiment.tests.iter().map(|(n, _)| n.as_str()).collect();
@@ -62,6 +76,7 @@ pub fn run_experiment<M: TrainableModel>(
             pair[0]
         )));
     }
+    let dir = run.dir.as_path();
     let _lock = hold_run_folder(dir)?;
     let image_shape = [
         experiment.image.channels,
@@ -82,16 +97,16 @@ pub fn run_experiment<M: TrainableModel>(
         image_shape,
         grid: experiment.grid,
     };
-    let run = train_locked(build, recipe, data, dir, resume, devices)?;
-    let config = EvaluationConfig::new().with_batch_size(recipe.batch_size);
+    let trained = train_locked(build, data, run)?;
+    let config = EvaluationConfig::new().with_batch_size(run.recipe.batch_size);
     let mut evaluate_on = |name: &str, records: Records| {
         evaluate(
-            &run.model,
+            &trained.model,
             &dataset(records),
             image_shape,
             experiment.grid,
             &config,
-            &devices[0],
+            &run.devices[0],
             |done, total| progress(name, done, total),
         )
     };
@@ -103,7 +118,7 @@ pub fn run_experiment<M: TrainableModel>(
     // The class names, so evaluating the best model later maps labels the same way.
     write_json(&dir.join("classes.json"), &experiment.train.classes)?;
     let report = ExperimentReport {
-        best_epoch: run.best_epoch,
+        best_epoch: trained.best_epoch,
         val,
         test,
     };

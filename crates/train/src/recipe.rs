@@ -83,6 +83,19 @@ impl TrainingConfig {
         Self::new()
     }
 
+    /// A recipe for a small network trained from scratch in seconds (the quickstart's and the
+    /// examples'): Adam with learning rate 0.005 and no weight decay, constant, batch 32,
+    /// 6 epochs, the paper's CYBORG loss. The paper's SGD recipe ([`TrainingConfig::paper`]) is
+    /// for ImageNet-initialised backbones over 50 epochs.
+    pub fn from_scratch() -> Self {
+        Self::new()
+            .with_optimizer(Optimizer::Adam { weight_decay: 0.0 })
+            .with_schedule(Schedule::Constant)
+            .with_learning_rate(5e-3)
+            .with_batch_size(32)
+            .with_epochs(6)
+    }
+
     /// Trains with the CYBORG loss with weight `alpha` on cross-entropy (1 = cross-entropy
     /// alone), keeping the other CYBORG settings if the loss already was CYBORG.
     pub fn with_alpha(mut self, alpha: f64) -> Self {

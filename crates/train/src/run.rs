@@ -4,10 +4,12 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 
-use crate::experiment::{Experiment, ExperimentReport, run_experiment};
+use crate::experiment::{Experiment, ExperimentReport, run_and_evaluate};
 use crate::recipe::TrainingConfig;
 use crate::step::TrainableModel;
-use crate::trainer::{TrainData, TrainError, TrainedRun, train};
+use crate::trainer::{TrainData, TrainError, TrainedRun, hold_run_folder, train_locked};
+#[cfg(doc)]
+use crate::{run_experiment, train};
 
 /// A run: its recipe, its folder, its devices, and whether it resumes. The named form of
 /// [`train`]'s and [`run_experiment`]'s arguments.
@@ -26,10 +28,10 @@ use crate::trainer::{TrainData, TrainError, TrainedRun, train};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Run {
-    recipe: TrainingConfig,
-    dir: PathBuf,
-    devices: Vec<Device>,
-    resume: bool,
+    pub(crate) recipe: TrainingConfig,
+    pub(crate) dir: PathBuf,
+    pub(crate) devices: Vec<Device>,
+    pub(crate) resume: bool,
 }
 
 impl Run {
@@ -71,14 +73,8 @@ impl Run {
         build: impl FnOnce(&Device) -> M + Send,
         data: TrainData,
     ) -> Result<TrainedRun<M>, TrainError> {
-        train(
-            build,
-            &self.recipe,
-            data,
-            &self.dir,
-            self.resume,
-            &self.devices,
-        )
+        let _lock = hold_run_folder(&self.dir)?;
+        train_locked(build, data, self)
     }
 
     /// [`run_experiment`] with the model `build` makes, without progress reports.
@@ -104,14 +100,6 @@ impl Run {
         experiment: Experiment,
         progress: impl FnMut(&str, usize, usize),
     ) -> Result<ExperimentReport, TrainError> {
-        run_experiment(
-            build,
-            &self.recipe,
-            experiment,
-            &self.dir,
-            self.resume,
-            &self.devices,
-            progress,
-        )
+        run_and_evaluate(build, experiment, self, progress)
     }
 }

@@ -27,6 +27,7 @@ use crate::epoch_loader::EpochLoader;
 use crate::loss_metric::{LossTerm, LossTermMetric};
 use crate::recipe::{Optimizer, Schedule, TrainingConfig};
 use crate::renderer::EpochLog;
+use crate::run::Run;
 use crate::run_lock::RunLock;
 use crate::step::{CyborgModel, TrainableModel};
 
@@ -212,8 +213,10 @@ pub fn train<M: TrainableModel>(
     resume: bool,
     devices: &[Device],
 ) -> Result<TrainedRun<M>, TrainError> {
-    let _lock = hold_run_folder(dir)?;
-    train_locked(build, config, data, dir, resume, devices)
+    Run::new(config.clone(), dir)
+        .on_devices(devices.iter().cloned())
+        .resume(resume)
+        .train(build, data)
 }
 
 /// Takes the lock of the run folder `dir` ([`RunLock`]) after checking that it is one: a
@@ -271,14 +274,12 @@ fn check_same_recipe(path: &Path, config: &TrainingConfig) -> Result<(), TrainEr
 /// What a run writes in its folder besides files, cleared when a run starts over.
 const RUN_SUBFOLDERS: [&str; 3] = ["train", "valid", "checkpoint"];
 
-/// [`train`] in a folder whose lock the caller holds ([`hold_run_folder`]).
+/// [`train`] with the settings of `run`, in a folder whose lock the caller holds
+/// ([`hold_run_folder`]).
 pub(crate) fn train_locked<M: TrainableModel>(
     build: impl FnOnce(&Device) -> M + Send,
-    config: &TrainingConfig,
     data: TrainData,
-    dir: &Path,
-    resume: bool,
-    devices: &[Device],
+    run: &Run,
 ) -> Result<TrainedRun<M>, TrainError> {
     // Burn's learner recurses deeply in unoptimised builds: run it on a thread with a roomy
     // stack rather than the caller's.
@@ -286,8 +287,8 @@ pub(crate) fn train_locked<M: TrainableModel>(
         let worker = std::thread::Builder::new()
             .name("cyborg-train".into())
             .stack_size(LEARNER_STACK)
-            .spawn_scoped(scope, || run(build, config, data, dir, resume, devices))
-            .map_err(io(dir))?;
+            .spawn_scoped(scope, || train_steps(build, data, run))
+            .map_err(io(&run.dir))?;
         worker
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
@@ -295,21 +296,19 @@ pub(crate) fn train_locked<M: TrainableModel>(
 }
 
 /// The steps of a run, in order; each is one function below.
-fn run<M: TrainableModel>(
+fn train_steps<M: TrainableModel>(
     build: impl FnOnce(&Device) -> M,
-    config: &TrainingConfig,
     data: TrainData,
-    dir: &Path,
-    resume: bool,
-    devices: &[Device],
+    run: &Run,
 ) -> Result<TrainedRun<M>, TrainError> {
+    let (config, dir, devices) = (&run.recipe, run.dir.as_path(), run.devices.as_slice());
     config.validate().map_err(TrainError::Config)?;
     if devices.is_empty() {
         return Err(TrainError::Config(
             "training needs at least one device".into(),
         ));
     }
-    let candidates = prepare_folder(dir, config, resume)?;
+    let candidates = prepare_folder(dir, config, run.resume)?;
     let devices = training_devices(devices, config);
     let device = &devices[0];
     device.seed(config.seed);
