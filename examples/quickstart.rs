@@ -22,7 +22,7 @@
 //!
 //! Flags change the study (`--help`): `--image-size`, `--width` of the CNN, `--epochs`,
 //! `--seeds`, and `--losses` (`ce`, `cyborg`, `contrast` for CYBORG on the contrast CAM,
-//! `masked` for the masked raw-CAM loss), e.g. the harder 16×16 setting of docs/results.md:
+//! `masked` for the masked raw-CAM loss, `energy` and `l1` for Rao et al.'s losses), e.g. the harder 16×16 setting of docs/results.md:
 //! `cargo run --release --example quickstart -- --image-size 16 --width 4 --epochs 10
 //! --seeds 5 --losses ce,cyborg,contrast,masked`.
 
@@ -80,6 +80,10 @@ enum Loss {
     Contrast,
     /// Cross-entropy plus the masked raw-CAM penalty, λ = 1.
     Masked,
+    /// Cross-entropy plus the Energy loss (Rao et al., 2023), λ = 1.
+    Energy,
+    /// Cross-entropy plus the L1 distance of the max-normalised positive CAM to the map, λ = 1.
+    L1,
 }
 
 impl std::fmt::Display for Loss {
@@ -97,6 +101,8 @@ impl Loss {
             Loss::Cyborg => "CYBORG (α = 0.5)",
             Loss::Contrast => "CYBORG, contrast CAM (α = 0.5)",
             Loss::Masked => "masked raw CAM (λ = 1)",
+            Loss::Energy => "Energy (λ = 1)",
+            Loss::L1 => "L1 to the map (λ = 1)",
         }
     }
 
@@ -107,6 +113,8 @@ impl Loss {
             Loss::Cyborg => "CYBORG",
             Loss::Contrast => "contrast",
             Loss::Masked => "masked",
+            Loss::Energy => "Energy",
+            Loss::L1 => "L1",
         }
     }
 
@@ -120,6 +128,8 @@ impl Loss {
                     .with_cam_map(CamMap::Contrast),
             ),
             Loss::Masked => SaliencyLossConfig::masked(1.0),
+            Loss::Energy => SaliencyLossConfig::energy(1.0),
+            Loss::L1 => SaliencyLossConfig::mask_l1(1.0),
         }
     }
 }

@@ -111,6 +111,39 @@ def masked(inputs, lam, region, annotated=None):
     return ce + lam * pen, ce, pen
 
 
+def positive_cam_loss(term):
+    """CE + lam * the mean over annotated images of term(relu(CAM_label), map at the grid),
+    one image at a time as the authors' losses.py computes it."""
+    def loss(inputs, lam, annotated=None):
+        logits, features, weights, labels, annotation = inputs
+        ce = F.cross_entropy(logits, labels)
+        maps = resize_to_grid(annotation, features.shape[2:])
+        cams = class_activation_maps(features, weights, labels)
+        terms = torch.stack([term(cam.clamp(min=0), m) for cam, m in zip(cams, maps)])
+        per = annotated_mean(terms, annotated)
+        return ce + lam * per, ce, per
+    return loss
+
+
+def energy_term(pos, m, eps=1e-7):
+    """Rao et al.'s Energy loss (a soft map weighs each cell instead of their box's 0/1)."""
+    num = (pos * m).sum()
+    den = pos.sum()
+    return 1 - num if den < eps else 1 - num / den
+
+
+def mask_l1_term(pos, m):
+    """Rao et al.'s "L1": their attributor's binarize (divide by the max unless it is 0),
+    then L1Loss(reduction="mean") against the map."""
+    peak = pos.abs().amax()
+    a = pos if peak == 0 else pos / peak
+    return F.l1_loss(a, m, reduction="mean")
+
+
+energy = positive_cam_loss(energy_term)
+mask_l1 = positive_cam_loss(mask_l1_term)
+
+
 def with_grads(fn, logits, features, weights, labels, maps, **kw):
     leaves = [t.clone().requires_grad_(True) for t in (logits, features, weights)]
     total, ce, sal = fn((leaves[0], leaves[1], leaves[2], labels, maps), **kw)
@@ -172,6 +205,16 @@ def loss_fixture():
             "annotated": None if annotated is None else [bool(a) for a in annotated],
             "expected": expected,
         })
+    for kind, fn in [("energy", energy), ("mask_l1", mask_l1)]:
+        for name, annotated in [(kind, None), (f"{kind}_partial", partial)]:
+            expected = with_grads(fn, *args, region, lam=0.7, annotated=annotated)
+            cases.append({
+                "name": name,
+                "kind": kind,
+                "config": {"lambda": 0.7},
+                "annotated": None if annotated is None else [bool(a) for a in annotated],
+                "expected": expected,
+            })
     return {
         "generator": "scripts/gen_reference.py",
         "torch": torch.__version__,

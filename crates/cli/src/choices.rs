@@ -5,7 +5,7 @@ use burn::prelude::Device;
 use clap::{Args, ValueEnum};
 use cyborg_cam::{CamClass, Colormap};
 use cyborg_data::Normalization;
-use cyborg_train::{AucScore, Optimizer, Schedule, TrainingConfig};
+use cyborg_train::{AucScore, Optimizer, SaliencyLossConfig, Schedule, TrainingConfig};
 
 use crate::error::CliError;
 
@@ -118,6 +118,31 @@ impl From<ClassChoice> for CamClass {
         match choice {
             ClassChoice::Label => CamClass::Label,
             ClassChoice::Predicted => CamClass::Predicted,
+        }
+    }
+}
+
+/// `--loss`: the saliency-guided loss `cyborg train` minimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LossChoice {
+    /// The paper's: α·CE + (1 − α)·MSE of the min-max normalised CAM and the human map.
+    Cyborg,
+    /// CE + λ · the raw CAMs of every class outside the human map, squared.
+    Masked,
+    /// CE + λ · the share of the label's positive CAM outside the map (Rao et al., 2023).
+    Energy,
+    /// CE + λ · L1 between the max-normalised positive CAM and the map (Rao et al.'s "L1").
+    L1,
+}
+
+impl LossChoice {
+    /// The loss with weight `lambda` on its term (not CYBORG, whose weight is α).
+    pub fn weighted(self, lambda: f64) -> Option<SaliencyLossConfig> {
+        match self {
+            LossChoice::Cyborg => None,
+            LossChoice::Masked => Some(SaliencyLossConfig::masked(lambda)),
+            LossChoice::Energy => Some(SaliencyLossConfig::energy(lambda)),
+            LossChoice::L1 => Some(SaliencyLossConfig::mask_l1(lambda)),
         }
     }
 }

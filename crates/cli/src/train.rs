@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use cyborg_data::{CyborgSplit, Records, read_cyborg_csv, read_manifest};
 use cyborg_train::{Experiment, Run, SaliencyLossConfig, TrainingConfig, feature_grid};
 
-use crate::choices::{BackendArgs, ClassChoice, OptimizerChoice, ScheduleChoice};
+use crate::choices::{BackendArgs, ClassChoice, LossChoice, OptimizerChoice, ScheduleChoice};
 use crate::error::CliError;
 use crate::eval::print_table;
 use crate::model::ModelArgs;
@@ -39,16 +39,23 @@ pub struct TrainArgs {
     /// named like the images.
     #[arg(long, default_value = "heatmaps")]
     heatmaps: PathBuf,
-    /// Weight of cross-entropy: 1 is plain cross-entropy, 0.5 the paper's CYBORG.
-    #[arg(long, default_value_t = 0.5)]
-    alpha: f64,
-    /// Explain the label's class (the paper) or the predicted one in the loss.
-    #[arg(long, value_enum, default_value_t = ClassChoice::Label)]
-    cam_class: ClassChoice,
-    /// Train with cross-entropy plus LAMBDA times the masked raw-CAM penalty (the CAMs of all
-    /// classes outside the human map) instead of CYBORG; --alpha and --cam-class then do not
-    /// apply.
-    #[arg(long, value_name = "LAMBDA", conflicts_with_all = ["alpha", "cam_class"])]
+    /// The loss (cyborg: the paper's; masked, energy, l1: cross-entropy plus --lambda times a
+    /// penalty on the CAM outside the human map; see docs/training.md).
+    #[arg(long, value_enum, default_value_t = LossChoice::Cyborg)]
+    loss: LossChoice,
+    /// --loss cyborg: weight of cross-entropy, 1 is plain cross-entropy [default: 0.5, the
+    /// paper's].
+    #[arg(long)]
+    alpha: Option<f64>,
+    /// --loss cyborg: explain the label's class (the paper) or the predicted one in the loss
+    /// [default: label].
+    #[arg(long, value_enum)]
+    cam_class: Option<ClassChoice>,
+    /// --loss masked, energy or l1: weight of the penalty added to cross-entropy [default: 1].
+    #[arg(long)]
+    lambda: Option<f64>,
+    /// The same as --loss masked --lambda LAMBDA.
+    #[arg(long, value_name = "LAMBDA", conflicts_with_all = ["alpha", "cam_class", "loss", "lambda"])]
     masked: Option<f64>,
     /// Epochs.
     #[arg(long, default_value_t = 50)]
@@ -89,13 +96,7 @@ pub struct TrainArgs {
 
 impl TrainArgs {
     fn recipe(&self) -> Result<TrainingConfig, CliError> {
-        let config = TrainingConfig::paper()
-            .with_alpha(self.alpha)
-            .with_cam_class(self.cam_class.into());
-        let config = match self.masked {
-            Some(lambda) => config.with_loss(SaliencyLossConfig::masked(lambda)),
-            None => config,
-        };
+        let config = TrainingConfig::paper().with_loss(self.loss_config()?);
         let config = config
             .with_learning_rate(self.lr)
             .with_optimizer(self.optimizer.into())
@@ -106,6 +107,38 @@ impl TrainArgs {
             .with_gradient_checkpointing(self.gradient_checkpointing);
         config.validate().map_err(usage)?;
         Ok(config)
+    }
+}
+
+impl TrainArgs {
+    /// The loss that --loss, --alpha, --cam-class, --lambda and --masked describe; a flag that
+    /// does not apply to the chosen loss is refused rather than ignored.
+    fn loss_config(&self) -> Result<SaliencyLossConfig, CliError> {
+        let (loss, lambda) = match self.masked {
+            Some(lambda) => (LossChoice::Masked, Some(lambda)),
+            None => (self.loss, self.lambda),
+        };
+        let name = loss.to_possible_value().expect("no loss is skipped");
+        if let Some(weighted) = loss.weighted(lambda.unwrap_or(1.0)) {
+            if self.alpha.is_some() || self.cam_class.is_some() {
+                return Err(usage(format!(
+                    "--alpha and --cam-class apply to --loss cyborg, not {}: its weight is \
+                     --lambda",
+                    name.get_name()
+                )));
+            }
+            return Ok(weighted);
+        }
+        if lambda.is_some() {
+            return Err(usage(
+                "--lambda applies to --loss masked, energy or l1; CYBORG's weight is --alpha"
+                    .into(),
+            ));
+        }
+        let config = TrainingConfig::paper()
+            .with_alpha(self.alpha.unwrap_or(0.5))
+            .with_cam_class(self.cam_class.unwrap_or(ClassChoice::Label).into());
+        Ok(config.loss)
     }
 }
 

@@ -240,6 +240,7 @@ fn bad_input_gives_one_line_and_a_non_zero_exit() {
         ("--optimizer", "rmsprop", "sgd, adam"),
         ("--schedule", "linear", "step, cosine, constant"),
         ("--cam-class", "both", "label, predicted"),
+        ("--loss", "rrr", "cyborg, masked, energy, l1"),
         ("--normalization", "zscore", "imagenet, none"),
         ("--backend", "tpu", "flex"),
     ] {
@@ -387,6 +388,33 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
         serde_json::from_str(&std::fs::read_to_string(masked_out.join("config.json")).unwrap())
             .unwrap();
     assert_eq!(config["loss"]["Masked"]["lambda"], 0.5, "{config}");
+
+    // The Energy loss by name, with its weight.
+    let energy_out = dir.path().join("energy");
+    let mut energy = args.clone();
+    energy[last] = energy_out.to_str().unwrap();
+    energy.extend(["--loss", "energy", "--lambda", "0.25"]);
+    cyborg_ok(&energy);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(energy_out.join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["loss"]["Energy"]["lambda"], 0.25, "{config}");
+
+    // A flag of another loss is refused, not ignored.
+    for (extra, needle) in [
+        (
+            &["--loss", "l1", "--alpha", "0.3"][..],
+            "--alpha and --cam-class apply to",
+        ),
+        (
+            &["--lambda", "2"][..],
+            "--lambda applies to --loss masked, energy or l1",
+        ),
+    ] {
+        let mut bad = args.clone();
+        bad.extend(extra);
+        assert_one_line_error(&cyborg(&bad), needle);
+    }
 
     // A bad recipe value is one line.
     for (flag, value, needle) in [

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{CyborgLossConfig, LossConfigError, MaskedCamLossConfig, SaliencyLoss};
+use crate::{
+    CyborgLossConfig, EnergyLossConfig, LossConfigError, MaskL1LossConfig, MaskedCamLossConfig,
+    SaliencyLoss,
+};
 
 /// Which saliency-guided loss to train with, and its settings: what a trainer's recipe (and
 /// its JSON) holds. [`SaliencyLossConfig::try_init`] builds it as a `Box<dyn SaliencyLoss>`.
@@ -12,6 +15,10 @@ pub enum SaliencyLossConfig {
     Cyborg(CyborgLossConfig),
     /// Cross-entropy plus the masked raw-CAM penalty ([`MaskedCamLossConfig`]).
     Masked(MaskedCamLossConfig),
+    /// Cross-entropy plus the Energy loss ([`EnergyLossConfig`]).
+    Energy(EnergyLossConfig),
+    /// Cross-entropy plus the L1 distance to the region ([`MaskL1LossConfig`]).
+    MaskL1(MaskL1LossConfig),
 }
 
 impl Default for SaliencyLossConfig {
@@ -32,11 +39,23 @@ impl SaliencyLossConfig {
         Self::Masked(MaskedCamLossConfig::new().with_lambda(lambda))
     }
 
+    /// Cross-entropy plus `lambda` times the Energy loss.
+    pub fn energy(lambda: f64) -> Self {
+        Self::Energy(EnergyLossConfig::new().with_lambda(lambda))
+    }
+
+    /// Cross-entropy plus `lambda` times the L1 distance to the region.
+    pub fn mask_l1(lambda: f64) -> Self {
+        Self::MaskL1(MaskL1LossConfig::new().with_lambda(lambda))
+    }
+
     /// Builds the loss, or says which value is out of range.
     pub fn try_init(&self) -> Result<Box<dyn SaliencyLoss>, LossConfigError> {
         Ok(match self {
             Self::Cyborg(c) => Box::new(c.try_init()?),
             Self::Masked(c) => Box::new(c.try_init()?),
+            Self::Energy(c) => Box::new(c.try_init()?),
+            Self::MaskL1(c) => Box::new(c.try_init()?),
         })
     }
 
@@ -88,6 +107,21 @@ mod tests {
             &MaskedCamLossConfig::new().with_lambda(2.0).init(),
         );
         assert_eq!(a, b);
+        let (a, b) = total(
+            &SaliencyLossConfig::energy(0.5),
+            &EnergyLossConfig::new().with_lambda(0.5).init(),
+        );
+        assert_eq!(a, b);
+        let (a, b) = total(
+            &SaliencyLossConfig::mask_l1(0.5),
+            &MaskL1LossConfig::new().with_lambda(0.5).init(),
+        );
+        assert_eq!(a, b);
+        let (energy, l1) = total(
+            &SaliencyLossConfig::energy(0.5),
+            &MaskL1LossConfig::new().with_lambda(0.5).init(),
+        );
+        assert_ne!(energy, l1);
         // …and not the other one.
         let (cyborg, masked) = total(
             &SaliencyLossConfig::cyborg(0.3),
@@ -106,5 +140,9 @@ mod tests {
         assert_eq!(json, r#"{"Masked":{"lambda":2.0,"region":"Allowed"}}"#);
         let back: SaliencyLossConfig = serde_json::from_str(&json).unwrap();
         assert!(matches!(back, SaliencyLossConfig::Masked(c) if c.lambda == 2.0));
+        let json = serde_json::to_string(&SaliencyLossConfig::energy(0.5)).unwrap();
+        assert_eq!(json, r#"{"Energy":{"lambda":0.5,"eps":1e-7}}"#);
+        let json = serde_json::to_string(&SaliencyLossConfig::mask_l1(0.5)).unwrap();
+        assert_eq!(json, r#"{"MaskL1":{"lambda":0.5}}"#);
     }
 }

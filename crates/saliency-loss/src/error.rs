@@ -13,3 +13,12 @@ pub enum LossConfigError {
     #[error("lambda must be finite and >= 0, got {0}")]
     Lambda(f64),
 }
+
+/// `lambda` if it is a usable weight (finite, `>= 0`), else [`LossConfigError::Lambda`].
+pub(crate) fn check_lambda(lambda: f64) -> Result<f64, LossConfigError> {
+    if lambda.is_finite() && lambda >= 0.0 {
+        Ok(lambda)
+    } else {
+        Err(LossConfigError::Lambda(lambda))
+    }
+}

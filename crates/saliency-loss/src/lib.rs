@@ -16,10 +16,18 @@
 //!   KL as the map distance, the label or the predicted class, the class's CAM (the paper) or
 //!   its contrast with the other classes ([`CamMap`]), and batches that mix annotated and
 //!   unannotated images.
-//! - [`SaliencyLoss`]: the trait both losses implement (`forward`, `forward_annotated`). [`cyborg_loss`] is the same loss as a plain function.
+//! - [`SaliencyLoss`]: the trait every loss implements (`forward`, `forward_annotated`). [`cyborg_loss`] is the same loss as a plain function.
 //! - [`MaskedCamLossConfig`] / [`MaskedCamLoss`]: penalises the raw, unnormalised CAMs of all
 //!   classes outside an annotated region (or inside a forbidden one).
-//! - [`SaliencyLossConfig`]: either loss as one serialisable value, for trainers and recipes.
+//! - [`EnergyLossConfig`] / [`EnergyLoss`]: the share of the label's positive CAM outside the
+//!   region (Rao et al., ICCV 2023, the loss they found best with boxes).
+//! - [`MaskL1LossConfig`] / [`MaskL1Loss`]: the L1 distance between the max-normalised
+//!   positive CAM and the region (their "L1", after GRADIA).
+//! - [`SaliencyLossConfig`]: any of them as one serialisable value, for trainers and recipes.
+//!
+//! Losses on input gradients (Right for the Right Reasons' RRR, HINT) need the gradient of a
+//! gradient; Burn 0.22 has no double backward, so they are not here. The masked raw-CAM loss
+//! is RRR's first-order analogue on the CAM.
 //!
 //! ```
 //! use burn::prelude::*;
@@ -40,9 +48,12 @@ mod annotated;
 mod choice;
 mod cyborg;
 mod distance;
+mod energy;
 mod error;
+mod mask_l1;
 mod masked;
 mod output;
+mod positive_cam;
 mod saliency_loss;
 mod shapes;
 
@@ -52,7 +63,9 @@ pub use cyborg::*;
 /// Where it was before it moved to `cyborg-cam`, beside the other resizing.
 pub use cyborg_cam::resize_to_grid;
 pub use distance::*;
+pub use energy::*;
 pub use error::*;
+pub use mask_l1::*;
 pub use masked::*;
 pub use output::*;
 pub use saliency_loss::*;

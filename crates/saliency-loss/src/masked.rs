@@ -6,7 +6,9 @@ use cyborg_cam::all_class_activation_maps;
 use serde::{Deserialize, Serialize};
 
 use crate::shapes::check_inputs;
-use crate::{LossConfigError, SaliencyLoss, SaliencyLossOutput, annotated_mean, resize_to_grid};
+use crate::{
+    LossConfigError, SaliencyLoss, SaliencyLossOutput, annotated_mean, check_lambda, resize_to_grid,
+};
 
 /// What the annotation of a [`MaskedCamLoss`] marks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,11 +35,8 @@ pub struct MaskedCamLossConfig {
 impl MaskedCamLossConfig {
     /// Builds the loss, or says which value is out of range.
     pub fn try_init(&self) -> Result<MaskedCamLoss, LossConfigError> {
-        if !(self.lambda.is_finite() && self.lambda >= 0.0) {
-            return Err(LossConfigError::Lambda(self.lambda));
-        }
         Ok(MaskedCamLoss {
-            lambda: self.lambda,
+            lambda: check_lambda(self.lambda)?,
             region: self.region,
         })
     }

@@ -1,7 +1,7 @@
-//! The CYBORG and masked losses against PyTorch (`scripts/gen_reference.py`): values and
-//! gradients w.r.t. logits, features and class weights for every distance, both CAM classes,
-//! a partially annotated batch and the masked variant; then the same gradients against
-//! central finite differences in f64.
+//! The CYBORG, masked, Energy and L1 losses against PyTorch (`scripts/gen_reference.py`):
+//! values and gradients w.r.t. logits, features and class weights for every distance, both
+//! CAM classes, partially annotated batches and the other losses; then the same gradients
+//! against central finite differences in f64.
 //!
 //! The reference CYBORG loss, in PyTorch (float64):
 //! ```python
@@ -17,13 +17,15 @@
 //! cams = torch.einsum("bchw,kc->bkhw", features, weights)
 //! total = ce + lam * ((cams * outside[:, None]) ** 2).mean(dim=(1, 2, 3)).mean()
 //! ```
+//! The Energy and L1 losses are written one image at a time, as the authors' `losses.py` and
+//! attributor post-processing compute them (see the script).
 
 use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
 use cyborg_cam::CamClass;
 use cyborg_saliency_loss::{
-    AnnotatedRegion, CyborgLossConfig, MaskedCamLossConfig, SaliencyDistance, SaliencyLoss,
-    SaliencyLossOutput,
+    AnnotatedRegion, CyborgLossConfig, EnergyLossConfig, MaskL1LossConfig, MaskedCamLossConfig,
+    SaliencyDistance, SaliencyLoss, SaliencyLossOutput,
 };
 use cyborg_testing::{
     Fixture, assert_close, compare_slices, f64_from_json, finite_difference_gradient,
@@ -91,6 +93,18 @@ fn run_case(case: &Value, i: Inputs) -> SaliencyLossOutput {
             .forward_annotated(
                 i.logits, i.features, i.weights, i.labels, i.region, annotated,
             ),
+        Some("energy") => EnergyLossConfig::new()
+            .with_lambda(f64_from_json(&config["lambda"]))
+            .init()
+            .forward_annotated(
+                i.logits, i.features, i.weights, i.labels, i.region, annotated,
+            ),
+        Some("mask_l1") => MaskL1LossConfig::new()
+            .with_lambda(f64_from_json(&config["lambda"]))
+            .init()
+            .forward_annotated(
+                i.logits, i.features, i.weights, i.labels, i.region, annotated,
+            ),
         other => panic!("unknown case kind {other:?}"),
     }
 }
@@ -114,7 +128,7 @@ fn every_case_matches_pytorch_values_and_gradients() {
     let f = fixture();
     let device = Device::flex().autodiff();
     let all = cases(&f);
-    assert_eq!(all.len(), 10, "the fixture holds ten cases");
+    assert_eq!(all.len(), 14, "the fixture holds fourteen cases");
     for case in &all {
         let name = case["name"].as_str().expect("name");
         let expected = &case["expected"];

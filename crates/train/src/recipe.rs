@@ -113,7 +113,7 @@ impl TrainingConfig {
     fn cyborg(&self) -> CyborgLossConfig {
         match &self.loss {
             SaliencyLossConfig::Cyborg(c) => c.clone(),
-            SaliencyLossConfig::Masked(_) => CyborgLossConfig::new(),
+            _ => CyborgLossConfig::new(),
         }
     }
 
