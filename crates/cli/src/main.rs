@@ -4,6 +4,7 @@
 //! cyborg train --model resnet50 --weights resnet50.pth --train train.csv --val val.csv --test test.csv --out runs/cyborg
 //! cyborg eval --model resnet50 --checkpoint best.bpk --test test.csv --out runs/eval
 //! cyborg cam  --model resnet50 --checkpoint best.bpk --manifest test.csv --methods all
+//! cyborg maps --manifest train.csv --boxes boxes.csv --out with-maps
 //! cyborg bench --with pytorch.json --json bench.json
 //! ```
 //!
@@ -19,6 +20,7 @@ mod cam;
 mod choices;
 mod error;
 mod eval;
+mod maps;
 mod model;
 mod output;
 mod progress;
@@ -47,6 +49,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// CAM-family heatmaps for the images of a manifest or a folder, as PNG grids.
     Cam(cam::CamArgs),
+    /// Human maps from bounding boxes or eye-tracking fixations, as float .npy maps and a
+    /// manifest that points at them.
+    Maps(maps::MapsArgs),
     /// Time and peak memory of the loss alone, training steps (cross-entropy and CYBORG) and
     /// inference, on every backend compiled in: one table, optionally beside PyTorch's.
     Bench(bench::BenchArgs),
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Cam(args) => cam::run(args),
+        Command::Maps(args) => maps::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -546,3 +546,85 @@ fn bench_measures_each_workload_in_a_child_and_tables_them_with_pytorchs() {
     let out = cyborg(&["bench", "--pytorch", missing.to_str().unwrap()]);
     assert_one_line_error(&out, "missing.json");
 }
+
+#[test]
+fn maps_draws_boxes_and_fixations_that_train_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write_dataset(dir.path());
+    let csv_s = csv.to_str().unwrap();
+    // Boxes for two images, one of them unknown to the manifest; VOC for one.
+    let boxes = dir.path().join("boxes.csv");
+    std::fs::write(
+        &boxes,
+        "image,x0,y0,x1,y1,label\n1.png,0,0,8,4,square\n9.png,0,0,1,1,\n",
+    )
+    .unwrap();
+    let out = dir.path().join("boxed");
+    let output = cyborg_ok(&[
+        "maps",
+        "--manifest",
+        csv_s,
+        "--boxes",
+        boxes.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("1 of 7 images got a map"), "{stdout}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("9.png"));
+    let records = read_manifest(out.join("test.csv"), None).unwrap();
+    let map = records.items[1].saliency.clone().unwrap();
+    let npy = cyborg_data::read_npy_map(&map).unwrap();
+    assert_eq!(npy.size, [16, 16]);
+    assert_eq!(npy.values.iter().sum::<f32>(), 32.0, "an 8×4 box");
+    // The other images keep their own maps.
+    assert_eq!(
+        records.items[0]
+            .saliency
+            .as_deref()
+            .and_then(Path::file_name),
+        Some(std::ffi::OsStr::new("0_map.png"))
+    );
+
+    let voc = dir.path().join("voc");
+    std::fs::create_dir(&voc).unwrap();
+    std::fs::write(
+        voc.join("3.xml"),
+        "<annotation><filename>3.png</filename><size><width>16</width><height>16</height>\
+         </size><object><name>square</name><bndbox><xmin>1</xmin><ymin>1</ymin>\
+         <xmax>4</xmax><ymax>4</ymax></bndbox></object></annotation>",
+    )
+    .unwrap();
+    let gaze = dir.path().join("gaze.csv");
+    std::fs::write(&gaze, "image,x,y,duration\n5.png,8,8,0.3\n5.png,2,2,0.1\n").unwrap();
+    for (flag, path, name) in [("--voc", &voc, "voc"), ("--fixations", &gaze, "gaze")] {
+        let out = dir.path().join(name);
+        let mut args = vec!["maps", "--manifest", csv_s, flag, path.to_str().unwrap()];
+        args.extend(["--sigma", "2", "--out", out.to_str().unwrap()]);
+        let output = cyborg_ok(&args);
+        assert!(String::from_utf8_lossy(&output.stdout).starts_with("1 of 7 images got a map"));
+    }
+
+    // Bad input: one line, status 1, naming the file and line.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "image,x0,y0,x1,y1\n1.png,0,0,wide,4\n").unwrap();
+    let out_s = dir.path().join("bad-out");
+    let output = cyborg(&[
+        "maps",
+        "--manifest",
+        csv_s,
+        "--boxes",
+        bad.to_str().unwrap(),
+        "--out",
+        out_s.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&output, "bad.csv:2: `x1` must be a finite number");
+    let output = cyborg(&[
+        "maps",
+        "--manifest",
+        csv_s,
+        "--out",
+        out_s.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&output, "give one of --boxes, --voc or --fixations");
+}

@@ -84,6 +84,15 @@ pub enum DataError {
         /// What is wrong.
         message: String,
     },
+    /// A NumPy `.npy` map could not be read or written.
+    #[error("{path}: not a usable .npy map: {source}")]
+    Npy {
+        /// The file.
+        path: PathBuf,
+        /// What the `.npy` reader or writer said, or what is wrong with the array.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A source holds no item.
     #[error("{path}: no {what} found")]
     Empty {

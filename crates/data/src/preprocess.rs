@@ -6,7 +6,8 @@ use burn::config::Config;
 use image::DynamicImage;
 use serde::{Deserialize, Serialize};
 
-use crate::{Augmentation, DataError, ResizeFilter, resize_plane};
+use crate::npy::is_npy;
+use crate::{Augmentation, DataError, ResizeFilter, read_npy_map, resize_plane};
 
 /// How image values in `[0, 1]` are standardised, per channel: `(x − mean) / std`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -110,10 +111,11 @@ pub fn load_image_augmented(
 
 /// Decodes a saliency map into a row-major `[grid_height, grid_width]` array in `[0, 1]`:
 /// gray (colour maps are converted with Pillow's luma weights), resized to the grid,
-/// min-max normalised.
+/// min-max normalised. A file ending in `.npy` is read as a float map ([`read_npy_map`]),
+/// not an image: maps that are not quantised to 8 bits.
 ///
 /// # Errors
-/// As [`load_image`].
+/// As [`load_image`], and [`DataError::Npy`] for a `.npy` file that is not a usable map.
 pub fn load_saliency(
     path: impl AsRef<Path>,
     config: &SaliencyConfig,
@@ -132,9 +134,15 @@ pub fn load_saliency_augmented(
     config: &SaliencyConfig,
     augmentation: &Augmentation,
 ) -> Result<Vec<f32>, DataError> {
-    let image = decode(path.as_ref())?;
-    let size = [image.height() as usize, image.width() as usize];
-    let gray = planes(&image, 1).remove(0);
+    let path = path.as_ref();
+    let (gray, size) = if is_npy(path) {
+        let map = read_npy_map(path)?;
+        (map.values, map.size)
+    } else {
+        let image = decode(path)?;
+        let size = [image.height() as usize, image.width() as usize];
+        (planes(&image, 1).remove(0), size)
+    };
     let (gray, size) = augment(&gray, size, augmentation);
     let mut map = resize_plane(&gray, size, config.grid, config.filter);
     normalize_min_max(&mut map, config.eps);
