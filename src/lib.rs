@@ -15,7 +15,7 @@
 //! - [`models`] (`cyborg-models`): CAM-ready backbones (small CNN, ResNet, DenseNet,
 //!   Inception-v3, Xception) and PyTorch weight import.
 //! - [`train`] (`cyborg-train`): the trainer (burn-train, the paper's recipe) and evaluation.
-//! - [`bench`] (`cyborg-bench`): the benchmark workloads behind `cyborg bench` and `benches/`.
+//! - [`bench`](mod@bench) (`cyborg-bench`): the benchmark workloads behind `cyborg bench` and `benches/`.
 //!
 //! The crate's own features choose the backend of the examples, tests and benches: `flex`
 //! (default, pure-Rust CPU), `wgpu`, `cuda`. The library crates it re-exports enable none.

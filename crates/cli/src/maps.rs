@@ -13,20 +13,20 @@ use crate::error::CliError;
 
 /// Draw human maps from bounding boxes (a CSV or Pascal VOC XML files) or eye-tracking
 /// fixations (a CSV) for the images of a manifest: one float map per annotated image
-/// (OUT/maps/*.npy), and OUT/<manifest name> pointing at them, ready for `cyborg train`.
+/// (`OUT/maps/*.npy`), and `OUT/<manifest name>` pointing at them, ready for `cyborg train`.
 #[derive(Debug, Args)]
 pub struct MapsArgs {
     /// The manifest CSV (image,saliency,label) whose images the annotations describe.
     #[arg(long)]
     manifest: PathBuf,
-    /// A CSV of boxes: image,x0,y0,x1,y1[,label], pixel corners (a box covers [x0, x1) ×
-    /// [y0, y1)).
+    /// A CSV of boxes: `image,x0,y0,x1,y1[,label]`, pixel corners (a box covers `[x0, x1) ×
+    /// [y0, y1)`).
     #[arg(long, group = "source")]
     boxes: Option<PathBuf>,
-    /// A folder of Pascal VOC annotation files (*.xml), matched to images by <filename>.
+    /// A folder of Pascal VOC annotation files (`*.xml`), matched to images by `<filename>`.
     #[arg(long, group = "source")]
     voc: Option<PathBuf>,
-    /// A CSV of fixations: image,x,y[,duration], pixel coordinates.
+    /// A CSV of fixations: `image,x,y[,duration]`, pixel coordinates.
     #[arg(long, group = "source")]
     fixations: Option<PathBuf>,
     /// How boxes are drawn.

@@ -6,8 +6,9 @@ use crate::SaliencyLossOutput;
 
 /// A loss on a classifier's logits and the ingredients of its CAMs (feature maps and class
 /// weights), guided by one human map per image. Implemented by
-/// [`CyborgLoss`](crate::CyborgLoss) and [`MaskedCamLoss`](crate::MaskedCamLoss); a trainer
-/// can hold a `Box<dyn SaliencyLoss>`.
+/// [`CyborgLoss`](crate::CyborgLoss), [`MaskedCamLoss`](crate::MaskedCamLoss),
+/// [`EnergyLoss`](crate::EnergyLoss) and [`MaskL1Loss`](crate::MaskL1Loss); a trainer can hold
+/// a `Box<dyn SaliencyLoss>`.
 ///
 /// Input contract: `logits` are raw scores, not softmax output; `features` are the maps that
 /// global average pooling reads (so that `mean_hw(CAM) + bias = logit`); `class_weights` is the
