@@ -22,7 +22,10 @@
 //!
 //! Flags change the study (`--help`): `--image-size`, `--width` of the CNN, `--epochs`,
 //! `--seeds`, and `--losses` (`ce`, `cyborg`, `contrast` for CYBORG on the contrast CAM,
-//! `masked` for the masked raw-CAM loss, `energy` and `l1` for Rao et al.'s losses), e.g. the harder 16×16 setting of docs/results.md:
+//! `masked` for the masked raw-CAM loss, `energy` and `l1` for Rao et al.'s losses, `ceiling`
+//! for cross-entropy trained without the square: the clean ceiling; with `ce` and `ceiling`
+//! a second table gives each loss's share of the cross-entropy → ceiling gap closed, with
+//! 95 % bootstrap intervals over seeds), e.g. the harder 16×16 setting of docs/results.md:
 //! `cargo run --release --example quickstart -- --image-size 16 --width 4 --epochs 10
 //! --seeds 5 --losses ce,cyborg,contrast,masked`.
 
@@ -40,7 +43,7 @@ use cyborg::loss::{CamMap, CyborgLossConfig};
 use cyborg::models::{Backbone, CamMethod, ExplainConfig, SmallCnnConfig, Target, explain};
 use cyborg::train::{
     ALL_TEST_IMAGES, Evaluation, Experiment, ExperimentReport, Run, SQUARE_MISLEADS,
-    SaliencyLossConfig, TrainingConfig, feature_grid, shortcut_experiment,
+    SaliencyLossConfig, TrainingConfig, bootstrap_interval, feature_grid, shortcut_experiment,
 };
 
 const SHOWN: usize = 6;
@@ -84,6 +87,8 @@ enum Loss {
     Energy,
     /// Cross-entropy plus the L1 distance of the max-normalised positive CAM to the map, λ = 1.
     L1,
+    /// Cross-entropy trained without the square (the clean ceiling), tested on the same images.
+    Ceiling,
 }
 
 impl std::fmt::Display for Loss {
@@ -103,6 +108,7 @@ impl Loss {
             Loss::Masked => "masked raw CAM (λ = 1)",
             Loss::Energy => "Energy (λ = 1)",
             Loss::L1 => "L1 to the map (λ = 1)",
+            Loss::Ceiling => "cross-entropy, no square (ceiling)",
         }
     }
 
@@ -115,12 +121,13 @@ impl Loss {
             Loss::Masked => "masked",
             Loss::Energy => "Energy",
             Loss::L1 => "L1",
+            Loss::Ceiling => "ceiling",
         }
     }
 
     fn config(self) -> SaliencyLossConfig {
         match self {
-            Loss::Ce => SaliencyLossConfig::cyborg(1.0),
+            Loss::Ce | Loss::Ceiling => SaliencyLossConfig::cyborg(1.0),
             Loss::Cyborg => SaliencyLossConfig::cyborg(0.5),
             Loss::Contrast => SaliencyLossConfig::Cyborg(
                 CyborgLossConfig::new()
@@ -160,12 +167,30 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             .with_seed(seed);
         let data = args.out.join(format!("data/seed-{seed}"));
         let experiment = shortcut_experiment(&task, 256, &data, grid)?;
+        // The ceiling trains and validates without the square, and is tested on the same
+        // images as the others.
+        let clean = if args.losses.contains(&Loss::Ceiling) {
+            let clean_data = args.out.join(format!("data/seed-{seed}-no-square"));
+            let clean =
+                shortcut_experiment(&task.clone().with_cue_contrast(0.0), 256, &clean_data, grid)?;
+            Some(Experiment {
+                train: clean.train,
+                val: clean.val,
+                ..experiment.clone()
+            })
+        } else {
+            None
+        };
         for (loss, reports) in args.losses.iter().zip(&mut reports) {
             eprintln!("\nseed {seed}: {}", loss.label());
             let recipe = recipe(loss.config(), args.epochs as usize, seed);
+            let data = match (loss, &clean) {
+                (Loss::Ceiling, Some(clean)) => clean.clone(),
+                _ => experiment.clone(),
+            };
             let report = Run::new(recipe, run_dir(&args.out, *loss, seed))
                 .on(device.clone())
-                .experiment(small_cnn, experiment.clone())?;
+                .experiment(small_cnn, data)?;
             reports.push(report);
         }
         first.get_or_insert(experiment);
@@ -179,17 +204,17 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         start.elapsed().as_secs_f32()
     );
     println!(
-        "| loss                           | accuracy, all | accuracy, {SQUARE_MISLEADS} | AUC, all      | CAM mass on the bar |"
+        "| loss                               | accuracy, all | accuracy, {SQUARE_MISLEADS} | AUC, all      | CAM mass on the bar |"
     );
     println!(
-        "|--------------------------------|---------------|---------------------------|---------------|---------------------|"
+        "|------------------------------------|---------------|---------------------------|---------------|---------------------|"
     );
     for (loss, reports) in args.losses.iter().zip(&reports) {
         let over = |set: &str, f: fn(&Evaluation) -> Option<f64>| {
             mean_std(reports.iter().map(|r| f(&r.test[set])))
         };
         println!(
-            "| {:<30} | {:<13} | {:<25} | {:<13} | {:<19} |",
+            "| {:<34} | {:<13} | {:<25} | {:<13} | {:<19} |",
             loss.label(),
             over(ALL_TEST_IMAGES, |e| Some(e.accuracy)),
             over(SQUARE_MISLEADS, |e| Some(e.accuracy)),
@@ -197,6 +222,8 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             over(ALL_TEST_IMAGES, |e| e.cam_mass_inside),
         );
     }
+
+    print_gap_closed(&args.losses, &reports);
 
     let experiment = first.expect("at least one seed");
     let picture = args.out.join("cams.png");
@@ -295,6 +322,51 @@ fn draw_cams(
     columns.extend(names);
     let picture = grid(&GridConfig::new().with_tile_size(112), &columns, &rows);
     Ok(save_png(&picture, path)?)
+}
+
+/// With cross-entropy and the ceiling among the losses: each other loss's accuracy where the
+/// square misleads and its share of the cross-entropy → ceiling gap closed (per seed, then
+/// averaged), each with a 95 % percentile-bootstrap interval over seeds.
+fn print_gap_closed(losses: &[Loss], reports: &[Vec<ExperimentReport>]) {
+    let misled = |i: usize| -> Vec<f64> {
+        reports[i]
+            .iter()
+            .map(|r| r.test[SQUARE_MISLEADS].accuracy)
+            .collect()
+    };
+    let (Some(ce), Some(ceiling)) = (
+        losses.iter().position(|&l| l == Loss::Ce),
+        losses.iter().position(|&l| l == Loss::Ceiling),
+    ) else {
+        return;
+    };
+    let (ce, ceiling) = (misled(ce), misled(ceiling));
+    let interval = |values: &[f64]| {
+        let i = bootstrap_interval(values, 10_000, 0.95, 0);
+        format!("{:.3} [{:.3}, {:.3}]", i.mean, i.low, i.high)
+    };
+    println!(
+        "\nWhere the square misleads, mean [95 % bootstrap interval over seeds]; the gap is \
+         cross-entropy's to the ceiling's, per seed:\n"
+    );
+    println!("| loss | accuracy | share of the gap closed |\n|---|---|---|");
+    let hurt = ce.iter().zip(&ceiling).all(|(c, top)| top - c >= 0.05);
+    for (i, loss) in losses.iter().enumerate() {
+        let accuracy = misled(i);
+        let closed = match loss {
+            Loss::Ce | Loss::Ceiling => String::new(),
+            _ if !hurt => "— (cross-entropy within 5 points of the ceiling)".into(),
+            _ => {
+                let shares: Vec<f64> = accuracy
+                    .iter()
+                    .zip(ce.iter().zip(&ceiling))
+                    .map(|(a, (c, top))| (a - c) / (top - c))
+                    .collect();
+                interval(&shares)
+            }
+        };
+        println!("| {} | {} | {closed} |", loss.label(), interval(&accuracy));
+    }
 }
 
 /// `mean ± std` over seeds, or `—` if a value is missing.
