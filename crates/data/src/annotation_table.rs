@@ -1,5 +1,5 @@
-//! Reading the annotation CSVs (boxes, fixations): a header naming the columns, one row per
-//! annotation, errors that name the file and line.
+//! Reading the CSVs users hand over (manifests, boxes, fixations): a header naming the columns,
+//! one row per item, errors that name the file and line.
 
 use std::path::{Path, PathBuf};
 

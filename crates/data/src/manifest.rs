@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::annotation_table::Table;
 use crate::{DataError, Record, Records};
 
 /// Reads a manifest CSV: a header naming the columns `image`, `saliency` and `label` (in any
@@ -36,44 +37,14 @@ pub fn parse_manifest(
     classes: Option<Vec<String>>,
 ) -> Result<Records, DataError> {
     let folder = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let csv_error = |source| DataError::Csv {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let header = reader.headers().map_err(csv_error)?.clone();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| DataError::BadRow {
-                path: path.to_path_buf(),
-                line: 1,
-                message: format!(
-                    "the header has no `{name}` column (it has {:?})",
-                    header.iter().collect::<Vec<_>>()
-                ),
-            })
-    };
-    let (image_col, saliency_col, label_col) =
-        (column("image")?, column("saliency")?, column("label")?);
-
+    let table = Table::parse(reader, path, &["image", "saliency", "label"], 3)?;
     let mut rows = Vec::new();
-    for row in reader.records() {
-        let row = row.map_err(csv_error)?;
-        let line = row.position().map_or(0, |p| p.line() as usize);
-        let field = |i: usize| row.get(i).unwrap_or("").to_string();
-        let image = field(image_col);
-        if image.is_empty() {
-            return Err(DataError::BadRow {
-                path: path.to_path_buf(),
-                line,
-                message: "empty image path".into(),
-            });
-        }
-        rows.push((line, image, field(saliency_col), field(label_col)));
+    for row in table.rows() {
+        let image = row
+            .text(0)
+            .ok_or_else(|| row.error("empty image path".into()))?;
+        let field = |i: usize| row.text(i).unwrap_or("").to_string();
+        rows.push((row.line, image.to_string(), field(1), field(2)));
     }
     if rows.is_empty() {
         return Err(DataError::Empty {
