@@ -31,7 +31,8 @@ use clap::Parser;
 use cyborg::data::{DecoyConfig, DecoySplit, IdxArray, ImageConfig, Normalization, read_idx};
 use cyborg::models::Architecture;
 use cyborg::train::{
-    Experiment, ExperimentReport, Run, SaliencyLossConfig, TrainingConfig, feature_grid, write_json,
+    Experiment, ExperimentReport, Run, SaliencyLossConfig, TrainingConfig, feature_grid,
+    mean_and_std, write_json,
 };
 use serde::Serialize;
 
@@ -288,8 +289,6 @@ fn rows(array: &IdxArray, start: usize, end: usize) -> IdxArray {
 
 /// `mean ± std` (sample standard deviation).
 fn mean_std(values: &[f64]) -> String {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    format!("{mean:.3} ± {:.3}", var.sqrt())
+    let (mean, std) = mean_and_std(values);
+    format!("{mean:.3} ± {std:.3}")
 }

@@ -43,7 +43,8 @@ use cyborg::loss::{CamMap, CyborgLossConfig};
 use cyborg::models::{Backbone, CamMethod, ExplainConfig, SmallCnnConfig, Target, explain};
 use cyborg::train::{
     ALL_TEST_IMAGES, Evaluation, Experiment, ExperimentReport, Run, SQUARE_MISLEADS,
-    SaliencyLossConfig, TrainingConfig, bootstrap_interval, feature_grid, shortcut_experiment,
+    SaliencyLossConfig, TrainingConfig, bootstrap_interval, feature_grid, mean_and_std,
+    shortcut_experiment,
 };
 
 const SHOWN: usize = 6;
@@ -374,8 +375,6 @@ fn mean_std(values: impl Iterator<Item = Option<f64>>) -> String {
     let Some(values) = values.collect::<Option<Vec<f64>>>() else {
         return "—".into();
     };
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    format!("{mean:.3} ± {:.3}", var.sqrt())
+    let (mean, std) = mean_and_std(&values);
+    format!("{mean:.3} ± {std:.3}")
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::shapes::check_inputs;
 use crate::{
-    LossConfigError, SaliencyDistance, SaliencyLoss, SaliencyLossOutput, annotated_mean,
+    LossConfigError, SaliencyDistance, SaliencyLoss, SaliencyLossOutput, annotated_mean, check_eps,
     resize_to_grid,
 };
 
@@ -41,14 +41,11 @@ impl CyborgLossConfig {
         if !(0.0..=1.0).contains(&self.alpha) {
             return Err(LossConfigError::Alpha(self.alpha));
         }
-        if !(self.eps.is_finite() && self.eps >= 0.0) {
-            return Err(LossConfigError::Eps(self.eps));
-        }
         Ok(CyborgLoss {
             alpha: self.alpha,
             cam_class: self.cam_class,
             cam_map: self.cam_map,
-            eps: self.eps,
+            eps: check_eps(self.eps)?,
             distance: self.distance,
         })
     }

@@ -4,7 +4,7 @@
 use burn::prelude::*;
 
 use crate::positive_cam::PositiveCamTerm;
-use crate::{LossConfigError, check_lambda};
+use crate::{LossConfigError, check_eps, check_lambda};
 
 /// Configuration of the [`EnergyLoss`], built with [`EnergyLossConfig::init`].
 #[derive(Config, Debug)]
@@ -21,12 +21,9 @@ pub struct EnergyLossConfig {
 impl EnergyLossConfig {
     /// Builds the loss, or says which value is out of range.
     pub fn try_init(&self) -> Result<EnergyLoss, LossConfigError> {
-        if !(self.eps.is_finite() && self.eps >= 0.0) {
-            return Err(LossConfigError::Eps(self.eps));
-        }
         Ok(EnergyLoss {
+            eps: check_eps(self.eps)?,
             lambda: check_lambda(self.lambda)?,
-            eps: self.eps,
         })
     }
 

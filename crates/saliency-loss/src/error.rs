@@ -22,3 +22,12 @@ pub(crate) fn check_lambda(lambda: f64) -> Result<f64, LossConfigError> {
         Err(LossConfigError::Lambda(lambda))
     }
 }
+
+/// `eps` if it is a usable epsilon (finite, `>= 0`), else [`LossConfigError::Eps`].
+pub(crate) fn check_eps(eps: f64) -> Result<f64, LossConfigError> {
+    if eps.is_finite() && eps >= 0.0 {
+        Ok(eps)
+    } else {
+        Err(LossConfigError::Eps(eps))
+    }
+}

@@ -1,5 +1,5 @@
-//! Intervals over seeds: the percentile bootstrap of a mean, for studies that report "mean and
-//! 95 % interval over N seeds".
+//! Summaries over seeds: mean and sample standard deviation, and the percentile bootstrap of
+//! a mean, for studies that report "mean ± std" or "mean and 95 % interval over N seeds".
 
 use cyborg_data::SplitMix64;
 
@@ -12,6 +12,19 @@ pub struct Interval {
     pub low: f64,
     /// The upper end.
     pub high: f64,
+}
+
+/// The mean of `values` and their sample standard deviation (divided by `n − 1`; 0 for one
+/// value).
+///
+/// # Panics
+/// If `values` is empty.
+pub fn mean_and_std(values: &[f64]) -> (f64, f64) {
+    assert!(!values.is_empty(), "no values to summarise");
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, var.sqrt())
 }
 
 /// The mean of `values` and its percentile-bootstrap interval at `level` (0.95 for 95 %):
@@ -47,6 +60,13 @@ pub fn bootstrap_interval(values: &[f64], resamples: usize, level: f64, seed: u6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sample_standard_deviation_by_hand() {
+        // Mean 2, squared deviations 1 + 0 + 1 over n − 1 = 2: std 1.
+        assert_eq!(mean_and_std(&[1.0, 2.0, 3.0]), (2.0, 1.0));
+        assert_eq!(mean_and_std(&[0.4]), (0.4, 0.0));
+    }
 
     #[test]
     fn equal_values_have_a_point_interval() {

@@ -13,7 +13,8 @@
 //!   .experiment(build, experiment)`).
 //! - [`shortcut_experiment`]: the shortcut task that ships with the project, written as an
 //!   [`Experiment`] (what the quickstart and the examples train on).
-//! - [`bootstrap_interval`]: a mean over seeds with its percentile-bootstrap interval.
+//! - [`mean_and_std`], [`bootstrap_interval`]: a mean over seeds with its sample standard
+//!   deviation or its percentile-bootstrap interval.
 //! - [`roc_auc`] / [`macro_auc`]: exact ROC AUC (ties count one half), [`AucScore`] chooses the
 //!   paper's sigmoid-of-the-positive-logit or the softmax probability for two classes.
 //! - [`evaluate`]: a [`cyborg_cam::CamBackbone`] on a [`cyborg_data::SaliencyDataset`] →
@@ -36,7 +37,7 @@ mod step;
 mod trainer;
 
 pub use auc::{AucScore, macro_auc, roc_auc};
-pub use bootstrap::{Interval, bootstrap_interval};
+pub use bootstrap::{Interval, bootstrap_interval, mean_and_std};
 pub use checkpointing::BestAndLast;
 /// The loss choice a [`TrainingConfig`] holds, from `cyborg-saliency-loss`.
 pub use cyborg_saliency_loss::SaliencyLossConfig;
