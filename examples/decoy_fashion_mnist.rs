@@ -27,18 +27,16 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use burn::prelude::*;
-use clap::Parser;
-use cyborg::data::{DecoyConfig, DecoySplit, IdxArray, ImageConfig, Normalization, read_idx};
-use cyborg::models::Architecture;
+use clap::{Parser, ValueEnum};
+use cyborg::data::{DecoyConfig, DecoyPatch, MnistFiles};
+use cyborg::models::{Backbone, SmallCnnConfig};
 use cyborg::train::{
-    Experiment, ExperimentReport, Run, SaliencyLossConfig, TrainingConfig, feature_grid,
-    mean_and_std, write_json,
+    CLEAN_TEST, DECOY_TEST, DecoyTaskConfig, ExperimentReport, Run, SaliencyLossConfig,
+    TrainingConfig, decoy_experiments, feature_grid, mean_and_std, write_json,
 };
 use serde::Serialize;
 
 const VALIDATION: usize = 1000;
-const DECOY_TEST: &str = "decoy test";
-const CLEAN_TEST: &str = "clean test";
 
 /// Decoy Fashion-MNIST: cross-entropy vs CYBORG vs the masked loss, and the clean ceiling.
 #[derive(Debug, Parser)]
@@ -58,9 +56,25 @@ struct Args {
     /// Seeds per method.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     seeds: u64,
+    /// What the decoy patch shows: a gray level coding the class (Ross et al.), or a class
+    /// texture (a shortcut a CNN reads).
+    #[arg(long, value_enum, default_value_t = Patch::Level)]
+    patch: Patch,
+    /// Channels of the CNN's first stage.
+    #[arg(long, default_value_t = 16, value_parser = positive)]
+    width: usize,
     /// Where the datasets, run folders and results.json go.
     #[arg(long, default_value = "target/decoy_fashion_mnist")]
     out: PathBuf,
+}
+
+/// What the decoy patch shows (`cyborg::data::DecoyPatch`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Patch {
+    /// A gray level, `255 − 25·label`.
+    Level,
+    /// A black-and-white texture per class.
+    Texture,
 }
 
 /// A count of at least one.
@@ -101,63 +115,31 @@ struct MethodResults {
 
 fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let start = Instant::now();
-    let file = |name: &str| args.data.join(name);
-    if !file("train-images-idx3-ubyte.gz").is_file() {
+    if !args.data.join("train-images-idx3-ubyte.gz").is_file() {
         return Err(format!(
             "no Fashion-MNIST under {} (apt-get install dataset-fashion-mnist, or --data DIR)",
             args.data.display()
         )
         .into());
     }
-    let train_images = read_idx(file("train-images-idx3-ubyte.gz"))?;
-    let train_labels = read_idx(file("train-labels-idx1-ubyte.gz"))?;
-    let test_images = read_idx(file("t10k-images-idx3-ubyte.gz"))?;
-    let test_labels = read_idx(file("t10k-labels-idx1-ubyte.gz"))?;
-    let available = train_images.dims[0];
-    if args.train + VALIDATION > available || args.test > test_images.dims[0] {
-        return Err(format!(
-            "--train {} (+{VALIDATION} validation) and --test {} ask for more than the files \
-             hold ({available} and {})",
-            args.train, args.test, test_images.dims[0]
-        )
-        .into());
-    }
-
+    let files = MnistFiles::read(&args.data)?;
+    let device = Device::flex();
+    let cnn = SmallCnnConfig::new(10).with_width(args.width);
+    let build = |device: &Device| Backbone::SmallCnn(cnn.init(device));
+    let grid = feature_grid(&build(&device), [1, 28, 28], &device);
+    let patch = match args.patch {
+        Patch::Level => DecoyPatch::Level,
+        Patch::Texture => DecoyPatch::Texture { classes: 10 },
+    };
+    let task = DecoyTaskConfig::new()
+        .with_train_size(args.train)
+        .with_validation_size(VALIDATION)
+        .with_test_size(args.test)
+        .with_decoy(DecoyConfig::new().with_patch(patch));
     // The datasets, written once in the manifest layout; seeds vary the training only.
     let data = args.out.join("data");
-    let decoy = DecoyConfig::new();
-    let clean = DecoyConfig::new().with_patch_size(0);
-    let write = |config: &DecoyConfig, (images, labels): (&IdxArray, &IdxArray), name, split| {
-        config.write_dataset(images, labels, &data, name, split, None)
-    };
-    let train = (
-        &rows(&train_images, 0, args.train),
-        &rows(&train_labels, 0, args.train),
-    );
-    let val_range = (args.train, args.train + VALIDATION);
-    let val = (
-        &rows(&train_images, val_range.0, val_range.1),
-        &rows(&train_labels, val_range.0, val_range.1),
-    );
-    let test = (
-        &rows(&test_images, 0, args.test),
-        &rows(&test_labels, 0, args.test),
-    );
     eprintln!("writing the datasets under {}…", data.display());
-    let decoy_train = write(&decoy, train, "train", DecoySplit::Train)?;
-    let decoy_val = write(&decoy, val, "val", DecoySplit::Train)?;
-    let clean_train = write(&clean, train, "clean_train", DecoySplit::Train)?;
-    let clean_val = write(&clean, val, "clean_val", DecoySplit::Train)?;
-    let tests = vec![
-        (
-            DECOY_TEST.to_string(),
-            write(&decoy, test, "test", DecoySplit::Test)?,
-        ),
-        (
-            CLEAN_TEST.to_string(),
-            write(&clean, test, "clean_test", DecoySplit::Test)?,
-        ),
-    ];
+    let experiments = decoy_experiments(&files, &task, &data, grid)?;
 
     let methods = [
         Method {
@@ -181,18 +163,12 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             clean: true,
         },
     ];
-    let device = Device::flex();
-    let build = |device: &Device| Architecture::SmallCnn.init(10, 1, false, device);
-    let image = ImageConfig::new(28, 28)
-        .with_channels(1)
-        .with_normalization(Normalization::None);
-    let grid = feature_grid(&build(&device), [1, 28, 28], &device);
     let mut results = BTreeMap::new();
     for (index, method) in methods.iter().enumerate() {
-        let (train, val) = if method.clean {
-            (&clean_train, &clean_val)
+        let experiment = if method.clean {
+            &experiments.clean
         } else {
-            (&decoy_train, &decoy_val)
+            &experiments.decoy
         };
         let mut runs = Vec::new();
         for seed in 0..args.seeds {
@@ -202,18 +178,11 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
                 .with_batch_size(64)
                 .with_epochs(args.epochs)
                 .with_seed(seed);
-            let experiment = Experiment {
-                train: train.clone(),
-                val: val.clone(),
-                tests: tests.clone(),
-                image: image.clone(),
-                grid,
-            };
             let dir = args.out.join(format!("runs/{index}-seed{seed}"));
             runs.push(
                 Run::new(recipe, dir)
                     .on(device.clone())
-                    .experiment(build, experiment)?,
+                    .experiment(build, experiment.clone())?,
             );
         }
         results.insert(
@@ -274,17 +243,6 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     );
     println!("\nwrote {}", args.out.join("results.json").display());
     Ok(())
-}
-
-/// Rows `start..end` of an IDX array (along its first axis).
-fn rows(array: &IdxArray, start: usize, end: usize) -> IdxArray {
-    let row: usize = array.dims[1..].iter().product();
-    let mut dims = array.dims.clone();
-    dims[0] = end - start;
-    IdxArray {
-        dims,
-        data: array.data[start * row..end * row].to_vec(),
-    }
 }
 
 /// `mean ± std` (sample standard deviation).

@@ -43,7 +43,7 @@ use cyborg::loss::{CamMap, CyborgLossConfig};
 use cyborg::models::{Backbone, CamMethod, ExplainConfig, SmallCnnConfig, Target, explain};
 use cyborg::train::{
     ALL_TEST_IMAGES, Evaluation, Experiment, ExperimentReport, Run, SQUARE_MISLEADS,
-    SaliencyLossConfig, TrainingConfig, bootstrap_interval, feature_grid, mean_and_std,
+    SaliencyLossConfig, TrainingConfig, feature_grid, gap_closed, interval95, mean_and_std,
     shortcut_experiment,
 };
 
@@ -342,31 +342,23 @@ fn print_gap_closed(losses: &[Loss], reports: &[Vec<ExperimentReport>]) {
         return;
     };
     let (ce, ceiling) = (misled(ce), misled(ceiling));
-    let interval = |values: &[f64]| {
-        let i = bootstrap_interval(values, 10_000, 0.95, 0);
-        format!("{:.3} [{:.3}, {:.3}]", i.mean, i.low, i.high)
-    };
     println!(
         "\nWhere the square misleads, mean [95 % bootstrap interval over seeds]; the gap is \
          cross-entropy's to the ceiling's, per seed:\n"
     );
     println!("| loss | accuracy | share of the gap closed |\n|---|---|---|");
-    let hurt = ce.iter().zip(&ceiling).all(|(c, top)| top - c >= 0.05);
     for (i, loss) in losses.iter().enumerate() {
         let accuracy = misled(i);
-        let closed = match loss {
-            Loss::Ce | Loss::Ceiling => String::new(),
-            _ if !hurt => "— (cross-entropy within 5 points of the ceiling)".into(),
-            _ => {
-                let shares: Vec<f64> = accuracy
-                    .iter()
-                    .zip(ce.iter().zip(&ceiling))
-                    .map(|(a, (c, top))| (a - c) / (top - c))
-                    .collect();
-                interval(&shares)
-            }
+        let closed = match (loss, gap_closed(&accuracy, &ce, &ceiling, 0.05)) {
+            (Loss::Ce | Loss::Ceiling, _) => String::new(),
+            (_, None) => "— (cross-entropy within 5 points of the ceiling)".into(),
+            (_, Some(shares)) => interval95(&shares).to_string(),
         };
-        println!("| {} | {} | {closed} |", loss.label(), interval(&accuracy));
+        println!(
+            "| {} | {} | {closed} |",
+            loss.label(),
+            interval95(&accuracy)
+        );
     }
 }
 

@@ -3,8 +3,43 @@
 use std::path::Path;
 
 use burn::config::Config;
+use serde::{Deserialize, Serialize};
 
 use crate::{DataError, IdxArray, Record, Records, SplitMix64, write_manifest};
+
+/// What the decoy patch shows, and so how a model can read the class from it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DecoyPatch {
+    /// One gray level: `255 − level_step · label` in training, uniformly random at test time
+    /// (Ross et al.'s Decoy-MNIST). A network that pools globally has to learn to read a
+    /// level, and mostly learns the objects first. The default.
+    #[default]
+    Level,
+    /// A black-and-white texture coding the class: each class has its own fixed random
+    /// pattern of `patch_size²` pixels ([`DecoyPatch::texture`]). Training images carry their
+    /// label's pattern, test images the pattern of a class drawn uniformly from
+    /// `0..classes`, so it misleads on `(classes − 1) / classes` of them. Edges and corners
+    /// are what convolutions read first: this shortcut hurts a CNN where the gray level does
+    /// not.
+    Texture {
+        /// The number of classes patterns are drawn from at test time.
+        classes: usize,
+    },
+}
+
+/// Seed of the class textures: class `k`'s pattern is drawn from `SplitMix64::new(TEXTURE_SEED + k)`.
+const TEXTURE_SEED: u64 = 0x7e47_04e5;
+
+impl DecoyPatch {
+    /// The `side × side` black-and-white pattern (0 or 255, row-major) coding `class` in
+    /// [`DecoyPatch::Texture`]: a fixed random draw per class, the same for every seed.
+    pub fn texture(class: usize, side: usize) -> Vec<u8> {
+        let mut rng = SplitMix64::new(TEXTURE_SEED.wrapping_add(class as u64));
+        (0..side * side)
+            .map(|_| if rng.next_u64() >> 63 == 1 { 255 } else { 0 })
+            .collect()
+    }
+}
 
 /// Which rule sets the decoy patch's gray level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,9 +82,9 @@ impl Corner {
     }
 }
 
-/// Configuration of the decoy transformation: a `patch_size` square in a random corner whose
-/// gray level encodes the class in training (`255 − level_step · label`) and is random at
-/// test time, and a "what a human would mark" map: the object's foreground (pixels
+/// Configuration of the decoy transformation: a `patch_size` square in a random corner that
+/// codes the class in training and not at test time (its gray level `255 − level_step · label`,
+/// or a class texture: [`DecoyPatch`]), and a "what a human would mark" map: the object's foreground (pixels
 /// `>= foreground_threshold`), dilated by `dilation` pixels, box-blurred with radius
 /// `blur_radius`, zero on the patch.
 #[derive(Config, Debug)]
@@ -57,6 +92,9 @@ pub struct DecoyConfig {
     /// Side of the square patch in pixels.
     #[config(default = 4)]
     pub patch_size: usize,
+    /// What the patch shows.
+    #[config(default = "DecoyPatch::Level")]
+    pub patch: DecoyPatch,
     /// Gray-level step between classes in training.
     #[config(default = 25)]
     pub level_step: u8,
@@ -83,13 +121,15 @@ pub struct DecoyImage {
     pub saliency: Vec<u8>,
     /// Where the patch is.
     pub corner: Corner,
-    /// The patch's gray level.
+    /// The patch's gray level ([`DecoyPatch::Level`]; 255 for a texture).
     pub level: u8,
+    /// The class whose texture the patch shows ([`DecoyPatch::Texture`]; `None` for a level).
+    pub texture_class: Option<usize>,
 }
 
 impl DecoyConfig {
     /// Stamps a decoy into one `size = [height, width]` gray image of class `label` and
-    /// derives its human map, drawing the corner (and the test level) from `rng`.
+    /// derives its human map, drawing the corner (and the test level or texture class) from `rng`.
     ///
     /// # Panics
     /// If `pixels` does not hold `height · width` values or the patch does not fit.
@@ -109,10 +149,18 @@ impl DecoyConfig {
             self.patch_size
         );
         let corner = Corner::ALL[rng.below(4)];
-        let level = match split {
-            DecoySplit::Train => 255u8.saturating_sub(self.level_step.saturating_mul(label as u8)),
-            DecoySplit::Test => rng.below(256) as u8,
+        let (level, texture_class) = match (self.patch, split) {
+            (DecoyPatch::Level, DecoySplit::Train) => (
+                255u8.saturating_sub(self.level_step.saturating_mul(label as u8)),
+                None,
+            ),
+            (DecoyPatch::Level, DecoySplit::Test) => (rng.below(256) as u8, None),
+            (DecoyPatch::Texture { .. }, DecoySplit::Train) => (255, Some(label)),
+            (DecoyPatch::Texture { classes }, DecoySplit::Test) => {
+                (255, Some(rng.below(classes.max(1))))
+            }
         };
+        let texture = texture_class.map(|class| DecoyPatch::texture(class, self.patch_size));
         let (top, left) = corner.origin(size, self.patch_size);
         let in_patch = |r: usize, c: usize| {
             (top..top + self.patch_size).contains(&r) && (left..left + self.patch_size).contains(&c)
@@ -136,7 +184,10 @@ impl DecoyConfig {
         for r in 0..h {
             for c in 0..w {
                 if in_patch(r, c) {
-                    out[r * w + c] = level;
+                    out[r * w + c] = match &texture {
+                        Some(pattern) => pattern[(r - top) * self.patch_size + (c - left)],
+                        None => level,
+                    };
                 } else {
                     saliency[r * w + c] = (blurred[r * w + c] * 255.0).round() as u8;
                 }
@@ -147,6 +198,7 @@ impl DecoyConfig {
             saliency,
             corner,
             level,
+            texture_class,
         }
     }
 
@@ -337,5 +389,58 @@ mod tests {
             let n = decoys.iter().filter(|d| d.corner == corner).count();
             assert!((25..=75).contains(&n), "{corner:?} drawn {n} times of 200");
         }
+    }
+
+    /// The patch's pixels of a decoy image, row-major.
+    fn patch_pixels(d: &DecoyImage, size: [usize; 2], patch: usize) -> Vec<u8> {
+        let (top, left) = d.corner.origin(size, patch);
+        (top..top + patch)
+            .flat_map(|r| (left..left + patch).map(move |c| r * size[1] + c))
+            .map(|i| d.pixels[i])
+            .collect()
+    }
+
+    #[test]
+    fn class_textures_are_fixed_distinct_and_not_flat() {
+        let patterns: Vec<Vec<u8>> = (0..10).map(|k| DecoyPatch::texture(k, 4)).collect();
+        for (k, pattern) in patterns.iter().enumerate() {
+            assert_eq!(
+                pattern,
+                &DecoyPatch::texture(k, 4),
+                "class {k} is not fixed"
+            );
+            assert!(pattern.iter().all(|&p| p == 0 || p == 255));
+            let bright = pattern.iter().filter(|&&p| p == 255).count();
+            assert!(
+                (1..16).contains(&bright),
+                "class {k}: {bright} of 16 bright"
+            );
+            for other in &patterns[..k] {
+                assert_ne!(pattern, other, "class {k} repeats a pattern");
+            }
+        }
+    }
+
+    #[test]
+    fn texture_codes_the_label_in_training_and_a_random_class_at_test() {
+        let config = DecoyConfig::new()
+            .with_patch_size(3)
+            .with_patch(DecoyPatch::Texture { classes: 5 });
+        let mut rng = SplitMix64::new(7);
+        let d = config.apply(&object(), [8, 8], 2, DecoySplit::Train, &mut rng);
+        assert_eq!(d.texture_class, Some(2));
+        assert_eq!(patch_pixels(&d, [8, 8], 3), DecoyPatch::texture(2, 3));
+        let mut counts = [0usize; 5];
+        for _ in 0..500 {
+            let d = config.apply(&object(), [8, 8], 2, DecoySplit::Test, &mut rng);
+            let class = d.texture_class.expect("a texture");
+            assert_eq!(patch_pixels(&d, [8, 8], 3), DecoyPatch::texture(class, 3));
+            counts[class] += 1;
+        }
+        // Uniform over the 5 classes: 100 each, ± 4 standard deviations (about 36).
+        assert!(
+            counts.iter().all(|&n| (64..=136).contains(&n)),
+            "{counts:?}"
+        );
     }
 }

@@ -76,6 +76,14 @@ pub enum DataError {
         /// The classes the dataset has.
         known: Vec<String>,
     },
+    /// A task asks for more images than its source holds.
+    #[error("{path}: {message}")]
+    TooFewImages {
+        /// The source.
+        path: PathBuf,
+        /// What was asked for and what there is.
+        message: String,
+    },
     /// An IDX file is malformed.
     #[error("{path}: not a valid IDX file: {message}")]
     Idx {

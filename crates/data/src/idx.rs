@@ -15,6 +15,78 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
+impl IdxArray {
+    /// Entries `range` along the first axis (images `start..end` of `[n, h, w]`, labels of
+    /// `[n]`).
+    ///
+    /// # Panics
+    /// If the array has no axis or `range` does not lie in `0..dims[0]`.
+    pub fn rows(&self, range: std::ops::Range<usize>) -> IdxArray {
+        let row: usize = self.dims[1..].iter().product();
+        let mut dims = self.dims.clone();
+        dims[0] = range.len();
+        IdxArray {
+            dims,
+            data: self.data[range.start * row..range.end * row].to_vec(),
+        }
+    }
+}
+
+/// The four files of MNIST or Fashion-MNIST, as their distributions name them
+/// (`train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`,
+/// `t10k-labels-idx1-ubyte`), read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MnistFiles {
+    /// The folder they were read from.
+    pub dir: std::path::PathBuf,
+    /// Training images `[n, h, w]`.
+    pub train_images: IdxArray,
+    /// Training labels `[n]`.
+    pub train_labels: IdxArray,
+    /// Test images `[m, h, w]`.
+    pub test_images: IdxArray,
+    /// Test labels `[m]`.
+    pub test_labels: IdxArray,
+}
+
+impl MnistFiles {
+    /// Reads the four files from `dir`, each gzip-compressed (`.gz`, as Debian's
+    /// `dataset-fashion-mnist` ships them) or not.
+    ///
+    /// # Errors
+    /// [`DataError::Io`] naming the first file found in neither form, [`DataError::Idx`] if a
+    /// file is malformed or images and labels disagree in number.
+    pub fn read(dir: impl AsRef<Path>) -> Result<Self, DataError> {
+        let dir = dir.as_ref();
+        let read = |name: &str| {
+            let gz = dir.join(format!("{name}.gz"));
+            read_idx(if gz.is_file() { gz } else { dir.join(name) })
+        };
+        let files = MnistFiles {
+            dir: dir.to_path_buf(),
+            train_images: read("train-images-idx3-ubyte")?,
+            train_labels: read("train-labels-idx1-ubyte")?,
+            test_images: read("t10k-images-idx3-ubyte")?,
+            test_labels: read("t10k-labels-idx1-ubyte")?,
+        };
+        for (split, images, labels) in [
+            ("train", &files.train_images, &files.train_labels),
+            ("t10k", &files.test_images, &files.test_labels),
+        ] {
+            if images.dims.len() != 3 || labels.dims != images.dims[..1] {
+                return Err(DataError::Idx {
+                    path: dir.to_path_buf(),
+                    message: format!(
+                        "{split} images {:?} and labels {:?} do not match ([n, h, w] and [n])",
+                        images.dims, labels.dims
+                    ),
+                });
+            }
+        }
+        Ok(files)
+    }
+}
+
 /// Reads an IDX file of unsigned bytes (type code `0x08`); files ending in gzip's magic
 /// bytes are decompressed first, whatever their name.
 ///
@@ -102,6 +174,61 @@ mod tests {
         }
         bytes.extend(data);
         bytes
+    }
+
+    #[test]
+    fn rows_cut_along_the_first_axis() {
+        let array = parse_idx(&idx_bytes(&[3, 2], &[1, 2, 3, 4, 5, 6])).unwrap();
+        let rows = array.rows(1..3);
+        assert_eq!(rows.dims, vec![2, 2]);
+        assert_eq!(rows.data, vec![3, 4, 5, 6]);
+        assert_eq!(array.rows(0..0).data, Vec::<u8>::new());
+    }
+
+    #[test]
+    fn mnist_files_are_read_plain_or_gzipped_and_checked() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, bytes: Vec<u8>, gz: bool| {
+            if gz {
+                let file = std::fs::File::create(dir.path().join(format!("{name}.gz"))).unwrap();
+                let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+                encoder.write_all(&bytes).unwrap();
+                encoder.finish().unwrap();
+            } else {
+                std::fs::write(dir.path().join(name), bytes).unwrap();
+            }
+        };
+        write(
+            "train-images-idx3-ubyte",
+            idx_bytes(&[2, 1, 2], &[1, 2, 3, 4]),
+            true,
+        );
+        write("train-labels-idx1-ubyte", idx_bytes(&[2], &[0, 1]), false);
+        write(
+            "t10k-images-idx3-ubyte",
+            idx_bytes(&[1, 1, 2], &[5, 6]),
+            false,
+        );
+        // The test labels are missing: the error names the file.
+        let missing = MnistFiles::read(dir.path()).unwrap_err();
+        assert!(
+            matches!(&missing, DataError::Io { path, .. }
+            if path.ends_with("t10k-labels-idx1-ubyte")),
+            "{missing}"
+        );
+        write("t10k-labels-idx1-ubyte", idx_bytes(&[2], &[0, 1]), true);
+        let mismatch = MnistFiles::read(dir.path()).unwrap_err();
+        assert!(
+            mismatch
+                .to_string()
+                .contains("t10k images [1, 1, 2] and labels [2]"),
+            "{mismatch}"
+        );
+        write("t10k-labels-idx1-ubyte", idx_bytes(&[1], &[1]), true);
+        let files = MnistFiles::read(dir.path()).unwrap();
+        assert_eq!(files.train_images.data, vec![1, 2, 3, 4]);
+        assert_eq!(files.test_labels.data, vec![1]);
     }
 
     #[test]

@@ -14,6 +14,52 @@ pub struct Interval {
     pub high: f64,
 }
 
+impl std::fmt::Display for Interval {
+    /// `mean [low, high]` with three decimals.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.3} [{:.3}, {:.3}]", self.mean, self.low, self.high)
+    }
+}
+
+/// The mean of `values` with its 95 % percentile-bootstrap interval: [`bootstrap_interval`]
+/// with 10,000 resamples from seed 0, what the examples report.
+///
+/// # Panics
+/// If `values` is empty.
+pub fn interval95(values: &[f64]) -> Interval {
+    bootstrap_interval(values, 10_000, 0.95, 0)
+}
+
+/// Each seed's share of the gap from `floor` (cross-entropy's score) to `ceiling` (the
+/// clean ceiling's) that `values` close: `(value − floor) / (ceiling − floor)`, seed by seed
+/// (1 = as good as the ceiling, 0 = no better than cross-entropy). `None` unless every seed's
+/// gap is at least `min_gap`: a share of a gap within the noise means nothing.
+///
+/// # Panics
+/// If the three slices differ in length.
+pub fn gap_closed(
+    values: &[f64],
+    floor: &[f64],
+    ceiling: &[f64],
+    min_gap: f64,
+) -> Option<Vec<f64>> {
+    assert!(
+        values.len() == floor.len() && floor.len() == ceiling.len(),
+        "one value per seed in each of the three"
+    );
+    floor
+        .iter()
+        .zip(ceiling)
+        .all(|(f, c)| c - f >= min_gap)
+        .then(|| {
+            values
+                .iter()
+                .zip(floor.iter().zip(ceiling))
+                .map(|(v, (f, c))| (v - f) / (c - f))
+                .collect()
+        })
+}
+
 /// The mean of `values` and their sample standard deviation (divided by `n − 1`; 0 for one
 /// value).
 ///
@@ -66,6 +112,22 @@ mod tests {
         // Mean 2, squared deviations 1 + 0 + 1 over n − 1 = 2: std 1.
         assert_eq!(mean_and_std(&[1.0, 2.0, 3.0]), (2.0, 1.0));
         assert_eq!(mean_and_std(&[0.4]), (0.4, 0.0));
+    }
+
+    #[test]
+    fn gap_closed_seed_by_seed_by_hand() {
+        // Seed 0: 0.5 → 1.0, value 0.95 closes 0.9; seed 1: 0.2 → 0.6, value 0.2 closes 0.
+        let shares = gap_closed(&[0.95, 0.2], &[0.5, 0.2], &[1.0, 0.6], 0.05).unwrap();
+        assert!(
+            (shares[0] - 0.9).abs() < 1e-12 && shares[1] == 0.0,
+            "{shares:?}"
+        );
+        // One seed's gap under the threshold: no shares.
+        assert_eq!(
+            gap_closed(&[0.9, 0.9], &[0.5, 0.58], &[1.0, 0.6], 0.05),
+            None
+        );
+        assert_eq!(interval95(&[0.7; 3]).to_string(), "0.700 [0.700, 0.700]");
     }
 
     #[test]

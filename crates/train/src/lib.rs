@@ -12,7 +12,8 @@
 //! - [`Run`]: the same two with their settings named (`Run::new(recipe, dir).on(device)
 //!   .experiment(build, experiment)`).
 //! - [`shortcut_experiment`]: the shortcut task that ships with the project, written as an
-//!   [`Experiment`] (what the quickstart and the examples train on).
+//!   [`Experiment`] (what the quickstart and the examples train on); [`decoy_experiments`]:
+//!   a decoy task from MNIST-style files and its clean twin.
 //! - [`mean_and_std`], [`bootstrap_interval`]: a mean over seeds with its sample standard
 //!   deviation or its percentile-bootstrap interval.
 //! - [`roc_auc`] / [`macro_auc`]: exact ROC AUC (ties count one half), [`AucScore`] chooses the
@@ -24,6 +25,7 @@
 mod auc;
 mod bootstrap;
 mod checkpointing;
+mod decoy;
 mod epoch_loader;
 mod evaluate;
 mod experiment;
@@ -37,10 +39,11 @@ mod step;
 mod trainer;
 
 pub use auc::{AucScore, macro_auc, roc_auc};
-pub use bootstrap::{Interval, bootstrap_interval, mean_and_std};
+pub use bootstrap::{Interval, bootstrap_interval, gap_closed, interval95, mean_and_std};
 pub use checkpointing::BestAndLast;
 /// The loss choice a [`TrainingConfig`] holds, from `cyborg-saliency-loss`.
 pub use cyborg_saliency_loss::SaliencyLossConfig;
+pub use decoy::{CLEAN_TEST, DECOY_TEST, DecoyExperiments, DecoyTaskConfig, decoy_experiments};
 pub use epoch_loader::EpochLoader;
 pub use evaluate::{Evaluation, EvaluationConfig, evaluate, feature_grid};
 pub use experiment::{Experiment, ExperimentReport, run_experiment};
