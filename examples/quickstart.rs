@@ -36,11 +36,17 @@ use std::time::Instant;
 
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use cyborg::cam::{GridConfig, GridMap, GridRow, grid, image_from_tensor, save_png};
 use cyborg::data::{SaliencyConfig, SaliencyDataset, ShortcutTaskConfig};
-use cyborg::loss::{CamMap, CyborgLossConfig};
 use cyborg::models::{Backbone, CamMethod, ExplainConfig, SmallCnnConfig, Target, explain};
+// `Loss::weighted` serves the benchmark's --lambda only.
+#[allow(dead_code)]
+#[path = "support/study_loss.rs"]
+mod study_loss;
+
+use study_loss::Loss;
+
 use cyborg::train::{
     ALL_TEST_IMAGES, Evaluation, Experiment, ExperimentReport, Run, SQUARE_MISLEADS,
     SaliencyLossConfig, TrainingConfig, feature_grid, gap_closed, interval95, mean_and_std,
@@ -71,75 +77,6 @@ struct Args {
     /// Where the data, the run folders and cams.png go.
     #[arg(long, default_value = "target/quickstart")]
     out: PathBuf,
-}
-
-/// A loss of the comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Loss {
-    /// Cross-entropy alone (CYBORG with α = 1).
-    Ce,
-    /// The paper's CYBORG loss, α = 0.5.
-    Cyborg,
-    /// CYBORG on the contrast CAM (`CamMap::Contrast`), α = 0.5.
-    Contrast,
-    /// Cross-entropy plus the masked raw-CAM penalty, λ = 1.
-    Masked,
-    /// Cross-entropy plus the Energy loss (Rao et al., 2023), λ = 1.
-    Energy,
-    /// Cross-entropy plus the L1 distance of the max-normalised positive CAM to the map, λ = 1.
-    L1,
-    /// Cross-entropy trained without the square (the clean ceiling), tested on the same images.
-    Ceiling,
-}
-
-impl std::fmt::Display for Loss {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let value = self.to_possible_value().expect("no variant is skipped");
-        f.write_str(value.get_name())
-    }
-}
-
-impl Loss {
-    /// The row label of the table.
-    fn label(self) -> &'static str {
-        match self {
-            Loss::Ce => "cross-entropy (α = 1)",
-            Loss::Cyborg => "CYBORG (α = 0.5)",
-            Loss::Contrast => "CYBORG, contrast CAM (α = 0.5)",
-            Loss::Masked => "masked raw CAM (λ = 1)",
-            Loss::Energy => "Energy (λ = 1)",
-            Loss::L1 => "L1 to the map (λ = 1)",
-            Loss::Ceiling => "cross-entropy, no square (ceiling)",
-        }
-    }
-
-    /// The column title of the picture.
-    fn short(self) -> &'static str {
-        match self {
-            Loss::Ce => "CE",
-            Loss::Cyborg => "CYBORG",
-            Loss::Contrast => "contrast",
-            Loss::Masked => "masked",
-            Loss::Energy => "Energy",
-            Loss::L1 => "L1",
-            Loss::Ceiling => "ceiling",
-        }
-    }
-
-    fn config(self) -> SaliencyLossConfig {
-        match self {
-            Loss::Ce | Loss::Ceiling => SaliencyLossConfig::cyborg(1.0),
-            Loss::Cyborg => SaliencyLossConfig::cyborg(0.5),
-            Loss::Contrast => SaliencyLossConfig::Cyborg(
-                CyborgLossConfig::new()
-                    .with_alpha(0.5)
-                    .with_cam_map(CamMap::Contrast),
-            ),
-            Loss::Masked => SaliencyLossConfig::masked(1.0),
-            Loss::Energy => SaliencyLossConfig::energy(1.0),
-            Loss::L1 => SaliencyLossConfig::mask_l1(1.0),
-        }
-    }
 }
 
 fn main() -> ExitCode {
@@ -184,7 +121,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         };
         for (loss, reports) in args.losses.iter().zip(&mut reports) {
             eprintln!("\nseed {seed}: {}", loss.label());
-            let recipe = recipe(loss.config(), args.epochs as usize, seed);
+            let recipe = recipe(loss.config(1.0), args.epochs as usize, seed);
             let data = match (loss, &clean) {
                 (Loss::Ceiling, Some(clean)) => clean.clone(),
                 _ => experiment.clone(),

@@ -1,5 +1,5 @@
-//! Pictures of explanations on the CPU: colormaps, heatmaps, overlays, labelled grids and
-//! PNG files. Plain `u8` images ([`RgbImage`]) and `f32` slices; no tensors.
+//! Pictures of explanations on the CPU: colormaps, heatmaps, overlays, labelled grids,
+//! dot-and-whisker charts of results and PNG files. Plain `u8` images ([`RgbImage`]) and `f32` slices; no tensors.
 
 mod colormap;
 mod colormap_tables;
@@ -7,6 +7,7 @@ mod error;
 mod font;
 mod grid;
 mod heatmap;
+mod interval_chart;
 mod overlay;
 mod resample;
 mod save;
@@ -17,6 +18,7 @@ pub use error::*;
 pub use font::*;
 pub use grid::*;
 pub use heatmap::*;
+pub use interval_chart::*;
 pub use overlay::*;
 pub use save::*;
 pub use tensor_image::*;
