@@ -17,6 +17,9 @@ pub enum CliError {
     /// Training.
     #[error(transparent)]
     Train(Box<cyborg_train::TrainError>),
+    /// Drawing a run's pictures from its files.
+    #[error(transparent)]
+    Plot(#[from] cyborg_train::PlotError),
     /// Writing a picture.
     #[error(transparent)]
     Picture(#[from] cyborg_cam::PictureError),

@@ -5,6 +5,7 @@
 //! cyborg eval --model resnet50 --checkpoint best.bpk --test test.csv --out runs/eval
 //! cyborg cam  --model resnet50 --checkpoint best.bpk --manifest test.csv --methods all
 //! cyborg maps --manifest train.csv --boxes boxes.csv --out with-maps
+//! cyborg plot --run runs/cyborg
 //! cyborg bench --with pytorch.json --json bench.json
 //! ```
 //!
@@ -23,6 +24,7 @@ mod eval;
 mod maps;
 mod model;
 mod output;
+mod plot;
 mod progress;
 mod test_names;
 mod train;
@@ -52,6 +54,8 @@ enum Command {
     /// Human maps from bounding boxes or eye-tracking fixations, as float .npy maps and a
     /// manifest that points at them.
     Maps(maps::MapsArgs),
+    /// Redraw a run folder's pictures (curves.png) from its files alone.
+    Plot(plot::PlotArgs),
     /// Time and peak memory of the loss alone, training steps (cross-entropy and CYBORG) and
     /// inference, on every backend compiled in: one table, optionally beside PyTorch's.
     Bench(bench::BenchArgs),
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Cam(args) => cam::run(args),
         Command::Maps(args) => maps::run(args),
+        Command::Plot(args) => plot::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -235,6 +235,11 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         table.insert(format!("test: {name}"), evaluation.clone());
     }
     print_table(&table);
-    println!("wrote {}", args.out.join("metrics.json").display());
+    let curves = cyborg_train::draw_curves(&args.out)?;
+    println!(
+        "wrote {}, {} and history.csv",
+        args.out.join("metrics.json").display(),
+        curves.display()
+    );
     Ok(())
 }

@@ -231,6 +231,17 @@ fn bad_input_gives_one_line_and_a_non_zero_exit() {
     ]);
     assert_flag_error(&cyborg(&args), "gradcamm", "gradcam++");
 
+    // cyborg plot: a missing folder, a folder that is no run, a history that is not one.
+    let absent_run = dir.path().join("no-run");
+    assert_one_line_error(
+        &cyborg(&["plot", "--run", absent_run.to_str().unwrap()]),
+        "no such run folder",
+    );
+    let folder = dir.path().to_str().unwrap();
+    assert_one_line_error(&cyborg(&["plot", "--run", folder]), "is not a run folder");
+    std::fs::write(dir.path().join("history.csv"), "epoch,loss\n1,0.5\n").unwrap();
+    assert_one_line_error(&cyborg(&["plot", "--run", folder]), "history.csv:1:");
+
     let output = cyborg(&["eval", "--model", "resnet101", "--test", csv_s]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("resnet101"));

@@ -57,12 +57,22 @@ const MODEL: [&str; 10] = [
     "10",
 ];
 
+/// Epochs of every run.
+const EPOCHS: usize = 4;
+
 /// The arguments of a run into `out` on the data in `data`; `adam` swaps the paper's SGD for
 /// Adam, everything else stays the default recipe but the epochs and the batch size.
 fn train_args(data: &Path, out: &Path, adam: bool) -> Vec<String> {
     let mut args: Vec<String> = std::iter::once("train")
         .chain(MODEL)
-        .chain(["--epochs", "4", "--batch-size", "8", "--seed", "5"])
+        .chain([
+            "--epochs",
+            &EPOCHS.to_string(),
+            "--batch-size",
+            "8",
+            "--seed",
+            "5",
+        ])
         .map(String::from)
         .collect();
     for (flag, file) in [("--train", "train"), ("--val", "valid"), ("--test", "test")] {
@@ -182,6 +192,9 @@ fn resumed_runs_equal_the_uninterrupted_one(adam: bool, points: &[KillPoint]) {
         "{metrics}\n{}",
         String::from_utf8_lossy(&log)
     );
+    let history = history_without_seconds(&whole);
+    assert_eq!(history.len(), 1 + 2 * EPOCHS, "{history:?}");
+    assert!(whole.join("curves.png").is_file());
     for (i, &point) in points.iter().enumerate() {
         let out = dir.path().join(format!("killed{i}"));
         let got = kill_and_resume(dir.path(), &out, adam, point);
@@ -190,7 +203,22 @@ fn resumed_runs_equal_the_uninterrupted_one(adam: bool, points: &[KillPoint]) {
             String::from_utf8_lossy(&expected),
             "{point:?}, adam {adam}"
         );
+        // history.csv has each epoch once, with the uninterrupted run's values.
+        assert_eq!(
+            history_without_seconds(&out),
+            history,
+            "{point:?}, adam {adam}"
+        );
     }
+}
+
+/// The lines of a run's history.csv without the last column (the seconds each pass took).
+fn history_without_seconds(run: &Path) -> Vec<String> {
+    std::fs::read_to_string(run.join("history.csv"))
+        .unwrap()
+        .lines()
+        .map(|line| line.rsplit_once(',').unwrap().0.to_string())
+        .collect()
 }
 
 #[test]

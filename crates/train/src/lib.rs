@@ -18,6 +18,9 @@
 //!   deviation or its percentile-bootstrap interval.
 //! - [`roc_auc`] / [`macro_auc`]: exact ROC AUC (ties count one half), [`AucScore`] chooses the
 //!   paper's sigmoid-of-the-positive-logit or the softmax probability for two classes.
+//! - [`read_history`]: the run folder's `history.csv` (one row per epoch and split, written as
+//!   training goes, continued by a resumed run); `draw_curves` (feature `pictures`) draws it
+//!   as `curves.png`.
 //! - [`evaluate`]: a [`cyborg_cam::CamBackbone`] on a [`cyborg_data::SaliencyDataset`] →
 //!   [`Evaluation`] (accuracy, AUC, CAM MSE / Pearson / top-k IoU / pointing game / mass
 //!   inside against the human maps).
@@ -29,7 +32,10 @@ mod decoy;
 mod epoch_loader;
 mod evaluate;
 mod experiment;
+mod history;
 mod loss_metric;
+#[cfg(feature = "pictures")]
+mod plots;
 mod recipe;
 mod renderer;
 mod run;
@@ -47,7 +53,10 @@ pub use decoy::{CLEAN_TEST, DECOY_TEST, DecoyExperiments, DecoyTaskConfig, decoy
 pub use epoch_loader::EpochLoader;
 pub use evaluate::{Evaluation, EvaluationConfig, evaluate, feature_grid};
 pub use experiment::{Experiment, ExperimentReport, run_experiment};
+pub use history::{HISTORY_FILE, HistoryError, HistoryRow, read_history};
 pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
+#[cfg(feature = "pictures")]
+pub use plots::{CURVES_FILE, PlotError, draw_curves};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
 pub use run::Run;

@@ -1,8 +1,10 @@
 //! The training log: one line per epoch and split with every metric, and on a terminal a
-//! progress line redrawn in place during each split.
+//! progress line redrawn in place during each split; with a history file, the same as a row
+//! of `history.csv`.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use burn::train::LearnerSummary;
@@ -12,6 +14,8 @@ use burn::train::renderer::{
     EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation,
     MetricsRendererTraining,
 };
+
+use crate::history::{History, HistoryRow};
 
 /// Prints progress and per-epoch metrics to standard error.
 pub struct EpochLog {
@@ -24,6 +28,9 @@ pub struct EpochLog {
     total: usize,
     terminal: bool,
     start: Instant,
+    split_start: Instant,
+    history_path: Option<PathBuf>,
+    history: Option<History>,
 }
 
 impl EpochLog {
@@ -39,6 +46,38 @@ impl EpochLog {
             total: 0,
             terminal: std::io::stderr().is_terminal(),
             start: Instant::now(),
+            split_start: Instant::now(),
+            history_path: None,
+            history: None,
+        }
+    }
+
+    /// Also writes each epoch's metrics to `path` (`history.csv`): kept for the epochs
+    /// before the one training starts at, appended after each split.
+    pub fn with_history(mut self, path: PathBuf) -> Self {
+        self.history_path = Some(path);
+        self
+    }
+
+    /// The row of the split that just ended, from the metrics' names.
+    fn history_row(&self) -> HistoryRow {
+        let value = |wanted: &dyn Fn(&str) -> bool| {
+            self.order
+                .iter()
+                .find(|id| wanted(&self.names[*id]))
+                .and_then(|id| self.latest.get(id).copied())
+        };
+        let percent = |v: f64| v / 100.0;
+        HistoryRow {
+            epoch: self.epoch,
+            split: self.split.clone(),
+            loss: value(&|n| n == "Loss"),
+            cross_entropy: value(&|n| n == "Cross-entropy"),
+            saliency: value(&|n| n == "Saliency"),
+            accuracy: value(&|n| n == "Accuracy").map(percent),
+            auc: value(&|n| n.starts_with("AUROC")).map(percent),
+            learning_rate: value(&|n| n == "Learning Rate"),
+            seconds: self.split_start.elapsed().as_secs_f64(),
         }
     }
 
@@ -83,6 +122,12 @@ impl TrainingProgressLogger for EpochLog {
         self.epochs = total_epochs;
         self.epoch = starting_epoch.max(1);
         eprintln!("training epochs {}..={total_epochs}", self.epoch);
+        if let Some(path) = &self.history_path {
+            match History::start(path.clone(), self.epoch) {
+                Ok(history) => self.history = Some(history),
+                Err(error) => eprintln!("{}: {error}; no history is kept", path.display()),
+            }
+        }
     }
 
     fn update_epoch(&mut self, epoch: usize) {
@@ -93,6 +138,7 @@ impl TrainingProgressLogger for EpochLog {
         self.split = split.to_string();
         self.total = total_items;
         self.latest.clear();
+        self.split_start = Instant::now();
     }
 
     fn update_split(&mut self, items_processed: usize) {
@@ -129,6 +175,11 @@ impl TrainingProgressLogger for EpochLog {
             values.join(", "),
             self.start.elapsed().as_secs_f32()
         );
+        if let Some(history) = &self.history
+            && let Err(error) = history.append(&self.history_row())
+        {
+            eprintln!("history.csv: {error}; this epoch's row is missing");
+        }
     }
 
     fn end(&mut self) {}

@@ -13,7 +13,7 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
-use burn::train::metric::{AccuracyMetric, AurocMetric};
+use burn::train::metric::{AccuracyMetric, AurocMetric, LearningRateMetric};
 use burn::train::{
     ExecutionStrategy, Learner, LearnerSummary, MultiDeviceOptim, SupervisedTraining,
     TrainingError, TrainingStrategy,
@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpointing::{ACCURACY, BestAndLast, at_least};
 use crate::epoch_loader::EpochLoader;
+use crate::history::HISTORY_FILE;
 use crate::loss_metric::{LossTerm, LossTermMetric};
 use crate::recipe::{Optimizer, Schedule, TrainingConfig};
 use crate::renderer::EpochLog;
@@ -185,6 +186,8 @@ fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
 /// - `dir/config.json`: the recipe; `dir/checkpoint/{model,optim,scheduler}-E.bpk`: the last
 ///   epoch and the best one by validation accuracy; `dir/train`, `dir/valid`: Burn's metric logs
 ///   (loss, cross-entropy, saliency, accuracy, and AUROC for two classes);
+/// - `dir/history.csv`: the same per epoch and split, with the learning rate and the seconds
+///   each pass took ([`read_history`](crate::read_history)), appended after each pass;
 /// - `dir/best.bpk` (the best model, loadable with `cyborg_models::load_checkpoint` into the
 ///   same architecture) and
 ///   `dir/best.json` (its epoch and validation accuracy).
@@ -504,7 +507,10 @@ fn supervised_training<M: TrainableModel>(
         .with_default_checkpointers()
         .with_checkpointing_strategy(BestAndLast::resuming(best_of(&logged), last))
         .num_epochs(config.epochs)
-        .renderer(Box::new(EpochLog::new()))
+        .metric_train_numeric(LearningRateMetric::new())
+        .renderer(Box::new(
+            EpochLog::new().with_history(dir.join(HISTORY_FILE)),
+        ))
         .with_application_logger(None);
     // The saliency term is only defined where images have maps (the paper's validation set
     // has none); AUROC as the paper scores it, for two classes.

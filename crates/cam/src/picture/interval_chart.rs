@@ -4,6 +4,7 @@
 use burn::config::Config;
 use image::{Rgb, RgbImage};
 
+use super::chart_style::{GRID, INK, PALETTE, REFERENCE, WHITE, fill, tick_label};
 use super::font::{draw_text, text_size};
 
 /// One row of a panel: a label, and a mean with its interval (`None`: nothing to show,
@@ -49,23 +50,6 @@ pub struct IntervalChartConfig {
     pub text_scale: u32,
 }
 
-const WHITE: [u8; 3] = [255, 255, 255];
-const INK: [u8; 3] = [40, 40, 40];
-const GRID: [u8; 3] = [228, 228, 228];
-const REFERENCE: [u8; 3] = [140, 140, 140];
-/// Row colours (Tableau 10), reused in turn.
-const PALETTE: [[u8; 3]; 10] = [
-    [31, 119, 180],
-    [255, 127, 14],
-    [44, 160, 44],
-    [214, 39, 40],
-    [148, 103, 189],
-    [140, 86, 75],
-    [227, 119, 194],
-    [127, 127, 127],
-    [188, 189, 34],
-    [23, 190, 207],
-];
 const MARGIN: u32 = 12;
 
 /// Draws `panels` as dot-and-whisker charts on a white picture: per row a dot at the mean
@@ -176,26 +160,6 @@ pub fn interval_chart(config: &IntervalChartConfig, panels: &[IntervalPanel]) ->
     image
 }
 
-/// A tick value with at most two decimals, trailing zeros dropped (`0.25`, `0.5`, `1`).
-fn tick_label(value: f64) -> String {
-    let text = format!("{value:.2}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        "0".into()
-    } else {
-        text.into()
-    }
-}
-
-/// Paints the `width × height` rectangle at `(x, y)`, clipped to the image.
-fn fill(image: &mut RgbImage, x: u32, y: u32, width: u32, height: u32, color: [u8; 3]) {
-    for py in y..y.saturating_add(height).min(image.height()) {
-        for px in x..x.saturating_add(width).min(image.width()) {
-            image.put_pixel(px, py, Rgb(color));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,14 +232,5 @@ mod tests {
         let (left, centre) = (MARGIN + label, MARGIN + line + MARGIN + 24 + 12);
         assert!(blue(left, centre) && blue(left + 280, centre));
         assert!(!blue(left - 1, centre) && !blue(left + 285, centre));
-    }
-
-    #[test]
-    fn tick_labels_drop_trailing_zeros() {
-        assert_eq!(tick_label(0.0), "0");
-        assert_eq!(tick_label(0.5), "0.5");
-        assert_eq!(tick_label(0.25), "0.25");
-        assert_eq!(tick_label(1.0), "1");
-        assert_eq!(tick_label(-0.0001), "0");
     }
 }
