@@ -16,7 +16,7 @@
 //! trainer behind `cyborg train`: once with cross-entropy alone (α = 1) and once with the
 //! CYBORG loss (α = 0.5), same seed, same recipe (Adam, learning rate 0.005, batch 32,
 //! 6 epochs, best validation accuracy). Each run folder under `target/quickstart/runs/` holds
-//! its checkpoints, `best.bpk`, `metrics.json`, `history.csv` and `curves.png`. The example prints the test accuracy and AUC
+//! its checkpoints, `best.bpk`, `metrics.json`, `history.csv`, `scores/`, `curves.png` and `roc-*.png`. The example prints the test accuracy and AUC
 //! of both side by side, and writes `target/quickstart/cams.png`: the CAMs of both models for
 //! six test images where the square points to the wrong class.
 //!
@@ -49,7 +49,7 @@ use study_loss::Loss;
 
 use cyborg::train::{
     ALL_TEST_IMAGES, Evaluation, Experiment, ExperimentReport, Run, SQUARE_MISLEADS,
-    SaliencyLossConfig, TrainingConfig, draw_curves, feature_grid, gap_closed, interval95,
+    SaliencyLossConfig, TrainingConfig, draw_run_pictures, feature_grid, gap_closed, interval95,
     mean_and_std, shortcut_experiment,
 };
 
@@ -130,8 +130,8 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             let report = Run::new(recipe, &dir)
                 .on(device.clone())
                 .experiment(small_cnn, data)?;
-            // history.csv as curves.png (what `cyborg plot --run DIR` redraws).
-            draw_curves(&dir)?;
+            // curves.png and the ROC pictures (what `cyborg plot --run DIR` redraws).
+            draw_run_pictures(&dir)?;
             reports.push(report);
         }
         first.get_or_insert(experiment);

@@ -54,7 +54,7 @@ enum Command {
     /// Human maps from bounding boxes or eye-tracking fixations, as float .npy maps and a
     /// manifest that points at them.
     Maps(maps::MapsArgs),
-    /// Redraw a run folder's pictures (curves.png) from its files alone.
+    /// Redraw a run folder's pictures (curves.png, roc-<set>.png) from its files alone.
     Plot(plot::PlotArgs),
     /// Time and peak memory of the loss alone, training steps (cross-entropy and CYBORG) and
     /// inference, on every backend compiled in: one table, optionally beside PyTorch's.

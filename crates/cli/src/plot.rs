@@ -3,13 +3,14 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use cyborg_train::draw_curves;
+use cyborg_train::draw_run_pictures;
 
 use crate::error::CliError;
 
 /// Redraw the pictures of a run folder from its files alone: `curves.png` (loss terms,
 /// accuracy and AUC per epoch from `history.csv`, training against validation, the best epoch
-/// marked).
+/// marked) and, once the run was evaluated, `roc-<set>.png` per validation and test set (from
+/// `scores/`).
 #[derive(Debug, Args)]
 pub struct PlotArgs {
     /// The run folder (what `cyborg train --out` wrote).
@@ -25,7 +26,8 @@ pub fn run(args: &PlotArgs) -> Result<(), CliError> {
             args.run.display()
         )));
     }
-    let curves = draw_curves(&args.run)?;
-    println!("wrote {}", curves.display());
+    for picture in draw_run_pictures(&args.run)? {
+        println!("wrote {}", picture.display());
+    }
     Ok(())
 }

@@ -235,11 +235,12 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         table.insert(format!("test: {name}"), evaluation.clone());
     }
     print_table(&table);
-    let curves = cyborg_train::draw_curves(&args.out)?;
     println!(
-        "wrote {}, {} and history.csv",
-        args.out.join("metrics.json").display(),
-        curves.display()
+        "wrote {}, history.csv and scores/",
+        args.out.join("metrics.json").display()
     );
+    for picture in cyborg_train::draw_run_pictures(&args.out)? {
+        println!("wrote {}", picture.display());
+    }
     Ok(())
 }

@@ -329,6 +329,30 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
     let classes: Vec<String> =
         serde_json::from_str(&std::fs::read_to_string(out.join("classes.json")).unwrap()).unwrap();
     assert_eq!(classes, ["0", "1"]);
+    // Per-image scores for each set, whose ROC curve has the AUC of metrics.json; the
+    // pictures, drawn after training and again by cyborg plot.
+    let scores = cyborg_train::read_scores(&out.join("scores/val.csv"), &classes).unwrap();
+    assert_eq!(
+        scores.images.len(),
+        json["val"]["images"].as_u64().unwrap() as usize
+    );
+    let positives: Vec<bool> = scores.labels.iter().map(|&l| l == 1).collect();
+    let curve = cyborg_train::roc_curve(&scores.values, &positives).unwrap();
+    let area: f64 = curve
+        .windows(2)
+        .map(|w| (w[1][0] - w[0][0]) * (w[1][1] + w[0][1]) / 2.0)
+        .sum();
+    assert!(
+        (area - json["val"]["auc"].as_f64().unwrap()).abs() < 1e-12,
+        "{area} {json}"
+    );
+    let pictures = ["curves.png", "roc-test-test.png", "roc-val.png"];
+    assert!(
+        pictures.iter().all(|p| out.join(p).is_file()),
+        "{pictures:?}"
+    );
+    let plotted = String::from_utf8(cyborg_ok(&["plot", "--run", out_s]).stdout).unwrap();
+    assert_eq!(plotted.lines().count(), 3, "{plotted}");
     // The best model evaluates with the run's class order.
     let best = out.join("best.bpk");
     let mut eval = vec!["eval"];

@@ -56,6 +56,57 @@ pub fn roc_auc(scores: &[f64], positives: &[bool]) -> Option<f64> {
     Some(u / (n_pos as f64 * n_neg as f64))
 }
 
+/// The ROC curve of `scores` for `positives`: `[false positive rate, true positive rate]`
+/// points from `[0, 0]` to `[1, 1]`, one more per distinct score from the highest down. Tied
+/// scores move both rates at once (a diagonal step, whose trapezoid counts the ties one half),
+/// so the area under the points is [`roc_auc`]. `None` when either class is absent; NaN
+/// scores rank lowest.
+pub fn roc_curve(scores: &[f64], positives: &[bool]) -> Option<Vec<[f64; 2]>> {
+    assert_eq!(
+        scores.len(),
+        positives.len(),
+        "{} scores for {} labels",
+        scores.len(),
+        positives.len()
+    );
+    let n_pos = positives.iter().filter(|&&p| p).count();
+    let n_neg = positives.len() - n_pos;
+    if n_pos == 0 || n_neg == 0 {
+        return None;
+    }
+    let key = |i: usize| {
+        if scores[i].is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            scores[i]
+        }
+    };
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| key(b).total_cmp(&key(a)));
+    let mut points = vec![[0.0, 0.0]];
+    let (mut true_positives, mut false_positives) = (0usize, 0usize);
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && key(order[end]) == key(order[start]) {
+            end += 1;
+        }
+        for &i in &order[start..end] {
+            if positives[i] {
+                true_positives += 1;
+            } else {
+                false_positives += 1;
+            }
+        }
+        points.push([
+            false_positives as f64 / n_neg as f64,
+            true_positives as f64 / n_pos as f64,
+        ]);
+        start = end;
+    }
+    Some(points)
+}
+
 /// One-vs-rest ROC AUC averaged over the classes that have both positives and negatives
 /// (macro average, as scikit-learn's `roc_auc_score(multi_class="ovr", average="macro")`).
 /// `probabilities` is row-major `[n, classes]`. `None` when no class qualifies.
@@ -84,6 +135,40 @@ pub fn macro_auc(probabilities: &[f64], labels: &[usize], classes: usize) -> Opt
 
 #[cfg(test)]
 mod tests {
+    /// Area under `points` by trapezoids.
+    fn area(points: &[[f64; 2]]) -> f64 {
+        points
+            .windows(2)
+            .map(|w| (w[1][0] - w[0][0]) * (w[1][1] + w[0][1]) / 2.0)
+            .sum()
+    }
+
+    #[test]
+    fn the_roc_curve_by_hand_and_its_area_is_the_auc() {
+        // Descending: 0.9 (pos), 0.7 (neg, tied with a pos), 0.2 (neg).
+        let scores = [0.9, 0.7, 0.7, 0.2];
+        let positives = [true, false, true, false];
+        let curve = roc_curve(&scores, &positives).unwrap();
+        assert_eq!(curve, vec![[0.0, 0.0], [0.0, 0.5], [0.5, 1.0], [1.0, 1.0]]);
+        // 1 − (one tie counted half out of 4 pairs) = 0.875, both ways.
+        assert_eq!(roc_auc(&scores, &positives), Some(0.875));
+        assert_eq!(area(&curve), 0.875);
+        // Many ties and a NaN: still the same area.
+        let scores: Vec<f64> = (0..40)
+            .map(|i| ((i * 7) % 5) as f64 / 4.0)
+            .chain([f64::NAN])
+            .collect();
+        let positives: Vec<bool> = (0..41).map(|i| (i * 3) % 4 == 0).collect();
+        let curve = roc_curve(&scores, &positives).unwrap();
+        let auc = roc_auc(&scores, &positives).unwrap();
+        assert!(
+            (area(&curve) - auc).abs() < 1e-12,
+            "{} vs {auc}",
+            area(&curve)
+        );
+        assert_eq!(roc_curve(&[0.1], &[true]), None);
+    }
+
     use super::*;
 
     #[test]

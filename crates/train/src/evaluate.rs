@@ -89,8 +89,27 @@ pub fn evaluate(
     grid: [usize; 2],
     config: &EvaluationConfig,
     device: &Device,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) -> Result<Evaluation, DataError> {
+    evaluate_scored(model, dataset, image_shape, grid, config, device, progress)
+        .map(|(evaluation, _)| evaluation)
+}
+
+/// [`evaluate`], also returning the scores the AUC ranks, in the dataset's order: for two
+/// classes one per image (see [`AucScore`]), for more each class's softmax probability per
+/// image, row-major `[images, classes]` ([`Scores::values`](crate::Scores::values)).
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn evaluate_scored(
+    model: &impl CamBackbone,
+    dataset: &SaliencyDataset,
+    image_shape: [usize; 3],
+    grid: [usize; 2],
+    config: &EvaluationConfig,
+    device: &Device,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(Evaluation, Vec<f64>), DataError> {
     assert!(config.batch_size > 0, "batch_size must be positive, got 0");
     let batcher = SaliencyBatcher::new(image_shape, grid);
     let n = dataset.records().len();
@@ -106,7 +125,8 @@ pub fn evaluate(
         start = end;
         progress(end, n);
     }
-    Ok(tally.finish(n, classes, config))
+    let scores = tally.scores.clone();
+    Ok((tally.finish(n, classes, config), scores))
 }
 
 /// What [`evaluate`] adds up over the batches.

@@ -8,9 +8,10 @@ use burn::prelude::*;
 use cyborg_data::{ImageConfig, Records, SaliencyConfig, SaliencyDataset};
 use serde::{Deserialize, Serialize};
 
-use crate::evaluate::{Evaluation, EvaluationConfig, evaluate};
+use crate::evaluate::{Evaluation, EvaluationConfig, evaluate_scored};
 use crate::recipe::TrainingConfig;
 use crate::run::Run;
+use crate::scores::{SCORES_FOLDER, scores_file_name, scores_of, write_scores};
 use crate::step::TrainableModel;
 use crate::trainer::{TrainData, TrainError, hold_run_folder, train_locked, write_json};
 
@@ -43,7 +44,8 @@ pub struct ExperimentReport {
 /// Trains with [`train`](crate::train), then evaluates the best model on the validation and test sets
 /// (`progress(set, done, total)` reports the evaluation), and writes the report to
 /// `dir/metrics.json` (`{"best_epoch", "val": {...}, "test": {"<name>": {...}}}`) and the
-/// training set's class names to `dir/classes.json`. `devices` as in
+/// training set's class names to `dir/classes.json`, each set's per-image scores to
+/// `dir/scores/val.csv` and `dir/scores/test-<name>.csv` ([`write_scores`]). `devices` as in
 /// [`train`](crate::train); the evaluation runs on the first. The run holds `dir` from start to
 /// `metrics.json` ([`RunLock`](crate::RunLock)); test sets must have distinct names.
 pub fn run_experiment<M: TrainableModel>(
@@ -99,21 +101,27 @@ pub(crate) fn run_and_evaluate<M: TrainableModel>(
     };
     let trained = train_locked(build, data, run)?;
     let config = EvaluationConfig::new().with_batch_size(run.recipe.batch_size);
-    let mut evaluate_on = |name: &str, records: Records| {
-        evaluate(
+    // Each set's per-image scores go to scores/val.csv and scores/test-<name>.csv.
+    let scores_dir = dir.join(SCORES_FOLDER);
+    let mut evaluate_on = |name: &str, file: String, records: &Records| {
+        let (evaluation, values) = evaluate_scored(
             &trained.model,
-            &dataset(records),
+            &dataset(records.clone()),
             image_shape,
             experiment.grid,
             &config,
             &run.devices[0],
             |done, total| progress(name, done, total),
-        )
+        )?;
+        write_scores(&scores_dir.join(file), &scores_of(records, values))
+            .map_err(|e| TrainError::Scores(Box::new(e)))?;
+        Ok::<_, TrainError>(evaluation)
     };
-    let val = evaluate_on("val", experiment.val.clone())?;
+    let val = evaluate_on("val", "val.csv".into(), &experiment.val)?;
     let mut test = BTreeMap::new();
     for (name, records) in &experiment.tests {
-        test.insert(name.clone(), evaluate_on(name, records.clone())?);
+        let file = format!("test-{}", scores_file_name(name));
+        test.insert(name.clone(), evaluate_on(name, file, records)?);
     }
     // The class names, so evaluating the best model later maps labels the same way.
     write_json(&dir.join("classes.json"), &experiment.train.classes)?;

@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use cyborg_cam::{LineChartConfig, LinePanel, PictureError, Series, line_chart, save_png};
+use cyborg_cam::{Legend, LineChartConfig, LinePanel, PictureError, Series, line_chart, save_png};
 
 use crate::history::{HISTORY_FILE, HistoryError, HistoryRow, read_history};
+use crate::scores::{SCORES_FOLDER, ScoresError, read_scores};
 
 /// The training curves' picture in a run folder.
 pub const CURVES_FILE: &str = "curves.png";
@@ -21,9 +22,103 @@ pub enum PlotError {
     /// `history.csv` has no rows yet.
     #[error("{0}: no epoch has ended yet, nothing to draw")]
     Empty(PathBuf),
+    /// A score file could not be read.
+    #[error(transparent)]
+    Scores(#[from] ScoresError),
+    /// `classes.json` is missing or not a list of names.
+    #[error("{path}: {message}")]
+    Classes {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The picture could not be written.
     #[error(transparent)]
     Picture(#[from] PictureError),
+}
+
+/// Draws every picture of a run folder from its files: [`draw_curves`], and [`draw_roc`] once
+/// the run has been evaluated. Returns the pictures' paths.
+///
+/// # Errors
+/// As [`draw_curves`] and [`draw_roc`].
+pub fn draw_run_pictures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let mut pictures = vec![draw_curves(dir)?];
+    if dir.join(SCORES_FOLDER).is_dir() {
+        pictures.extend(draw_roc(dir)?);
+    }
+    Ok(pictures)
+}
+
+/// Draws `dir/roc-<set>.png` for each score file `dir/scores/<set>.csv` that evaluating the
+/// best model wrote (`val`, `test-<name>`): the ROC curve with its AUC in the legend, class 1
+/// against class 0 for two classes, each class against the rest for more (up to ten curves
+/// are told apart by colour), the chance diagonal dashed. The class order is the run's
+/// `classes.json`. Returns the pictures' paths, in the files' name order.
+///
+/// # Errors
+/// [`PlotError::Classes`] without a readable `classes.json`, [`PlotError::Scores`] for a score
+/// file that does not read, [`PlotError::Picture`] if a PNG cannot be written.
+pub fn draw_roc(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let classes_path = dir.join("classes.json");
+    let classes: Vec<String> = std::fs::read_to_string(&classes_path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+        .map_err(|message| PlotError::Classes {
+            path: classes_path.clone(),
+            message,
+        })?;
+    let folder = dir.join(SCORES_FOLDER);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .map_err(|source| ScoresError::Io {
+            path: folder.clone(),
+            source,
+        })?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    let mut pictures = Vec::new();
+    for file in files {
+        let scores = read_scores(&file, &classes)?;
+        let stem = file
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let series: Vec<Series> = scores
+            .roc_curves()
+            .into_iter()
+            .map(|(class, points)| Series {
+                label: format!("{class}: AUC {:.3}", trapezoid_area(&points)),
+                points,
+            })
+            .collect();
+        let panel = LinePanel {
+            title: format!("ROC, {stem}"),
+            series,
+            x_range: Some([0.0, 1.0]),
+            y_range: Some([0.0, 1.0]),
+            marks: vec![],
+            diagonal: true,
+            legend: Legend::BottomRight,
+        };
+        let config = LineChartConfig::new()
+            .with_columns(1)
+            .with_plot_width(360)
+            .with_plot_height(360);
+        let path = dir.join(format!("roc-{stem}.png"));
+        save_png(&line_chart(&config, &[panel]), &path)?;
+        pictures.push(path);
+    }
+    Ok(pictures)
+}
+
+/// The area under `points` by trapezoids: the AUC of a curve from [`crate::roc_curve`].
+fn trapezoid_area(points: &[[f64; 2]]) -> f64 {
+    points
+        .windows(2)
+        .map(|w| (w[1][0] - w[0][0]) * (w[1][1] + w[0][1]) / 2.0)
+        .sum()
 }
 
 /// What a curve shows of a history row.
@@ -78,6 +173,7 @@ pub fn draw_curves(dir: &Path) -> Result<PathBuf, PlotError> {
                     y_range: None,
                     marks: best.into_iter().map(|e| e as f64).collect(),
                     diagonal: false,
+                    legend: Legend::TitleLine,
                 })
         })
         .collect();
@@ -122,10 +218,45 @@ mod tests {
                 y_range: None,
                 marks: vec![],
                 diagonal: false,
+                legend: Legend::TitleLine,
             }],
         );
         assert_eq!(picture.width(), 2 * single.width());
         assert_eq!(picture.height(), 2 * single.height());
+    }
+
+    #[test]
+    fn draws_one_roc_picture_per_score_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = draw_roc(dir.path()).unwrap_err();
+        assert!(matches!(error, PlotError::Classes { .. }), "{error}");
+        std::fs::write(dir.path().join("classes.json"), r#"["real", "fake"]"#).unwrap();
+        let scores = dir.path().join(SCORES_FOLDER);
+        std::fs::create_dir_all(&scores).unwrap();
+        std::fs::write(
+            scores.join("val.csv"),
+            "image,label,score\na,real,0.2\nb,fake,0.7\nc,fake,0.1\n",
+        )
+        .unwrap();
+        std::fs::write(scores.join("test-x.csv"), "image,label,score\na,real,0.2\n").unwrap();
+        let pictures = draw_roc(dir.path()).unwrap();
+        assert_eq!(
+            pictures,
+            [
+                dir.path().join("roc-test-x.png"),
+                dir.path().join("roc-val.png")
+            ]
+        );
+        assert!(pictures.iter().all(|p| image::open(p).is_ok()));
+        // The AUC in the legend is the curve's area: positives 0.7 and 0.1 against 0.2.
+        let curve = crate::roc_curve(&[0.2, 0.7, 0.1], &[false, true, true]).unwrap();
+        assert_eq!(trapezoid_area(&curve), 0.5);
+        std::fs::write(scores.join("val.csv"), "image,label,score\na,cat,0.2\n").unwrap();
+        let error = draw_roc(dir.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("val.csv:2: unknown class \"cat\""),
+            "{error}"
+        );
     }
 
     #[test]

@@ -78,6 +78,9 @@ pub enum TrainError {
     /// An image or map could not be read while evaluating.
     #[error(transparent)]
     Data(#[from] cyborg_data::DataError),
+    /// The per-image scores could not be written.
+    #[error(transparent)]
+    Scores(Box<crate::scores::ScoresError>),
 }
 
 /// The outcome of [`train`].
@@ -275,7 +278,7 @@ fn check_same_recipe(path: &Path, config: &TrainingConfig) -> Result<(), TrainEr
 }
 
 /// What a run writes in its folder besides files, cleared when a run starts over.
-const RUN_SUBFOLDERS: [&str; 3] = ["train", "valid", "checkpoint"];
+const RUN_SUBFOLDERS: [&str; 4] = ["train", "valid", "checkpoint", crate::scores::SCORES_FOLDER];
 
 /// [`train`] with the settings of `run`, in a folder whose lock the caller holds
 /// ([`hold_run_folder`]).

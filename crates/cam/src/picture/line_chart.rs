@@ -30,6 +30,20 @@ pub struct LinePanel {
     pub marks: Vec<f64>,
     /// Draws the diagonal `y = x`, dashed (a ROC curve's chance line).
     pub diagonal: bool,
+    /// Where the legend goes.
+    pub legend: Legend,
+}
+
+/// Where a panel's legend goes: one entry (a short line in the series' colour and its label)
+/// per series that has points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Legend {
+    /// On the title line, right-aligned, entries side by side.
+    #[default]
+    TitleLine,
+    /// Inside the plot's bottom-right corner, one entry per line on a white ground (where a
+    /// ROC curve leaves room).
+    BottomRight,
 }
 
 /// Layout of a [`line_chart`].
@@ -56,7 +70,7 @@ const MARGIN: u32 = 12;
 
 /// Draws `panels` as line charts on a white picture: axes with tick labels (round values on
 /// fitted axes), light grid lines, each series a 2-pixel line in its colour, a legend of the
-/// series that have points at the right of the title line, dashed marks and diagonal. Panels
+/// series that have points ([`Legend`]), dashed marks and diagonal. Panels
 /// sit `config.columns` to a line, all the same size.
 ///
 /// # Panics
@@ -108,25 +122,7 @@ pub fn line_chart(config: &LineChartConfig, panels: &[LinePanel]) -> RgbImage {
         for &mark in &panel.marks {
             plot.dashed(&mut image, [mark, y_lo], [mark, y_hi]);
         }
-        // The legend, right-aligned on the title line: a short line and the label per series.
-        let mut legend_right = plot.left + plot.width;
-        for (i, series) in panel.series.iter().enumerate().rev() {
-            if series.points.is_empty() {
-                continue;
-            }
-            let color = PALETTE[i % PALETTE.len()];
-            let left = legend_right.saturating_sub(text_size(&series.label, scale).0 + 22);
-            fill(&mut image, left, y0 + MARGIN + line / 2 - 1, 16, 3, color);
-            draw_text(
-                &mut image,
-                left + 20,
-                y0 + MARGIN,
-                &series.label,
-                scale,
-                INK,
-            );
-            legend_right = left.saturating_sub(12);
-        }
+        draw_legend(&mut image, panel, &plot, y0 + MARGIN, scale);
         for (i, series) in panel.series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
             for pair in series.points.windows(2) {
@@ -150,6 +146,54 @@ pub fn line_chart(config: &LineChartConfig, panels: &[LinePanel]) -> RgbImage {
         }
     }
     image
+}
+
+/// Draws `panel`'s legend as [`Legend`] says; `title_top` is the title line's top.
+fn draw_legend(image: &mut RgbImage, panel: &LinePanel, plot: &Plot, title_top: u32, scale: u32) {
+    let (_, line) = text_size("", scale);
+    let entries: Vec<(usize, &Series)> = panel
+        .series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.points.is_empty())
+        .collect();
+    let entry_width = |s: &Series| text_size(&s.label, scale).0 + 22;
+    let entry = |image: &mut RgbImage, i: usize, series: &Series, left: u32, top: u32| {
+        let color = PALETTE[i % PALETTE.len()];
+        fill(image, left, top + line / 2 - 1, 16, 3, color);
+        draw_text(image, left + 20, top, &series.label, scale, INK);
+    };
+    match panel.legend {
+        Legend::TitleLine => {
+            let mut right = plot.left + plot.width;
+            for &(i, series) in entries.iter().rev() {
+                let left = right.saturating_sub(entry_width(series));
+                entry(image, i, series, left, title_top);
+                right = left.saturating_sub(12);
+            }
+        }
+        Legend::BottomRight => {
+            let width = entries
+                .iter()
+                .map(|(_, s)| entry_width(s))
+                .max()
+                .unwrap_or(0);
+            let height = entries.len() as u32 * (line + 4);
+            let left = (plot.left + plot.width).saturating_sub(width + 8);
+            let top = (plot.top + plot.height).saturating_sub(height + 8);
+            fill(
+                image,
+                left.saturating_sub(4),
+                top.saturating_sub(4),
+                width + 8,
+                height + 4,
+                WHITE,
+            );
+            for (row, &(i, series)) in entries.iter().enumerate() {
+                entry(image, i, series, left, top + row as u32 * (line + 4));
+            }
+        }
+    }
 }
 
 /// An axis: its range, where its ticks go and how many decimals their labels show.
@@ -179,7 +223,8 @@ impl Axis {
         }
     }
 
-    /// Round ticks (steps of 1, 2 or 5 × 10ᵏ, about `count` of them) over a range that holds
+    /// Round ticks (steps of 1, 2 or 5 × 10ᵏ, about `count` of them; on x at least 1 apart
+    /// where every value is whole) over a range that holds
     /// axis `axis` of every finite point of `panel` (and the marks, on x); `[0, 1]` without
     /// points.
     fn fitted(panel: &LinePanel, axis: usize, count: usize) -> Self {
@@ -188,7 +233,7 @@ impl Axis {
         } else {
             Vec::new()
         };
-        let (lo, hi) = panel
+        let values: Vec<f64> = panel
             .series
             .iter()
             .flat_map(|s| s.points.iter())
@@ -196,9 +241,14 @@ impl Axis {
             .map(|p| p[axis])
             .chain(marks)
             .filter(|v| v.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            .collect();
+        let (lo, hi) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
                 (lo.min(v), hi.max(v))
             });
+        // Whole x values (epochs) get whole ticks.
+        let whole = axis == 0 && values.iter().all(|v| v.fract() == 0.0);
         if lo > hi {
             return Axis::even([0.0, 1.0], count);
         }
@@ -216,6 +266,7 @@ impl Axis {
             .map(|m| m * magnitude)
             .find(|&step| step >= raw * (1.0 - 1e-9))
             .unwrap_or(10.0 * magnitude);
+        let step = if whole { step.max(1.0) } else { step };
         let first = (lo / step + 1e-9).floor();
         let last = (hi / step - 1e-9).ceil();
         let ticks: Vec<f64> = (0..=(last - first) as usize)
@@ -369,6 +420,7 @@ mod tests {
             y_range: Some([0.0, 1.0]),
             marks: vec![],
             diagonal: false,
+            legend: Legend::TitleLine,
         };
         let chart = line_chart(&config(), &[panel]);
         let blue = |x: u32, y: u32| chart.get_pixel(x, y).0 == PALETTE[0];
@@ -392,6 +444,7 @@ mod tests {
             y_range: None,
             marks: vec![],
             diagonal: false,
+            legend: Legend::TitleLine,
         };
         // Six epochs: a raw step of 1.25 rounds up to 2, from 0 to 6.
         let epochs = panel((1..=6).map(|e| [e as f64, 0.1 * e as f64]).collect());
@@ -409,6 +462,9 @@ mod tests {
         let flat = Axis::fitted(&panel(vec![[1.0, 1.0], [2.0, 1.0]]), 1, 5);
         assert_eq!((flat.ticks.len(), flat.decimals), (5, 2));
         assert_eq!(flat.label(flat.ticks[2]), "1.00");
+        // Two epochs: whole ticks, not 1.25, 1.5, ….
+        let two = Axis::fitted(&panel(vec![[1.0, 0.5], [2.0, 0.7]]), 0, 5);
+        assert_eq!((two.ticks, two.decimals), (vec![1.0, 2.0], 0));
         // No points: [0, 1].
         assert_eq!(Axis::fitted(&panel(vec![]), 0, 5).range, [0.0, 1.0]);
         assert_eq!((decimals(0.25), decimals(5.0), decimals(0.2)), (2, 0, 1));
@@ -426,11 +482,12 @@ mod tests {
             y_range: None,
             marks: vec![3.0],
             diagonal: false,
+            legend: Legend::TitleLine,
         };
-        // x from 2 to 4 in steps of 0.5; y from 10 to 30 in steps of 5.
+        // x from 2 to 4, whole values: steps of 1 (not 0.5); y from 10 to 30 in steps of 5.
         let x = Axis::fitted(&panel, 0, 5);
-        assert_eq!((x.range, x.ticks.len(), x.decimals), ([2.0, 4.0], 5, 1));
-        assert_eq!(x.label(2.5), "2.5");
+        assert_eq!((x.range, x.ticks.len(), x.decimals), ([2.0, 4.0], 3, 0));
+        assert_eq!(x.label(3.0), "3");
         let y = Axis::fitted(&panel, 1, 5);
         assert_eq!(
             (y.range, y.ticks, y.decimals),
@@ -446,6 +503,7 @@ mod tests {
             y_range: Some([0.0, 1.0]),
             marks: vec![],
             diagonal: true,
+            legend: Legend::TitleLine,
         };
         let chart = line_chart(&config(), &[diagonal]);
         assert_eq!(chart.get_pixel(LEFT, TOP + 50).0, REFERENCE);

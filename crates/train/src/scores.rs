@@ -1,0 +1,329 @@
+//! Per-image scores of an evaluated set, as a CSV file in the run folder: what ROC curves are
+//! drawn from, and what a user analyses further.
+
+use std::path::{Path, PathBuf};
+
+use cyborg_data::Records;
+
+/// The folder of the score files in a run folder: `scores/<test set>.csv`.
+pub const SCORES_FOLDER: &str = "scores";
+
+/// The scores an evaluation ranks images by, with their labels, in the records' order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// The class names (two or more).
+    pub classes: Vec<String>,
+    /// Each image's path as its record gives it.
+    pub images: Vec<PathBuf>,
+    /// Each image's label (class index).
+    pub labels: Vec<usize>,
+    /// Two classes: one score per image, the two-class AUC's (see
+    /// [`AucScore`](crate::AucScore)); more: each class's softmax probability per image,
+    /// row-major `[images, classes]`.
+    pub values: Vec<f64>,
+}
+
+impl Scores {
+    /// Scores per image: 1 for two classes, one per class otherwise.
+    pub fn per_image(&self) -> usize {
+        if self.classes.len() == 2 {
+            1
+        } else {
+            self.classes.len()
+        }
+    }
+
+    /// The ROC curves: for two classes one, class 1 against class 0, named by class 1; for
+    /// more one per class, that class against the rest (`(name, points)`, `[false positive
+    /// rate, true positive rate]` from `[0, 0]` to `[1, 1]`). Classes with no positive or no
+    /// negative image have none.
+    pub fn roc_curves(&self) -> Vec<(String, Vec<[f64; 2]>)> {
+        let k = self.per_image();
+        let curve = |class: usize, column: usize| {
+            let scores: Vec<f64> = self
+                .values
+                .iter()
+                .skip(column)
+                .step_by(k)
+                .copied()
+                .collect();
+            let positives: Vec<bool> = self.labels.iter().map(|&l| l == class).collect();
+            crate::auc::roc_curve(&scores, &positives).map(|c| (self.classes[class].clone(), c))
+        };
+        if k == 1 {
+            curve(1, 0).into_iter().collect()
+        } else {
+            (0..k).filter_map(|c| curve(c, c)).collect()
+        }
+    }
+}
+
+/// Why a score file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoresError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line is not a row of scores.
+    #[error("{path}:{line}: {message}")]
+    BadRow {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Writes `scores` to `path` (atomically): a header `image,label,score` for two classes or
+/// `image,label,<class names…>` for more (a class's column holds its probability), then one
+/// row per image with its label's name.
+///
+/// # Errors
+/// [`ScoresError::Io`] if the file cannot be written.
+pub fn write_scores(path: &Path, scores: &Scores) -> Result<(), ScoresError> {
+    let k = scores.per_image();
+    let mut text = String::from("image,label,");
+    let columns: Vec<String> = if k == 1 {
+        vec!["score".into()]
+    } else {
+        scores.classes.iter().map(|c| csv_cell(c)).collect()
+    };
+    text += &columns.join(",");
+    text.push('\n');
+    for (i, (image, &label)) in scores.images.iter().zip(&scores.labels).enumerate() {
+        let values: Vec<String> = scores.values[i * k..(i + 1) * k]
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        text += &format!(
+            "{},{},{}\n",
+            csv_cell(&image.display().to_string()),
+            csv_cell(&scores.classes[label]),
+            values.join(",")
+        );
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| ScoresError::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    cyborg_atomic_write::write_bytes_atomically(path, text.as_bytes()).map_err(|source| {
+        ScoresError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// Reads a file [`write_scores`] wrote. `classes` gives the class order (the run's
+/// `classes.json`); for more than two classes the header's columns must be those classes.
+///
+/// # Errors
+/// [`ScoresError::Io`] if it cannot be read, [`ScoresError::BadRow`] naming the first line
+/// that does not fit (a label not among `classes`, a value that is not a number, a wrong
+/// number of cells).
+pub fn read_scores(path: &Path, classes: &[String]) -> Result<Scores, ScoresError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScoresError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bad = |line: usize, message: String| ScoresError::BadRow {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let k = if classes.len() == 2 { 1 } else { classes.len() };
+    let mut lines = text.lines();
+    let header = split_csv(lines.next().unwrap_or(""));
+    let expected: Vec<String> = ["image", "label"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(if k == 1 {
+            vec!["score".to_string()]
+        } else {
+            classes.to_vec()
+        })
+        .collect();
+    if header != expected {
+        return Err(bad(
+            1,
+            format!("the header must be {:?}", expected.join(",")),
+        ));
+    }
+    let mut scores = Scores {
+        classes: classes.to_vec(),
+        images: Vec::new(),
+        labels: Vec::new(),
+        values: Vec::new(),
+    };
+    for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let cells = split_csv(line);
+        if cells.len() != 2 + k {
+            return Err(bad(
+                i + 2,
+                format!("{} cells, expected {}", cells.len(), 2 + k),
+            ));
+        }
+        let label = classes
+            .iter()
+            .position(|c| *c == cells[1])
+            .ok_or_else(|| bad(i + 2, format!("unknown class {:?}", cells[1])))?;
+        for cell in &cells[2..] {
+            let value = cell
+                .parse::<f64>()
+                .map_err(|_| bad(i + 2, format!("{cell:?} is not a number")))?;
+            scores.values.push(value);
+        }
+        scores.images.push(PathBuf::from(&cells[0]));
+        scores.labels.push(label);
+    }
+    Ok(scores)
+}
+
+/// A CSV cell: quoted (inner quotes doubled) when it holds a comma, a quote or a line break.
+fn csv_cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// The cells of one CSV line, quotes removed ([`csv_cell`]'s inverse).
+fn split_csv(line: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(std::mem::take(&mut cell)),
+            _ => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
+}
+
+/// The file name of test set `name`'s scores: characters other than letters, digits, `-`, `_`
+/// and `.` become `_` (`square misleads` → `square_misleads.csv`).
+pub fn scores_file_name(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{stem}.csv")
+}
+
+/// The records' images and labels with the scores an evaluation of them gave.
+pub(crate) fn scores_of(records: &Records, values: Vec<f64>) -> Scores {
+    Scores {
+        classes: records.classes.clone(),
+        images: records.items.iter().map(|r| r.image.clone()).collect(),
+        labels: records.items.iter().map(|r| r.label).collect(),
+        values,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_class() -> Scores {
+        Scores {
+            classes: vec!["real".into(), "fake, GAN".into()],
+            images: vec!["a.png".into(), "b \"x\".png".into(), "c.png".into()],
+            labels: vec![0, 1, 1],
+            values: vec![0.25, 0.75, 0.5],
+        }
+    }
+
+    #[test]
+    fn scores_round_trip_with_quoted_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SCORES_FOLDER).join("test.csv");
+        write_scores(&path, &two_class()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "image,label,score\na.png,real,0.25\n\"b \"\"x\"\".png\",\"fake, GAN\",0.75\nc.png,\"fake, GAN\",0.5\n"
+        );
+        assert_eq!(
+            read_scores(&path, &two_class().classes).unwrap(),
+            two_class()
+        );
+        let three = Scores {
+            classes: vec!["a".into(), "b".into(), "c".into()],
+            images: vec!["x.png".into()],
+            labels: vec![2],
+            values: vec![0.25, 0.25, 0.5],
+        };
+        write_scores(&path, &three).unwrap();
+        assert_eq!(read_scores(&path, &three.classes).unwrap(), three);
+    }
+
+    #[test]
+    fn bad_files_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.csv");
+        let classes = vec!["a".to_string(), "b".to_string()];
+        std::fs::write(&path, "image,label,score\nx.png,c,0.5\n").unwrap();
+        let error = read_scores(&path, &classes).unwrap_err().to_string();
+        assert!(
+            error.ends_with("test.csv:2: unknown class \"c\""),
+            "{error}"
+        );
+        std::fs::write(&path, "image,label,score\nx.png,a,high\n").unwrap();
+        let error = read_scores(&path, &classes).unwrap_err().to_string();
+        assert!(
+            error.ends_with("test.csv:2: \"high\" is not a number"),
+            "{error}"
+        );
+        std::fs::write(&path, "image,label,a,b\n").unwrap();
+        let error = read_scores(&path, &classes).unwrap_err().to_string();
+        assert!(error.contains("test.csv:1: the header must be"), "{error}");
+    }
+
+    #[test]
+    fn roc_curves_two_classes_and_one_vs_rest() {
+        // Class 1 ranks above class 0 on both positives: a perfect curve.
+        let curves = two_class().roc_curves();
+        assert_eq!(curves.len(), 1);
+        assert_eq!(curves[0].0, "fake, GAN");
+        assert_eq!(
+            curves[0].1,
+            vec![[0.0, 0.0], [0.0, 0.5], [0.0, 1.0], [1.0, 1.0]]
+        );
+        let three = Scores {
+            classes: vec!["a".into(), "b".into(), "c".into()],
+            images: vec!["x".into(), "y".into()],
+            labels: vec![0, 2],
+            values: vec![0.8, 0.1, 0.1, 0.2, 0.1, 0.7],
+        };
+        // Class b has no positive: no curve.
+        let names: Vec<String> = three.roc_curves().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["a", "c"]);
+        assert_eq!(scores_file_name("square misleads"), "square_misleads.csv");
+        assert_eq!(scores_file_name("gan1/labels"), "gan1_labels.csv");
+    }
+}
