@@ -1,15 +1,16 @@
 //! `cyborg cam`: CAM-family heatmaps over images, written as labelled PNG grids.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use burn::prelude::*;
 use clap::Args;
 use cyborg_cam::{GridConfig, GridMap, GridRow, grid, save_png};
-use cyborg_data::{IMAGE_EXTENSIONS, SaliencyConfig, load_image, load_saliency, read_manifest};
+use cyborg_data::{SaliencyConfig, load_saliency, read_manifest};
 use cyborg_models::{CamMethod, ExplainConfig, Target, explain};
 
 use crate::choices::{BackendArgs, ClassChoice, ColormapChoice};
 use crate::error::CliError;
+use crate::images::{image_files, load_images};
 use crate::model::ModelArgs;
 use crate::progress::Progress;
 
@@ -116,7 +117,7 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
             args.alpha
         )));
     }
-    let mut inputs = match (&args.manifest, &args.images) {
+    let mut inputs: Vec<Input> = match (&args.manifest, &args.images) {
         (Some(manifest), None) => {
             let records = read_manifest(manifest, model_args.classes()?)?;
             crate::eval::check_classes(&records, model_args.num_classes, manifest)?;
@@ -130,7 +131,14 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
             label: Some(r.label),
         })
         .collect(),
-        (None, Some(folder)) => list_images(folder)?,
+        (None, Some(folder)) => image_files(folder)?
+            .into_iter()
+            .map(|image| Input {
+                image,
+                saliency: None,
+                label: None,
+            })
+            .collect(),
         _ => {
             return Err(CliError::Usage(
                 "give --manifest CSV or --images DIR".into(),
@@ -147,7 +155,6 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
     let model = model_args.load(&device)?;
     let image_config = model_args.image_config()?;
     let size = model_args.image_size();
-    let [c, _, _] = model_args.image_shape();
     let map_config = SaliencyConfig::new([size, size]);
     let explain_config = ExplainConfig::new().with_upsample(true);
     let grid_config = GridConfig::new()
@@ -160,16 +167,8 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
     let mut progress = Progress::new("cam");
     let chunks: Vec<&[Input]> = inputs.chunks(args.rows).collect();
     for (index, chunk) in chunks.iter().enumerate() {
-        let mut values = Vec::with_capacity(chunk.len() * c * size * size);
-        for input in chunk.iter() {
-            values.extend(load_image(&input.image, &image_config)?);
-        }
-        let images = Tensor::<1>::from_floats(values.as_slice(), &device).reshape([
-            chunk.len(),
-            c,
-            size,
-            size,
-        ]);
+        let paths: Vec<PathBuf> = chunk.iter().map(|i| i.image.clone()).collect();
+        let images = load_images(&paths, &image_config, model_args.image_shape(), &device)?;
         let target = if use_labels {
             let labels: Vec<i64> = chunk.iter().map(|i| i.label.unwrap_or(0) as i64).collect();
             Target::Classes(Tensor::from_ints(labels.as_slice(), &device))
@@ -212,32 +211,4 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
         args.out.display()
     );
     Ok(())
-}
-
-/// The image files of `folder`, sorted by name.
-fn list_images(folder: &Path) -> Result<Vec<Input>, CliError> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-        .map_err(CliError::io(folder))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| {
-            path.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        })
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(CliError::Usage(format!(
-            "{}: no png, jpg, jpeg or bmp file",
-            folder.display()
-        )));
-    }
-    Ok(files
-        .into_iter()
-        .map(|image| Input {
-            image,
-            saliency: None,
-            label: None,
-        })
-        .collect())
 }

@@ -6,6 +6,7 @@
 //! cyborg cam  --model resnet50 --checkpoint best.bpk --manifest test.csv --methods all
 //! cyborg maps --manifest train.csv --boxes boxes.csv --out with-maps
 //! cyborg plot --run runs/cyborg
+//! cyborg predict --run runs/cyborg photos/ --out predictions.csv
 //! cyborg bench --with pytorch.json --json bench.json
 //! ```
 //!
@@ -21,10 +22,12 @@ mod cam;
 mod choices;
 mod error;
 mod eval;
+mod images;
 mod maps;
 mod model;
 mod output;
 mod plot;
+mod predict;
 mod progress;
 mod test_names;
 mod train;
@@ -56,6 +59,8 @@ enum Command {
     Maps(maps::MapsArgs),
     /// Redraw a run folder's pictures (curves.png, roc-<set>.png) from its files alone.
     Plot(plot::PlotArgs),
+    /// The predicted class and class probabilities of a trained run's model, per image.
+    Predict(predict::PredictArgs),
     /// Time and peak memory of the loss alone, training steps (cross-entropy and CYBORG) and
     /// inference, on every backend compiled in: one table, optionally beside PyTorch's.
     Bench(bench::BenchArgs),
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         Command::Cam(args) => cam::run(args),
         Command::Maps(args) => maps::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Predict(args) => predict::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

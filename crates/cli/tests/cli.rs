@@ -353,6 +353,53 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
     );
     let plotted = String::from_utf8(cyborg_ok(&["plot", "--run", out_s]).stdout).unwrap();
     assert_eq!(plotted.lines().count(), 3, "{plotted}");
+    // cyborg predict: one row per image, probabilities that sum to 1, and the accuracy of the
+    // predicted classes is the test accuracy of metrics.json (the manifest's images, labels
+    // i % 2).
+    let images: Vec<String> = (0..7)
+        .map(|i| dir.path().join(format!("{i}.png")).display().to_string())
+        .collect();
+    let mut predict = vec!["predict", "--run", out_s];
+    predict.extend(images.iter().map(String::as_str));
+    let csv_out = String::from_utf8(cyborg_ok(&predict).stdout).unwrap();
+    let rows: Vec<Vec<&str>> = csv_out.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows[0], ["image", "predicted", "0", "1"]);
+    assert_eq!(rows.len(), 8, "{csv_out}");
+    let mut correct = 0;
+    for (i, row) in rows[1..].iter().enumerate() {
+        assert_eq!(row[0], images[i]);
+        let p: Vec<f64> = row[2..].iter().map(|v| v.parse().unwrap()).collect();
+        assert!((p[0] + p[1] - 1.0).abs() < 2e-6, "{row:?}");
+        let predicted = if p[1] > p[0] { "1" } else { "0" };
+        assert_eq!(row[1], predicted, "{row:?}");
+        correct += usize::from(row[1] == (i % 2).to_string());
+    }
+    let accuracy = json["test"]["test"]["accuracy"].as_f64().unwrap();
+    assert_eq!(correct as f64 / 7.0, accuracy);
+    // To a file, through a temporary one.
+    let predictions = dir.path().join("predictions.csv");
+    let mut to_file = predict.clone();
+    to_file.extend(["--out", predictions.to_str().unwrap()]);
+    cyborg_ok(&to_file);
+    assert_eq!(std::fs::read_to_string(&predictions).unwrap(), csv_out);
+    // Bad input: one line, status 1.
+    let absent = dir.path().join("no-run");
+    assert_one_line_error(
+        &cyborg(&["predict", "--run", absent.to_str().unwrap(), &images[0]]),
+        "no such run folder",
+    );
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    assert_one_line_error(
+        &cyborg(&["predict", "--run", out_s, empty.to_str().unwrap()]),
+        "no png, jpg, jpeg or bmp file",
+    );
+    let broken = dir.path().join("broken.png");
+    std::fs::write(&broken, "not a picture").unwrap();
+    assert_one_line_error(
+        &cyborg(&["predict", "--run", out_s, broken.to_str().unwrap()]),
+        "broken.png",
+    );
     // The best model evaluates with the run's class order.
     let best = out.join("best.bpk");
     let mut eval = vec!["eval"];

@@ -84,44 +84,38 @@ pub enum ScoresError {
 
 /// Writes `scores` to `path` (atomically): a header `image,label,score` for two classes or
 /// `image,label,<class names…>` for more (a class's column holds its probability), then one
-/// row per image with its label's name.
+/// row per image with its label's name (quoted where a cell needs it, as CSV does).
 ///
 /// # Errors
 /// [`ScoresError::Io`] if the file cannot be written.
 pub fn write_scores(path: &Path, scores: &Scores) -> Result<(), ScoresError> {
-    let k = scores.per_image();
-    let mut text = String::from("image,label,");
-    let columns: Vec<String> = if k == 1 {
-        vec!["score".into()]
-    } else {
-        scores.classes.iter().map(|c| csv_cell(c)).collect()
+    let io = |source: std::io::Error| ScoresError::Io {
+        path: path.to_path_buf(),
+        source,
     };
-    text += &columns.join(",");
-    text.push('\n');
-    for (i, (image, &label)) in scores.images.iter().zip(&scores.labels).enumerate() {
-        let values: Vec<String> = scores.values[i * k..(i + 1) * k]
-            .iter()
-            .map(|v| v.to_string())
-            .collect();
-        text += &format!(
-            "{},{},{}\n",
-            csv_cell(&image.display().to_string()),
-            csv_cell(&scores.classes[label]),
-            values.join(",")
-        );
+    let k = scores.per_image();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["image".to_string(), "label".to_string()];
+    if k == 1 {
+        header.push("score".into());
+    } else {
+        header.extend(scores.classes.iter().cloned());
     }
+    let csv_io = |e: csv::Error| io(std::io::Error::other(e));
+    writer.write_record(&header).map_err(csv_io)?;
+    for (i, (image, &label)) in scores.images.iter().zip(&scores.labels).enumerate() {
+        let mut row = vec![image.display().to_string(), scores.classes[label].clone()];
+        row.extend(scores.values[i * k..(i + 1) * k].iter().map(f64::to_string));
+        writer.write_record(&row).map_err(csv_io)?;
+    }
+    let bytes = writer.into_inner().map_err(|e| io(e.into_error()))?;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|source| ScoresError::Io {
             path: parent.to_path_buf(),
             source,
         })?;
     }
-    cyborg_atomic_write::write_bytes_atomically(path, text.as_bytes()).map_err(|source| {
-        ScoresError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
+    cyborg_atomic_write::write_bytes_atomically(path, &bytes).map_err(io)
 }
 
 /// Reads a file [`write_scores`] wrote. `classes` gives the class order (the run's
@@ -130,9 +124,9 @@ pub fn write_scores(path: &Path, scores: &Scores) -> Result<(), ScoresError> {
 /// # Errors
 /// [`ScoresError::Io`] if it cannot be read, [`ScoresError::BadRow`] naming the first line
 /// that does not fit (a label not among `classes`, a value that is not a number, a wrong
-/// number of cells).
+/// number of cells, a malformed CSV line).
 pub fn read_scores(path: &Path, classes: &[String]) -> Result<Scores, ScoresError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScoresError::Io {
+    let bytes = std::fs::read(path).map_err(|source| ScoresError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -142,81 +136,59 @@ pub fn read_scores(path: &Path, classes: &[String]) -> Result<Scores, ScoresErro
         message,
     };
     let k = if classes.len() == 2 { 1 } else { classes.len() };
-    let mut lines = text.lines();
-    let header = split_csv(lines.next().unwrap_or(""));
-    let expected: Vec<String> = ["image", "label"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(if k == 1 {
-            vec!["score".to_string()]
-        } else {
-            classes.to_vec()
-        })
-        .collect();
-    if header != expected {
-        return Err(bad(
-            1,
-            format!("the header must be {:?}", expected.join(",")),
-        ));
+    let mut expected = vec!["image".to_string(), "label".to_string()];
+    if k == 1 {
+        expected.push("score".into());
+    } else {
+        expected.extend(classes.iter().cloned());
     }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes.as_slice());
     let mut scores = Scores {
         classes: classes.to_vec(),
         images: Vec::new(),
         labels: Vec::new(),
         values: Vec::new(),
     };
-    for (i, line) in lines.enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let cells = split_csv(line);
+    for (i, record) in reader.records().enumerate() {
+        let line = record
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position())
+            .map_or(i + 1, |p| p.line() as usize);
+        let record = record.map_err(|e| bad(line, e.to_string()))?;
+        let cells: Vec<&str> = record.iter().collect();
+        if i == 0 {
+            if cells != expected {
+                return Err(bad(
+                    1,
+                    format!("the header must be {:?}", expected.join(",")),
+                ));
+            }
+            continue;
+        }
         if cells.len() != 2 + k {
             return Err(bad(
-                i + 2,
+                line,
                 format!("{} cells, expected {}", cells.len(), 2 + k),
             ));
         }
         let label = classes
             .iter()
-            .position(|c| *c == cells[1])
-            .ok_or_else(|| bad(i + 2, format!("unknown class {:?}", cells[1])))?;
+            .position(|c| c == cells[1])
+            .ok_or_else(|| bad(line, format!("unknown class {:?}", cells[1])))?;
         for cell in &cells[2..] {
             let value = cell
                 .parse::<f64>()
-                .map_err(|_| bad(i + 2, format!("{cell:?} is not a number")))?;
+                .map_err(|_| bad(line, format!("{cell:?} is not a number")))?;
             scores.values.push(value);
         }
-        scores.images.push(PathBuf::from(&cells[0]));
+        scores.images.push(PathBuf::from(cells[0]));
         scores.labels.push(label);
     }
     Ok(scores)
-}
-
-/// A CSV cell: quoted (inner quotes doubled) when it holds a comma, a quote or a line break.
-fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
-/// The cells of one CSV line, quotes removed ([`csv_cell`]'s inverse).
-fn split_csv(line: &str) -> Vec<String> {
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => cells.push(std::mem::take(&mut cell)),
-            _ => cell.push(c),
-        }
-    }
-    cells.push(cell);
-    cells
 }
 
 /// The file name of test set `name`'s scores: characters other than letters, digits, `-`, `_`

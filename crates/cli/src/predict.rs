@@ -1,0 +1,117 @@
+//! `cyborg predict`: the class and class probabilities of a trained run's model per image.
+
+use std::path::PathBuf;
+
+use burn::tensor::activation::softmax;
+use clap::Args;
+use cyborg_cam::CamBackbone;
+
+use crate::choices::{BackendArgs, NormalizationChoice};
+use crate::error::CliError;
+use crate::images::{image_files, load_images};
+use crate::model::ModelArgs;
+
+/// Predict the class of images with a trained run's best model: one CSV row per image with the
+/// predicted class and every class's probability (softmax), on standard output or to --out.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The run folder (what `cyborg train --out` wrote: model.json and best.bpk).
+    #[arg(long, value_name = "DIR")]
+    run: PathBuf,
+    /// Image files or folders of images (png, jpg, jpeg, bmp; a folder's own files, sorted by
+    /// name).
+    #[arg(required = true, value_name = "IMAGES_OR_FOLDER")]
+    inputs: Vec<PathBuf>,
+    /// Write the CSV to this file (through a temporary file) instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Images per forward pass.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    #[command(flatten)]
+    backend: BackendArgs,
+}
+
+/// Runs `cyborg predict`.
+pub fn run(args: &PredictArgs) -> Result<(), CliError> {
+    if !args.run.is_dir() {
+        return Err(CliError::Usage(format!(
+            "{}: no such run folder",
+            args.run.display()
+        )));
+    }
+    if args.batch_size == 0 {
+        return Err(CliError::Usage(
+            "--batch-size must be positive, got 0".into(),
+        ));
+    }
+    let mut images = Vec::new();
+    for input in &args.inputs {
+        if input.is_dir() {
+            images.extend(image_files(input)?);
+        } else if input.is_file() {
+            images.push(input.clone());
+        } else {
+            return Err(CliError::Usage(format!(
+                "{}: no such image or folder",
+                input.display()
+            )));
+        }
+    }
+    let model_args = ModelArgs {
+        run: Some(args.run.clone()),
+        model: None,
+        num_classes: 2,
+        channels: 3,
+        image_size: None,
+        normalization: NormalizationChoice::Imagenet,
+        checkpoint: None,
+        weights: None,
+    }
+    .resolve()?;
+    let classes = model_args
+        .classes()?
+        .unwrap_or_else(|| (0..model_args.num_classes).map(|c| c.to_string()).collect());
+    let device = args.backend.device()?;
+    let model = model_args.load(&device)?;
+    let config = model_args.image_config()?;
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["image".to_string(), "predicted".to_string()];
+    header.extend(classes.iter().cloned());
+    csv.write_record(&header).map_err(csv_error)?;
+    for chunk in images.chunks(args.batch_size) {
+        let batch = load_images(chunk, &config, model_args.image_shape(), &device)?;
+        let probabilities = softmax(model.forward_classified(batch).logits, 1);
+        let [n, k] = probabilities.dims();
+        let values = probabilities
+            .into_data()
+            .convert::<f64>()
+            .try_to_vec::<f64>()
+            .expect("float probabilities");
+        for (i, path) in chunk.iter().enumerate().take(n) {
+            let row = &values[i * k..(i + 1) * k];
+            let best = (0..k)
+                .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+                .expect("at least two classes");
+            let mut cells = vec![path.display().to_string(), classes[best].clone()];
+            cells.extend(row.iter().map(|p| format!("{p:.6}")));
+            csv.write_record(&cells).map_err(csv_error)?;
+        }
+    }
+    let csv = csv
+        .into_inner()
+        .map_err(|e| csv_error(csv::Error::from(e.into_error())))?;
+    match &args.out {
+        Some(path) => {
+            cyborg_atomic_write::write_bytes_atomically(path, &csv).map_err(CliError::io(path))?;
+            eprintln!("wrote {} ({} images)", path.display(), images.len());
+        }
+        None => print!("{}", String::from_utf8_lossy(&csv)),
+    }
+    Ok(())
+}
+
+/// A CSV writer's error (it writes to memory: only a bad record can fail).
+fn csv_error(error: csv::Error) -> CliError {
+    CliError::Usage(format!("cannot write the predictions as CSV: {error}"))
+}
