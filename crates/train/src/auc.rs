@@ -18,26 +18,9 @@ pub enum AucScore {
 ///
 /// Computed exactly from ranks in `O(n log n)`; NaN scores rank lowest.
 pub fn roc_auc(scores: &[f64], positives: &[bool]) -> Option<f64> {
-    assert_eq!(
-        scores.len(),
-        positives.len(),
-        "{} scores for {} labels",
-        scores.len(),
-        positives.len()
-    );
-    let n_pos = positives.iter().filter(|&&p| p).count();
-    let n_neg = positives.len() - n_pos;
-    if n_pos == 0 || n_neg == 0 {
-        return None;
-    }
+    let (n_pos, n_neg) = class_counts(scores, positives)?;
     let mut order: Vec<usize> = (0..scores.len()).collect();
-    let key = |i: usize| {
-        if scores[i].is_nan() {
-            f64::NEG_INFINITY
-        } else {
-            scores[i]
-        }
-    };
+    let key = |i: usize| rank_key(scores[i]);
     order.sort_by(|&a, &b| key(a).total_cmp(&key(b)));
     // Sum of the (1-based, tie-averaged) ranks of the positives.
     let mut rank_sum = 0.0;
@@ -62,25 +45,8 @@ pub fn roc_auc(scores: &[f64], positives: &[bool]) -> Option<f64> {
 /// so the area under the points is [`roc_auc`]. `None` when either class is absent; NaN
 /// scores rank lowest.
 pub fn roc_curve(scores: &[f64], positives: &[bool]) -> Option<Vec<[f64; 2]>> {
-    assert_eq!(
-        scores.len(),
-        positives.len(),
-        "{} scores for {} labels",
-        scores.len(),
-        positives.len()
-    );
-    let n_pos = positives.iter().filter(|&&p| p).count();
-    let n_neg = positives.len() - n_pos;
-    if n_pos == 0 || n_neg == 0 {
-        return None;
-    }
-    let key = |i: usize| {
-        if scores[i].is_nan() {
-            f64::NEG_INFINITY
-        } else {
-            scores[i]
-        }
-    };
+    let (n_pos, n_neg) = class_counts(scores, positives)?;
+    let key = |i: usize| rank_key(scores[i]);
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| key(b).total_cmp(&key(a)));
     let mut points = vec![[0.0, 0.0]];
@@ -105,6 +71,32 @@ pub fn roc_curve(scores: &[f64], positives: &[bool]) -> Option<Vec<[f64; 2]>> {
         start = end;
     }
     Some(points)
+}
+
+/// The numbers of positives and negatives, `None` when either is zero.
+///
+/// # Panics
+/// If `scores` and `positives` differ in length.
+fn class_counts(scores: &[f64], positives: &[bool]) -> Option<(usize, usize)> {
+    assert_eq!(
+        scores.len(),
+        positives.len(),
+        "{} scores for {} labels",
+        scores.len(),
+        positives.len()
+    );
+    let n_pos = positives.iter().filter(|&&p| p).count();
+    let n_neg = positives.len() - n_pos;
+    (n_pos > 0 && n_neg > 0).then_some((n_pos, n_neg))
+}
+
+/// A score as it ranks: NaN lowest.
+fn rank_key(score: f64) -> f64 {
+    if score.is_nan() {
+        f64::NEG_INFINITY
+    } else {
+        score
+    }
 }
 
 /// One-vs-rest ROC AUC averaged over the classes that have both positives and negatives

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::run_file::RunFileError;
+
 /// The name of the history file in a run folder.
 pub const HISTORY_FILE: &str = "history.csv";
 
@@ -83,47 +85,23 @@ impl HistoryRow {
     }
 }
 
-/// `history.csv` could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum HistoryError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What the operating system said.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A line is not a history row.
-    #[error("{path}:{line}: {message}")]
-    BadRow {
-        /// The file.
-        path: PathBuf,
-        /// The 1-based line.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-}
-
 /// Reads a run's `history.csv` (the file, or the run folder holding it).
 ///
 /// # Errors
-/// [`HistoryError::Io`] if it cannot be read, [`HistoryError::BadRow`] naming the line that
+/// [`RunFileError::Io`] if it cannot be read, [`RunFileError::BadRow`] naming the line that
 /// is not a row (a wrong header included).
-pub fn read_history(path: impl AsRef<Path>) -> Result<Vec<HistoryRow>, HistoryError> {
+pub fn read_history(path: impl AsRef<Path>) -> Result<Vec<HistoryRow>, RunFileError> {
     let path = path.as_ref();
     let path = if path.is_dir() {
         path.join(HISTORY_FILE)
     } else {
         path.to_path_buf()
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| HistoryError::Io {
+    let text = std::fs::read_to_string(&path).map_err(|source| RunFileError::Io {
         path: path.clone(),
         source,
     })?;
-    let bad = |line: usize, message: String| HistoryError::BadRow {
+    let bad = |line: usize, message: String| RunFileError::BadRow {
         path: path.clone(),
         line,
         message,
@@ -254,6 +232,6 @@ mod tests {
             "{error}"
         );
         let missing = read_history(dir.path().join("nope.csv")).unwrap_err();
-        assert!(matches!(missing, HistoryError::Io { .. }));
+        assert!(matches!(missing, RunFileError::Io { .. }));
     }
 }

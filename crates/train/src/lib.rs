@@ -39,6 +39,7 @@ mod plots;
 mod recipe;
 mod renderer;
 mod run;
+mod run_file;
 mod run_lock;
 mod scores;
 mod shortcut;
@@ -54,15 +55,16 @@ pub use decoy::{CLEAN_TEST, DECOY_TEST, DecoyExperiments, DecoyTaskConfig, decoy
 pub use epoch_loader::EpochLoader;
 pub use evaluate::{Evaluation, EvaluationConfig, evaluate, evaluate_scored, feature_grid};
 pub use experiment::{Experiment, ExperimentReport, run_experiment};
-pub use history::{HISTORY_FILE, HistoryError, HistoryRow, read_history};
+pub use history::{HISTORY_FILE, HistoryRow, read_history};
 pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
 #[cfg(feature = "pictures")]
 pub use plots::{CURVES_FILE, PlotError, draw_curves, draw_roc, draw_run_pictures};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
 pub use run::Run;
+pub use run_file::RunFileError;
 pub use run_lock::{LOCK_FILE, RunLock};
-pub use scores::{SCORES_FOLDER, Scores, ScoresError, read_scores, scores_file_name, write_scores};
+pub use scores::{SCORES_FOLDER, Scores, read_scores, scores_file_name, write_scores};
 pub use shortcut::{ALL_TEST_IMAGES, SQUARE_MISLEADS, shortcut_experiment};
 pub use step::{CyborgModel, CyborgOutput, TrainableModel};
 pub use trainer::{TrainData, TrainError, TrainedRun, last_complete_checkpoint, train, write_json};

@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use cyborg_cam::{Legend, LineChartConfig, LinePanel, PictureError, Series, line_chart, save_png};
 
-use crate::history::{HISTORY_FILE, HistoryError, HistoryRow, read_history};
-use crate::scores::{SCORES_FOLDER, ScoresError, read_scores};
+use crate::history::{HISTORY_FILE, HistoryRow, read_history};
+use crate::run_file::RunFileError;
+use crate::scores::{SCORES_FOLDER, read_scores};
 
 /// The training curves' picture in a run folder.
 pub const CURVES_FILE: &str = "curves.png";
@@ -16,15 +17,12 @@ pub enum PlotError {
     /// `dir` is not a run folder (no `history.csv`).
     #[error("{0} is not a run folder with a history (no {HISTORY_FILE}); train into it first")]
     NotARun(PathBuf),
-    /// `history.csv` could not be read.
+    /// `history.csv` or a score file could not be read.
     #[error(transparent)]
-    History(#[from] HistoryError),
+    File(#[from] RunFileError),
     /// `history.csv` has no rows yet.
     #[error("{0}: no epoch has ended yet, nothing to draw")]
     Empty(PathBuf),
-    /// A score file could not be read.
-    #[error(transparent)]
-    Scores(#[from] ScoresError),
     /// `classes.json` is missing or not a list of names.
     #[error("{path}: {message}")]
     Classes {
@@ -58,7 +56,7 @@ pub fn draw_run_pictures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 /// `classes.json`. Returns the pictures' paths, in the files' name order.
 ///
 /// # Errors
-/// [`PlotError::Classes`] without a readable `classes.json`, [`PlotError::Scores`] for a score
+/// [`PlotError::Classes`] without a readable `classes.json`, [`PlotError::File`] for a score
 /// file that does not read, [`PlotError::Picture`] if a PNG cannot be written.
 pub fn draw_roc(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let classes_path = dir.join("classes.json");
@@ -71,7 +69,7 @@ pub fn draw_roc(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         })?;
     let folder = dir.join(SCORES_FOLDER);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-        .map_err(|source| ScoresError::Io {
+        .map_err(|source| RunFileError::Io {
             path: folder.clone(),
             source,
         })?
@@ -130,7 +128,7 @@ type Measure = fn(&HistoryRow) -> Option<f64>;
 /// dashed line. Returns the picture's path.
 ///
 /// # Errors
-/// [`PlotError::NotARun`] without `history.csv`, [`PlotError::History`] if it cannot be read,
+/// [`PlotError::NotARun`] without `history.csv`, [`PlotError::File`] if it cannot be read,
 /// [`PlotError::Empty`] without rows, [`PlotError::Picture`] if the PNG cannot be written.
 pub fn draw_curves(dir: &Path) -> Result<PathBuf, PlotError> {
     let history = dir.join(HISTORY_FILE);

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use cyborg_data::Records;
 
+use crate::run_file::RunFileError;
+
 /// The folder of the score files in a run folder: `scores/<test set>.csv`.
 pub const SCORES_FOLDER: &str = "scores";
 
@@ -58,38 +60,14 @@ impl Scores {
     }
 }
 
-/// Why a score file could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum ScoresError {
-    /// The file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What the operating system said.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A line is not a row of scores.
-    #[error("{path}:{line}: {message}")]
-    BadRow {
-        /// The file.
-        path: PathBuf,
-        /// The 1-based line.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-}
-
 /// Writes `scores` to `path` (atomically): a header `image,label,score` for two classes or
 /// `image,label,<class names…>` for more (a class's column holds its probability), then one
 /// row per image with its label's name (quoted where a cell needs it, as CSV does).
 ///
 /// # Errors
-/// [`ScoresError::Io`] if the file cannot be written.
-pub fn write_scores(path: &Path, scores: &Scores) -> Result<(), ScoresError> {
-    let io = |source: std::io::Error| ScoresError::Io {
+/// [`RunFileError::Io`] if the file cannot be written.
+pub fn write_scores(path: &Path, scores: &Scores) -> Result<(), RunFileError> {
+    let io = |source: std::io::Error| RunFileError::Io {
         path: path.to_path_buf(),
         source,
     };
@@ -110,7 +88,7 @@ pub fn write_scores(path: &Path, scores: &Scores) -> Result<(), ScoresError> {
     }
     let bytes = writer.into_inner().map_err(|e| io(e.into_error()))?;
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| ScoresError::Io {
+        std::fs::create_dir_all(parent).map_err(|source| RunFileError::Io {
             path: parent.to_path_buf(),
             source,
         })?;
@@ -122,15 +100,15 @@ pub fn write_scores(path: &Path, scores: &Scores) -> Result<(), ScoresError> {
 /// `classes.json`); for more than two classes the header's columns must be those classes.
 ///
 /// # Errors
-/// [`ScoresError::Io`] if it cannot be read, [`ScoresError::BadRow`] naming the first line
+/// [`RunFileError::Io`] if it cannot be read, [`RunFileError::BadRow`] naming the first line
 /// that does not fit (a label not among `classes`, a value that is not a number, a wrong
 /// number of cells, a malformed CSV line).
-pub fn read_scores(path: &Path, classes: &[String]) -> Result<Scores, ScoresError> {
-    let bytes = std::fs::read(path).map_err(|source| ScoresError::Io {
+pub fn read_scores(path: &Path, classes: &[String]) -> Result<Scores, RunFileError> {
+    let bytes = std::fs::read(path).map_err(|source| RunFileError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let bad = |line: usize, message: String| ScoresError::BadRow {
+    let bad = |line: usize, message: String| RunFileError::BadRow {
         path: path.to_path_buf(),
         line,
         message,

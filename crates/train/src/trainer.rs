@@ -80,7 +80,7 @@ pub enum TrainError {
     Data(#[from] cyborg_data::DataError),
     /// The per-image scores could not be written.
     #[error(transparent)]
-    Scores(Box<crate::scores::ScoresError>),
+    Scores(Box<crate::run_file::RunFileError>),
 }
 
 /// The outcome of [`train`].

@@ -24,6 +24,36 @@ pub(crate) const PALETTE: [[u8; 3]; 10] = [
     [23, 190, 207],
 ];
 
+/// The blank border around each panel's parts, in pixels.
+pub(crate) const MARGIN: u32 = 12;
+
+/// Panels of one size, `columns` to a line, on a white canvas.
+pub(crate) struct PanelLayout {
+    /// Panels per line (at least 1).
+    pub(crate) columns: usize,
+    /// A panel's width in pixels.
+    pub(crate) width: u32,
+    /// A panel's height in pixels.
+    pub(crate) height: u32,
+}
+
+impl PanelLayout {
+    /// A white canvas that holds `count` panels (one empty panel for none).
+    pub(crate) fn canvas(&self, count: usize) -> RgbImage {
+        let columns = self.columns.min(count.max(1)) as u32;
+        let lines = count.div_ceil(self.columns).max(1) as u32;
+        RgbImage::from_pixel(columns * self.width, lines * self.height, Rgb(WHITE))
+    }
+
+    /// The top-left pixel of panel `index`.
+    pub(crate) fn origin(&self, index: usize) -> (u32, u32) {
+        (
+            (index % self.columns) as u32 * self.width,
+            (index / self.columns) as u32 * self.height,
+        )
+    }
+}
+
 /// A tick value with at most two decimals, trailing zeros dropped (`0.25`, `0.5`, `1`); values
 /// of 100 and more without decimals.
 pub(crate) fn tick_label(value: f64) -> String {

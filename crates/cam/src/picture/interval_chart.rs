@@ -2,9 +2,9 @@
 //! side (what a benchmark over seeds reports).
 
 use burn::config::Config;
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 
-use super::chart_style::{GRID, INK, PALETTE, REFERENCE, WHITE, fill, tick_label};
+use super::chart_style::{GRID, INK, MARGIN, PALETTE, PanelLayout, REFERENCE, fill, tick_label};
 use super::font::{draw_text, text_size};
 
 /// One row of a panel: a label, and a mean with its interval (`None`: nothing to show,
@@ -50,8 +50,6 @@ pub struct IntervalChartConfig {
     pub text_scale: u32,
 }
 
-const MARGIN: u32 = 12;
-
 /// Draws `panels` as dot-and-whisker charts on a white picture: per row a dot at the mean
 /// and a whisker from low to high, in the row's colour (row `i` of every panel shares
 /// colour `i`); row labels on the left, tick labels under the x axis, light grid lines at
@@ -86,12 +84,14 @@ pub fn interval_chart(config: &IntervalChartConfig, panels: &[IntervalPanel]) ->
     let tick_overhang = text_size("0.00", scale).0 / 2;
     let panel_width = MARGIN + label_width + config.plot_width + tick_overhang + MARGIN;
     let panel_height = MARGIN + line + MARGIN + rows * config.row_height + 6 + line + MARGIN;
-    let columns = config.columns.min(panels.len().max(1)) as u32;
-    let lines = panels.len().div_ceil(config.columns).max(1) as u32;
-    let mut image = RgbImage::from_pixel(columns * panel_width, lines * panel_height, Rgb(WHITE));
+    let layout = PanelLayout {
+        columns: config.columns,
+        width: panel_width,
+        height: panel_height,
+    };
+    let mut image = layout.canvas(panels.len());
     for (index, panel) in panels.iter().enumerate() {
-        let x0 = (index % config.columns) as u32 * panel_width;
-        let y0 = (index / config.columns) as u32 * panel_height;
+        let (x0, y0) = layout.origin(index);
         let plot_left = x0 + MARGIN + label_width;
         let plot_top = y0 + MARGIN + line + MARGIN;
         let plot_bottom = plot_top + rows * config.row_height;
@@ -163,6 +163,7 @@ pub fn interval_chart(config: &IntervalChartConfig, panels: &[IntervalPanel]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Rgb;
 
     fn panel(rows: Vec<IntervalRow>) -> IntervalPanel {
         IntervalPanel {

@@ -3,7 +3,7 @@
 use burn::config::Config;
 use image::RgbImage;
 
-use super::chart_style::{GRID, INK, PALETTE, REFERENCE, WHITE, fill};
+use super::chart_style::{GRID, INK, MARGIN, PALETTE, PanelLayout, REFERENCE, WHITE, fill};
 use super::font::{draw_text, text_size};
 
 /// One line of a panel.
@@ -66,8 +66,6 @@ pub struct LineChartConfig {
     pub text_scale: u32,
 }
 
-const MARGIN: u32 = 12;
-
 /// Draws `panels` as line charts on a white picture: axes with tick labels (round values on
 /// fitted axes), light grid lines, each series a 2-pixel line in its colour, a legend of the
 /// series that have points ([`Legend`]), dashed marks and diagonal. Panels
@@ -83,16 +81,14 @@ pub fn line_chart(config: &LineChartConfig, panels: &[LinePanel]) -> RgbImage {
     let y_label_width = text_size("0.000", scale).0 + 8;
     let panel_width = MARGIN + y_label_width + config.plot_width + MARGIN * 2;
     let panel_height = MARGIN + line + MARGIN + config.plot_height + 8 + line + MARGIN;
-    let columns = config.columns.min(panels.len().max(1)) as u32;
-    let lines = panels.len().div_ceil(config.columns).max(1) as u32;
-    let mut image = RgbImage::from_pixel(
-        columns * panel_width,
-        lines * panel_height,
-        image::Rgb(WHITE),
-    );
+    let layout = PanelLayout {
+        columns: config.columns,
+        width: panel_width,
+        height: panel_height,
+    };
+    let mut image = layout.canvas(panels.len());
     for (index, panel) in panels.iter().enumerate() {
-        let x0 = (index % config.columns) as u32 * panel_width;
-        let y0 = (index / config.columns) as u32 * panel_height;
+        let (x0, y0) = layout.origin(index);
         let axis = |range: Option<[f64; 2]>, axis: usize| match range {
             Some(range) => Axis::even(range, config.ticks),
             None => Axis::fitted(panel, axis, config.ticks),
