@@ -84,6 +84,20 @@ impl ModelArgs {
         })
     }
 
+    /// `--run dir` and no other flag: [`ModelArgs::resolve`] reads the rest from the run.
+    pub fn of_run(dir: &std::path::Path) -> ModelArgs {
+        ModelArgs {
+            run: Some(dir.to_path_buf()),
+            model: None,
+            num_classes: 2,
+            channels: 3,
+            image_size: None,
+            normalization: NormalizationChoice::Imagenet,
+            checkpoint: None,
+            weights: None,
+        }
+    }
+
     /// These flags, or with `--run DIR` the ones its `model.json` records and its best.bpk.
     pub fn resolve(&self) -> Result<ModelArgs, CliError> {
         let Some(dir) = &self.run else {

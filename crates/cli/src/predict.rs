@@ -6,7 +6,7 @@ use burn::tensor::activation::softmax;
 use clap::Args;
 use cyborg_cam::CamBackbone;
 
-use crate::choices::{BackendArgs, NormalizationChoice};
+use crate::choices::BackendArgs;
 use crate::error::CliError;
 use crate::images::{image_files, load_images};
 use crate::model::ModelArgs;
@@ -58,17 +58,7 @@ pub fn run(args: &PredictArgs) -> Result<(), CliError> {
             )));
         }
     }
-    let model_args = ModelArgs {
-        run: Some(args.run.clone()),
-        model: None,
-        num_classes: 2,
-        channels: 3,
-        image_size: None,
-        normalization: NormalizationChoice::Imagenet,
-        checkpoint: None,
-        weights: None,
-    }
-    .resolve()?;
+    let model_args = ModelArgs::of_run(&args.run).resolve()?;
     let classes = model_args
         .classes()?
         .unwrap_or_else(|| (0..model_args.num_classes).map(|c| c.to_string()).collect());

@@ -242,5 +242,8 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     for picture in cyborg_train::draw_run_pictures(&args.out)? {
         println!("wrote {}", picture.display());
     }
+    if let Some(picture) = crate::plot::draw_run_cams(&args.out, &args.backend)? {
+        println!("wrote {}", picture.display());
+    }
     Ok(())
 }

@@ -346,13 +346,28 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
         (area - json["val"]["auc"].as_f64().unwrap()).abs() < 1e-12,
         "{area} {json}"
     );
-    let pictures = ["curves.png", "roc-test-test.png", "roc-val.png"];
+    let pictures = ["curves.png", "roc-test-test.png", "roc-val.png", "cams.png"];
     assert!(
         pictures.iter().all(|p| out.join(p).is_file()),
         "{pictures:?}"
     );
     let plotted = String::from_utf8(cyborg_ok(&["plot", "--run", out_s]).stdout).unwrap();
-    assert_eq!(plotted.lines().count(), 3, "{plotted}");
+    assert_eq!(plotted.lines().count(), 4, "{plotted}");
+    // cams.png: one row per annotated image of the test set (4 of 7), three columns.
+    let cams = image::open(out.join("cams.png")).unwrap();
+    let rows: Vec<cyborg_cam::GridRow> = (0..4)
+        .map(|_| cyborg_cam::GridRow::new(cyborg_cam::RgbImage::new(16, 16), vec![None, None]))
+        .collect();
+    let expected = cyborg_cam::grid(
+        &cyborg_cam::GridConfig::new().with_tile_size(128),
+        &["input", "human", "CAM, predicted"],
+        &rows,
+    );
+    assert_eq!((cams.width(), cams.height()), expected.dimensions());
+    // The sets the run was evaluated on, with absolute paths.
+    let set = std::fs::read_to_string(out.join("sets/test-test.csv")).unwrap();
+    assert_eq!(set.lines().count(), 8, "{set}");
+    assert!(set.lines().nth(1).unwrap().starts_with('/'), "{set}");
     // cyborg predict: one row per image, probabilities that sum to 1, and the accuracy of the
     // predicted classes is the test accuracy of metrics.json (the manifest's images, labels
     // i % 2).

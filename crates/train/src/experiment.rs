@@ -45,7 +45,8 @@ pub struct ExperimentReport {
 /// (`progress(set, done, total)` reports the evaluation), and writes the report to
 /// `dir/metrics.json` (`{"best_epoch", "val": {...}, "test": {"<name>": {...}}}`) and the
 /// training set's class names to `dir/classes.json`, each set's per-image scores to
-/// `dir/scores/val.csv` and `dir/scores/test-<name>.csv` ([`write_scores`]). `devices` as in
+/// `dir/scores/val.csv` and `dir/scores/test-<name>.csv` ([`write_scores`]), and the sets
+/// themselves as manifests to `dir/sets/val.csv` and `dir/sets/test-<name>.csv`. `devices` as in
 /// [`train`](crate::train); the evaluation runs on the first. The run holds `dir` from start to
 /// `metrics.json` ([`RunLock`](crate::RunLock)); test sets must have distinct names.
 pub fn run_experiment<M: TrainableModel>(
@@ -61,6 +62,35 @@ pub fn run_experiment<M: TrainableModel>(
         .on_devices(devices.iter().cloned())
         .resume(resume)
         .experiment_with_progress(build, experiment, progress)
+}
+
+/// The folder of a run's evaluated sets: `sets/val.csv`, `sets/test-<name>.csv`, manifests
+/// with absolute paths.
+pub const SETS_FOLDER: &str = "sets";
+
+/// Writes `records` as a manifest at `path` with absolute paths (a manifest's relative paths
+/// are read against its own folder).
+fn write_set(path: &Path, records: &Records) -> Result<(), TrainError> {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let records = Records {
+        items: records
+            .items
+            .iter()
+            .map(|r| cyborg_data::Record {
+                image: absolute(&r.image),
+                saliency: r.saliency.as_deref().map(absolute),
+                label: r.label,
+            })
+            .collect(),
+        classes: records.classes.clone(),
+    };
+    let parent = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|source| TrainError::Io {
+        path: parent.to_path_buf(),
+        source,
+    })?;
+    cyborg_data::write_manifest(path, &records)?;
+    Ok(())
 }
 
 /// [`run_experiment`] with the settings of `run`.
@@ -122,6 +152,15 @@ pub(crate) fn run_and_evaluate<M: TrainableModel>(
     for (name, records) in &experiment.tests {
         let file = format!("test-{}", scores_file_name(name));
         test.insert(name.clone(), evaluate_on(name, file, records)?);
+    }
+    // The sets, so pictures of the best model can be drawn again from the folder alone.
+    let sets = dir.join(SETS_FOLDER);
+    write_set(&sets.join("val.csv"), &experiment.val)?;
+    for (name, records) in &experiment.tests {
+        write_set(
+            &sets.join(format!("test-{}", scores_file_name(name))),
+            records,
+        )?;
     }
     // The class names, so evaluating the best model later maps labels the same way.
     write_json(&dir.join("classes.json"), &experiment.train.classes)?;

@@ -27,6 +27,8 @@
 
 mod auc;
 mod bootstrap;
+#[cfg(feature = "pictures")]
+mod cams_picture;
 mod checkpointing;
 mod decoy;
 mod epoch_loader;
@@ -48,13 +50,15 @@ mod trainer;
 
 pub use auc::{AucScore, macro_auc, roc_auc, roc_curve};
 pub use bootstrap::{Interval, bootstrap_interval, gap_closed, interval95, mean_and_std};
+#[cfg(feature = "pictures")]
+pub use cams_picture::{CAMS_FILE, draw_cams};
 pub use checkpointing::BestAndLast;
 /// The loss choice a [`TrainingConfig`] holds, from `cyborg-saliency-loss`.
 pub use cyborg_saliency_loss::SaliencyLossConfig;
 pub use decoy::{CLEAN_TEST, DECOY_TEST, DecoyExperiments, DecoyTaskConfig, decoy_experiments};
 pub use epoch_loader::EpochLoader;
 pub use evaluate::{Evaluation, EvaluationConfig, evaluate, evaluate_scored, feature_grid};
-pub use experiment::{Experiment, ExperimentReport, run_experiment};
+pub use experiment::{Experiment, ExperimentReport, SETS_FOLDER, run_experiment};
 pub use history::{HISTORY_FILE, HistoryRow, read_history};
 pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
 #[cfg(feature = "pictures")]

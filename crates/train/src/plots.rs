@@ -34,6 +34,12 @@ pub enum PlotError {
     /// The picture could not be written.
     #[error(transparent)]
     Picture(#[from] PictureError),
+    /// An image or map of the set to draw could not be read.
+    #[error(transparent)]
+    Data(#[from] cyborg_data::DataError),
+    /// No image of the set has a human map to compare the CAM with.
+    #[error("no image of the set has a human map: no cams.png")]
+    NoMaps,
 }
 
 /// Draws every picture of a run folder from its files: [`draw_curves`], and [`draw_roc`] once

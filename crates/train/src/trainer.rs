@@ -278,7 +278,13 @@ fn check_same_recipe(path: &Path, config: &TrainingConfig) -> Result<(), TrainEr
 }
 
 /// What a run writes in its folder besides files, cleared when a run starts over.
-const RUN_SUBFOLDERS: [&str; 4] = ["train", "valid", "checkpoint", crate::scores::SCORES_FOLDER];
+const RUN_SUBFOLDERS: [&str; 5] = [
+    "train",
+    "valid",
+    "checkpoint",
+    crate::scores::SCORES_FOLDER,
+    crate::experiment::SETS_FOLDER,
+];
 
 /// [`train`] with the settings of `run`, in a folder whose lock the caller holds
 /// ([`hold_run_folder`]).
