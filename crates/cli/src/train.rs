@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use cyborg_data::{CyborgSplit, Records, read_cyborg_csv, read_manifest};
+use cyborg_data::{AugmentConfig, CyborgSplit, Records, read_cyborg_csv, read_manifest};
 use cyborg_train::{Experiment, Run, SaliencyLossConfig, TrainingConfig, feature_grid};
 
 use crate::choices::{BackendArgs, ClassChoice, LossChoice, OptimizerChoice, ScheduleChoice};
@@ -92,6 +92,14 @@ pub struct TrainArgs {
     /// less memory (DenseNet-121's step: see docs/benchmarks.md), a slower step.
     #[arg(long)]
     gradient_checkpointing: bool,
+    /// Augment the training images and their maps together: a horizontal flip with
+    /// probability 0.5 and a random square crop (see --min-crop), drawn from --seed, the epoch
+    /// and the image.
+    #[arg(long)]
+    augment: bool,
+    /// --augment: the smallest crop, as a fraction of the image side (1 = no crop).
+    #[arg(long, default_value_t = 0.85, requires = "augment")]
+    min_crop: f64,
 }
 
 impl TrainArgs {
@@ -104,7 +112,12 @@ impl TrainArgs {
             .with_batch_size(self.batch_size)
             .with_epochs(self.epochs)
             .with_seed(self.seed)
-            .with_gradient_checkpointing(self.gradient_checkpointing);
+            .with_gradient_checkpointing(self.gradient_checkpointing)
+            .with_augment(self.augment.then(|| {
+                AugmentConfig::new()
+                    .with_min_crop(self.min_crop)
+                    .with_seed(self.seed)
+            }));
         config.validate().map_err(usage)?;
         Ok(config)
     }

@@ -63,6 +63,11 @@ const EPOCHS: usize = 4;
 /// The arguments of a run into `out` on the data in `data`; `adam` swaps the paper's SGD for
 /// Adam, everything else stays the default recipe but the epochs and the batch size.
 fn train_args(data: &Path, out: &Path, adam: bool) -> Vec<String> {
+    train_args_with(data, out, adam, &[])
+}
+
+/// [`train_args`] and `extra` flags.
+fn train_args_with(data: &Path, out: &Path, adam: bool, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = std::iter::once("train")
         .chain(MODEL)
         .chain([
@@ -84,6 +89,7 @@ fn train_args(data: &Path, out: &Path, adam: bool) -> Vec<String> {
     if adam {
         args.extend(["--optimizer", "adam", "--lr", "0.002"].map(String::from));
     }
+    args.extend(extra.iter().map(|s| s.to_string()));
     args
 }
 
@@ -148,8 +154,14 @@ enum KillPoint {
     WhileCheckpointing,
 }
 
-fn kill_and_resume(data: &Path, out: &Path, adam: bool, point: KillPoint) -> Vec<u8> {
-    let args = train_args(data, out, adam);
+fn kill_and_resume(
+    data: &Path,
+    out: &Path,
+    adam: bool,
+    extra: &[&str],
+    point: KillPoint,
+) -> Vec<u8> {
+    let args = train_args_with(data, out, adam, extra);
     match point {
         KillPoint::BetweenEpochs => kill_when(&args, out, |out| {
             ["model", "optim", "scheduler"]
@@ -180,10 +192,10 @@ fn data() -> tempfile::TempDir {
     dir
 }
 
-fn resumed_runs_equal_the_uninterrupted_one(adam: bool, points: &[KillPoint]) {
+fn resumed_runs_equal_the_uninterrupted_one(adam: bool, extra: &[&str], points: &[KillPoint]) {
     let dir = data();
     let whole = dir.path().join("whole");
-    let log = run_ok(&train_args(dir.path(), &whole, adam)).stderr;
+    let log = run_ok(&train_args_with(dir.path(), &whole, adam, extra)).stderr;
     let expected = std::fs::read(whole.join("metrics.json")).unwrap();
     let metrics: serde_json::Value = serde_json::from_slice(&expected).unwrap();
     // It learned something, so a collapse after resuming would show.
@@ -197,7 +209,7 @@ fn resumed_runs_equal_the_uninterrupted_one(adam: bool, points: &[KillPoint]) {
     assert!(whole.join("curves.png").is_file());
     for (i, &point) in points.iter().enumerate() {
         let out = dir.path().join(format!("killed{i}"));
-        let got = kill_and_resume(dir.path(), &out, adam, point);
+        let got = kill_and_resume(dir.path(), &out, adam, extra, point);
         assert_eq!(
             String::from_utf8_lossy(&got),
             String::from_utf8_lossy(&expected),
@@ -225,6 +237,7 @@ fn history_without_seconds(run: &Path) -> Vec<String> {
 fn sgd_runs_killed_anywhere_resume_exactly() {
     resumed_runs_equal_the_uninterrupted_one(
         false,
+        &[],
         &[
             KillPoint::BetweenEpochs,
             KillPoint::MidEpoch,
@@ -235,7 +248,36 @@ fn sgd_runs_killed_anywhere_resume_exactly() {
 
 #[test]
 fn adam_runs_killed_anywhere_resume_exactly() {
-    resumed_runs_equal_the_uninterrupted_one(true, &[KillPoint::MidEpoch]);
+    resumed_runs_equal_the_uninterrupted_one(true, &[], &[KillPoint::MidEpoch]);
+}
+
+#[test]
+fn augmented_runs_resume_exactly() {
+    // --augment takes effect: the recipe records it, and training sees other images.
+    let dir = data();
+    let (plain, augmented) = (dir.path().join("plain"), dir.path().join("augmented"));
+    run_ok(&train_args(dir.path(), &plain, true));
+    run_ok(&train_args_with(
+        dir.path(),
+        &augmented,
+        true,
+        &["--augment", "--min-crop", "0.7"],
+    ));
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(augmented.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["augment"]["min_crop"], 0.7, "{config}");
+    assert_eq!(config["augment"]["flip_probability"], 0.5, "{config}");
+    assert_ne!(
+        history_without_seconds(&plain)[1],
+        history_without_seconds(&augmented)[1]
+    );
+    // Flips and crops drawn from the seed, the epoch and the image: the resumed epochs see
+    // the uninterrupted run's draws.
+    resumed_runs_equal_the_uninterrupted_one(
+        true,
+        &["--augment", "--min-crop", "0.7"],
+        &[KillPoint::MidEpoch],
+    );
 }
 
 #[test]

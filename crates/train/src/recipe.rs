@@ -3,6 +3,7 @@
 
 use burn::prelude::*;
 use cyborg_cam::CamClass;
+use cyborg_data::AugmentConfig;
 use cyborg_saliency_loss::{CyborgLossConfig, SaliencyLossConfig};
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +76,12 @@ pub struct TrainingConfig {
     /// the gradients are the same. Off in the paper's recipe.
     #[config(default = false)]
     pub gradient_checkpointing: bool,
+    /// Random flips and crops of each training image and its human map together
+    /// ([`AugmentConfig`]); `None`, the paper's setting, trains on the images as they are.
+    /// The draws depend on the augmentation's seed, the epoch and the image alone, so a
+    /// resumed run sees the uninterrupted run's.
+    #[config(default = "None")]
+    pub augment: Option<AugmentConfig>,
 }
 
 impl TrainingConfig {
@@ -138,6 +145,49 @@ impl TrainingConfig {
         {
             return Err("the step schedule needs every_epochs > 0".into());
         }
+        if let Some(augment) = &self.augment {
+            if !(0.0..=1.0).contains(&augment.flip_probability) {
+                return Err(format!(
+                    "the flip probability must be in [0, 1], got {}",
+                    augment.flip_probability
+                ));
+            }
+            if !(augment.min_crop > 0.0 && augment.min_crop <= 1.0) {
+                return Err(format!(
+                    "the smallest crop must be in (0, 1], got {}",
+                    augment.min_crop
+                ));
+            }
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn augmentation_settings_are_checked() {
+        let with = |augment: AugmentConfig| TrainingConfig::new().with_augment(Some(augment));
+        assert_eq!(
+            with(AugmentConfig::new().with_min_crop(0.8)).validate(),
+            Ok(())
+        );
+        let error = with(AugmentConfig::new().with_min_crop(0.0)).validate();
+        assert_eq!(
+            error,
+            Err("the smallest crop must be in (0, 1], got 0".into())
+        );
+        let error = with(AugmentConfig::new().with_flip_probability(1.5)).validate();
+        assert_eq!(
+            error,
+            Err("the flip probability must be in [0, 1], got 1.5".into())
+        );
+        // Saved with the recipe, read back the same.
+        let recipe = with(AugmentConfig::new().with_min_crop(0.8).with_seed(4));
+        let json = serde_json::to_string(&recipe).unwrap();
+        let back: TrainingConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.augment.unwrap().min_crop, 0.8);
     }
 }

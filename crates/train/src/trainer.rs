@@ -487,7 +487,11 @@ fn supervised_training<M: TrainableModel>(
     let batcher = SaliencyBatcher::new(data.image_shape, data.grid);
     // The order of each epoch depends on the seed and the epoch number alone (a resumed run
     // sees the uninterrupted run's order); the loader tells the dataset which epoch starts.
-    let train_set = data.train.with_shuffle(config.seed);
+    let train_set = match &config.augment {
+        Some(augment) => data.train.with_augmentation(augment.clone()),
+        None => data.train,
+    }
+    .with_shuffle(config.seed);
     let dataloader_train: Arc<dyn DataLoader<SaliencyBatch>> = Arc::new(EpochLoader::new(
         DataLoaderBuilder::new(batcher)
             .batch_size(config.batch_size)
