@@ -35,6 +35,7 @@ mod train;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
 
 /// Train image classifiers whose attention follows human saliency (CYBORG), evaluate them and
 /// look at their Class Activation Maps.
@@ -68,6 +69,7 @@ enum Command {
 
 fn main() -> ExitCode {
     allocator::keep_freed_memory();
+    install_logging();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => train::run(args),
@@ -85,4 +87,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints what the library crates log through `tracing` to standard error, one plain line
+/// each: warnings by default, what `RUST_LOG` asks for otherwise (`RUST_LOG=info`,
+/// `RUST_LOG=cyborg_train=debug`).
+fn install_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .with_level(false)
+        .with_ansi(false)
+        .try_init();
 }

@@ -56,7 +56,7 @@ impl RunLock {
             Err(TryLockError::Error(source))
                 if source.kind() == std::io::ErrorKind::Unsupported =>
             {
-                eprintln!(
+                tracing::warn!(
                     "{}: this file system has no file locks; another run on the same folder \
                      would not be detected",
                     path.display()
@@ -66,7 +66,7 @@ impl RunLock {
         }
         let previous = holder(&mut file);
         if !previous.is_empty() {
-            eprintln!(
+            tracing::warn!(
                 "{}: taking over the lock of a run that is no longer running ({previous})",
                 dir.display()
             );

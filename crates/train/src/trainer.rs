@@ -359,7 +359,7 @@ fn prepare_folder(
         Vec::new()
     };
     if resume && candidates.is_empty() {
-        eprintln!(
+        tracing::warn!(
             "{}: no complete checkpoint to resume from; starting over",
             dir.display()
         );
@@ -409,7 +409,7 @@ fn resume_point<M: TrainableModel>(
         let path = dir.join("checkpoint").join(format!("model-{epoch}.bpk"));
         let readable = model.clone().try_load_file(&path).is_ok();
         if !readable {
-            eprintln!("{}: cannot be read, not resuming from it", path.display());
+            tracing::warn!("{}: cannot be read, not resuming from it", path.display());
         }
         readable
     });
