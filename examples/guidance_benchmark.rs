@@ -315,14 +315,23 @@ fn task_data(
         return Ok(silhouettes);
     }
     let boxes = data.join("decoy-boxes");
+    // Both experiments test on the same images: their boxes are drawn once.
+    let tests = silhouettes
+        .guided
+        .tests
+        .iter()
+        .map(|(name, records)| {
+            let maps = box_maps(records, &boxes.join(name.replace(' ', "-")))?;
+            Ok((name.clone(), maps))
+        })
+        .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
     let with_boxes = |experiment: &Experiment, which: &str| -> Result<Experiment, Box<dyn Error>> {
-        let mut out = experiment.clone();
-        out.train = box_maps(&experiment.train, &boxes.join(format!("{which}-train")))?;
-        out.val = box_maps(&experiment.val, &boxes.join(format!("{which}-val")))?;
-        for (name, records) in &mut out.tests {
-            *records = box_maps(records, &boxes.join(name.replace(' ', "-")))?;
-        }
-        Ok(out)
+        Ok(Experiment {
+            train: box_maps(&experiment.train, &boxes.join(format!("{which}-train")))?,
+            val: box_maps(&experiment.val, &boxes.join(format!("{which}-val")))?,
+            tests: tests.clone(),
+            ..experiment.clone()
+        })
     };
     let data = TaskData {
         guided: with_boxes(&silhouettes.guided, "decoy")?,

@@ -84,6 +84,17 @@ impl ModelArgs {
         })
     }
 
+    /// `Ok` if `dir` is a folder, the usage error `DIR: no such run folder` otherwise.
+    pub fn check_run_folder(dir: &std::path::Path) -> Result<(), CliError> {
+        if dir.is_dir() {
+            return Ok(());
+        }
+        Err(CliError::Usage(format!(
+            "{}: no such run folder",
+            dir.display()
+        )))
+    }
+
     /// `--run dir` and no other flag: [`ModelArgs::resolve`] reads the rest from the run.
     pub fn of_run(dir: &std::path::Path) -> ModelArgs {
         ModelArgs {

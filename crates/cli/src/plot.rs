@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use cyborg_data::read_manifest;
-use cyborg_train::{PlotError, SETS_FOLDER, draw_cams, draw_run_pictures, feature_grid};
+use cyborg_train::{PlotError, SETS_FOLDER, csv_files, draw_cams, draw_run_pictures, feature_grid};
 
 use crate::choices::BackendArgs;
 use crate::error::CliError;
@@ -26,12 +26,7 @@ pub struct PlotArgs {
 
 /// Runs `cyborg plot`.
 pub fn run(args: &PlotArgs) -> Result<(), CliError> {
-    if !args.run.is_dir() {
-        return Err(CliError::Usage(format!(
-            "{}: no such run folder",
-            args.run.display()
-        )));
-    }
+    ModelArgs::check_run_folder(&args.run)?;
     for picture in draw_run_pictures(&args.run)? {
         println!("wrote {}", picture.display());
     }
@@ -48,14 +43,9 @@ pub fn draw_run_cams(
     dir: &std::path::Path,
     backend: &BackendArgs,
 ) -> Result<Option<PathBuf>, CliError> {
-    let sets = dir.join(SETS_FOLDER);
-    let Ok(entries) = std::fs::read_dir(&sets) else {
+    let Ok(mut files) = csv_files(&dir.join(SETS_FOLDER)) else {
         return Ok(None);
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
     // Test sets first (`test-…` sorts after `val`), by name.
     files.sort_by_key(|p| {
         (

@@ -34,12 +34,7 @@ pub struct PredictArgs {
 
 /// Runs `cyborg predict`.
 pub fn run(args: &PredictArgs) -> Result<(), CliError> {
-    if !args.run.is_dir() {
-        return Err(CliError::Usage(format!(
-            "{}: no such run folder",
-            args.run.display()
-        )));
-    }
+    ModelArgs::check_run_folder(&args.run)?;
     if args.batch_size == 0 {
         return Err(CliError::Usage(
             "--batch-size must be positive, got 0".into(),

@@ -125,8 +125,7 @@ pub fn evaluate_scored(
         start = end;
         progress(end, n);
     }
-    let scores = tally.scores.clone();
-    Ok((tally.finish(n, classes, config), scores))
+    Ok((tally.finish(n, classes, config), tally.scores))
 }
 
 /// What [`evaluate`] adds up over the batches.
@@ -262,7 +261,7 @@ impl Tally {
 
     /// The figures of `n` images: means over all images, or over the annotated ones for the
     /// CAM agreement.
-    fn finish(self, n: usize, classes: usize, config: &EvaluationConfig) -> Evaluation {
+    fn finish(&self, n: usize, classes: usize, config: &EvaluationConfig) -> Evaluation {
         let auc = if classes == 2 {
             let positives: Vec<bool> = self.labels.iter().map(|&l| l == 1).collect();
             roc_auc(&self.scores, &positives)

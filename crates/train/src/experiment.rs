@@ -131,8 +131,10 @@ pub(crate) fn run_and_evaluate<M: TrainableModel>(
     };
     let trained = train_locked(build, data, run)?;
     let config = EvaluationConfig::new().with_batch_size(run.recipe.batch_size);
-    // Each set's per-image scores go to scores/val.csv and scores/test-<name>.csv.
-    let scores_dir = dir.join(SCORES_FOLDER);
+    // Each set's per-image scores go to scores/<file>, the set itself to sets/<file> (so
+    // pictures of the best model can be drawn again from the folder alone); <file> is
+    // val.csv or test-<name>.csv.
+    let (scores_dir, sets_dir) = (dir.join(SCORES_FOLDER), dir.join(SETS_FOLDER));
     let mut evaluate_on = |name: &str, file: String, records: &Records| {
         let (evaluation, values) = evaluate_scored(
             &trained.model,
@@ -143,8 +145,9 @@ pub(crate) fn run_and_evaluate<M: TrainableModel>(
             &run.devices[0],
             |done, total| progress(name, done, total),
         )?;
-        write_scores(&scores_dir.join(file), &scores_of(records, values))
+        write_scores(&scores_dir.join(&file), &scores_of(records, values))
             .map_err(|e| TrainError::Scores(Box::new(e)))?;
+        write_set(&sets_dir.join(&file), records)?;
         Ok::<_, TrainError>(evaluation)
     };
     let val = evaluate_on("val", "val.csv".into(), &experiment.val)?;
@@ -152,15 +155,6 @@ pub(crate) fn run_and_evaluate<M: TrainableModel>(
     for (name, records) in &experiment.tests {
         let file = format!("test-{}", scores_file_name(name));
         test.insert(name.clone(), evaluate_on(name, file, records)?);
-    }
-    // The sets, so pictures of the best model can be drawn again from the folder alone.
-    let sets = dir.join(SETS_FOLDER);
-    write_set(&sets.join("val.csv"), &experiment.val)?;
-    for (name, records) in &experiment.tests {
-        write_set(
-            &sets.join(format!("test-{}", scores_file_name(name))),
-            records,
-        )?;
     }
     // The class names, so evaluating the best model later maps labels the same way.
     write_json(&dir.join("classes.json"), &experiment.train.classes)?;

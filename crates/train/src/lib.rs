@@ -66,9 +66,9 @@ pub use plots::{CURVES_FILE, PlotError, draw_curves, draw_roc, draw_run_pictures
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
 pub use run::Run;
-pub use run_file::RunFileError;
+pub use run_file::{RunFileError, csv_files};
 pub use run_lock::{LOCK_FILE, RunLock};
-pub use scores::{SCORES_FOLDER, Scores, read_scores, scores_file_name, write_scores};
+pub use scores::{RocCurve, SCORES_FOLDER, Scores, read_scores, scores_file_name, write_scores};
 pub use shortcut::{ALL_TEST_IMAGES, SQUARE_MISLEADS, shortcut_experiment};
 pub use step::{CyborgModel, CyborgOutput, TrainableModel};
 pub use trainer::{TrainData, TrainError, TrainedRun, last_complete_checkpoint, train, write_json};

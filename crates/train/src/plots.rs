@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use cyborg_cam::{Legend, LineChartConfig, LinePanel, PictureError, Series, line_chart, save_png};
 
 use crate::history::{HISTORY_FILE, HistoryRow, read_history};
-use crate::run_file::RunFileError;
+use crate::run_file::{RunFileError, csv_files};
 use crate::scores::{SCORES_FOLDER, read_scores};
 
 /// The training curves' picture in a run folder.
@@ -73,18 +73,8 @@ pub fn draw_roc(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
             path: classes_path.clone(),
             message,
         })?;
-    let folder = dir.join(SCORES_FOLDER);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-        .map_err(|source| RunFileError::Io {
-            path: folder.clone(),
-            source,
-        })?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    files.sort();
     let mut pictures = Vec::new();
-    for file in files {
+    for file in csv_files(&dir.join(SCORES_FOLDER))? {
         let scores = read_scores(&file, &classes)?;
         let stem = file
             .file_stem()
@@ -92,9 +82,9 @@ pub fn draw_roc(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         let series: Vec<Series> = scores
             .roc_curves()
             .into_iter()
-            .map(|(class, points)| Series {
-                label: format!("{class}: AUC {:.3}", trapezoid_area(&points)),
-                points,
+            .map(|curve| Series {
+                label: format!("{}: AUC {:.3}", curve.class, curve.auc),
+                points: curve.points,
             })
             .collect();
         let panel = LinePanel {
@@ -115,14 +105,6 @@ pub fn draw_roc(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         pictures.push(path);
     }
     Ok(pictures)
-}
-
-/// The area under `points` by trapezoids: the AUC of a curve from [`crate::roc_curve`].
-fn trapezoid_area(points: &[[f64; 2]]) -> f64 {
-    points
-        .windows(2)
-        .map(|w| (w[1][0] - w[0][0]) * (w[1][1] + w[0][1]) / 2.0)
-        .sum()
 }
 
 /// What a curve shows of a history row.
@@ -252,9 +234,10 @@ mod tests {
             ]
         );
         assert!(pictures.iter().all(|p| image::open(p).is_ok()));
-        // The AUC in the legend is the curve's area: positives 0.7 and 0.1 against 0.2.
-        let curve = crate::roc_curve(&[0.2, 0.7, 0.1], &[false, true, true]).unwrap();
-        assert_eq!(trapezoid_area(&curve), 0.5);
+        // The AUC in the legend: positives 0.7 and 0.1 against 0.2.
+        let classes = ["real".to_string(), "fake".to_string()];
+        let val = read_scores(&scores.join("val.csv"), &classes).unwrap();
+        assert_eq!(val.roc_curves()[0].auc, 0.5);
         std::fs::write(scores.join("val.csv"), "image,label,score\na,cat,0.2\n").unwrap();
         let error = draw_roc(dir.path()).unwrap_err().to_string();
         assert!(

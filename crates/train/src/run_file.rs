@@ -1,6 +1,6 @@
 //! Errors of the CSV files a run folder holds besides Burn's (`history.csv`, `scores/`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A run folder's CSV file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -24,4 +24,21 @@ pub enum RunFileError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// The `.csv` files of `folder` itself, sorted by name (`scores/`, `sets/`).
+///
+/// # Errors
+/// [`RunFileError::Io`] if `folder` cannot be read.
+pub fn csv_files(folder: &Path) -> Result<Vec<PathBuf>, RunFileError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map_err(|source| RunFileError::Io {
+            path: folder.to_path_buf(),
+            source,
+        })?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    Ok(files)
 }

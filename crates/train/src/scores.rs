@@ -25,6 +25,18 @@ pub struct Scores {
     pub values: Vec<f64>,
 }
 
+/// One ROC curve of a [`Scores`]: a class against the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RocCurve {
+    /// The positive class.
+    pub class: String,
+    /// `[false positive rate, true positive rate]` from `[0, 0]` to `[1, 1]`
+    /// ([`roc_curve`](crate::roc_curve)).
+    pub points: Vec<[f64; 2]>,
+    /// The area under it ([`roc_auc`](crate::roc_auc)).
+    pub auc: f64,
+}
+
 impl Scores {
     /// Scores per image: 1 for two classes, one per class otherwise.
     pub fn per_image(&self) -> usize {
@@ -35,11 +47,9 @@ impl Scores {
         }
     }
 
-    /// The ROC curves: for two classes one, class 1 against class 0, named by class 1; for
-    /// more one per class, that class against the rest (`(name, points)`, `[false positive
-    /// rate, true positive rate]` from `[0, 0]` to `[1, 1]`). Classes with no positive or no
-    /// negative image have none.
-    pub fn roc_curves(&self) -> Vec<(String, Vec<[f64; 2]>)> {
+    /// The ROC curves: for two classes one, class 1 against class 0; for more one per class,
+    /// that class against the rest. Classes with no positive or no negative image have none.
+    pub fn roc_curves(&self) -> Vec<RocCurve> {
         let k = self.per_image();
         let curve = |class: usize, column: usize| {
             let scores: Vec<f64> = self
@@ -50,7 +60,11 @@ impl Scores {
                 .copied()
                 .collect();
             let positives: Vec<bool> = self.labels.iter().map(|&l| l == class).collect();
-            crate::auc::roc_curve(&scores, &positives).map(|c| (self.classes[class].clone(), c))
+            Some(RocCurve {
+                class: self.classes[class].clone(),
+                points: crate::auc::roc_curve(&scores, &positives)?,
+                auc: crate::auc::roc_auc(&scores, &positives)?,
+            })
         };
         if k == 1 {
             curve(1, 0).into_iter().collect()
@@ -259,11 +273,12 @@ mod tests {
         // Class 1 ranks above class 0 on both positives: a perfect curve.
         let curves = two_class().roc_curves();
         assert_eq!(curves.len(), 1);
-        assert_eq!(curves[0].0, "fake, GAN");
+        assert_eq!(curves[0].class, "fake, GAN");
         assert_eq!(
-            curves[0].1,
+            curves[0].points,
             vec![[0.0, 0.0], [0.0, 0.5], [0.0, 1.0], [1.0, 1.0]]
         );
+        assert_eq!(curves[0].auc, 1.0);
         let three = Scores {
             classes: vec!["a".into(), "b".into(), "c".into()],
             images: vec!["x".into(), "y".into()],
@@ -271,7 +286,7 @@ mod tests {
             values: vec![0.8, 0.1, 0.1, 0.2, 0.1, 0.7],
         };
         // Class b has no positive: no curve.
-        let names: Vec<String> = three.roc_curves().into_iter().map(|(n, _)| n).collect();
+        let names: Vec<String> = three.roc_curves().into_iter().map(|c| c.class).collect();
         assert_eq!(names, ["a", "c"]);
         assert_eq!(scores_file_name("square misleads"), "square_misleads.csv");
         assert_eq!(scores_file_name("gan1/labels"), "gan1_labels.csv");
