@@ -7,6 +7,7 @@
 //! cyborg maps --manifest train.csv --boxes boxes.csv --out with-maps
 //! cyborg plot --run runs/cyborg
 //! cyborg predict --run runs/cyborg photos/ --out predictions.csv
+//! cyborg export --run runs/cyborg --to model.safetensors
 //! cyborg bench --with pytorch.json --json bench.json
 //! ```
 //!
@@ -22,6 +23,7 @@ mod cam;
 mod choices;
 mod error;
 mod eval;
+mod export;
 mod images;
 mod maps;
 mod model;
@@ -62,6 +64,8 @@ enum Command {
     Plot(plot::PlotArgs),
     /// The predicted class and class probabilities of a trained run's model, per image.
     Predict(predict::PredictArgs),
+    /// A trained model's weights as a PyTorch-layout safetensors file (torchvision loads it).
+    Export(export::ExportArgs),
     /// Time and peak memory of the loss alone, training steps (cross-entropy and CYBORG) and
     /// inference, on every backend compiled in: one table, optionally beside PyTorch's.
     Bench(bench::BenchArgs),
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         Command::Maps(args) => maps::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Predict(args) => predict::run(args),
+        Command::Export(args) => export::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -45,6 +45,11 @@ pub struct ModelArgs {
     /// head is replaced unless --num-classes is 1000.
     #[arg(long)]
     pub weights: Option<PathBuf>,
+    /// Build the model in the layout of torchvision's ImageNet files (Inception-v3's auxiliary
+    /// head and input transform) without loading them: set by `--run` for a run trained from
+    /// `--weights`, whose checkpoint has that layout.
+    #[arg(skip)]
+    pub torchvision_layout: bool,
 }
 
 /// What `cyborg train` writes to `model.json` in its run folder: every model flag, so that
@@ -63,6 +68,10 @@ pub struct ModelDescription {
     pub image_size: usize,
     /// Input normalisation (`imagenet` or `none`).
     pub normalization: String,
+    /// Whether training started from torchvision/timm weights (`--weights`): the model then
+    /// has their layout (Inception-v3's auxiliary head and input transform).
+    #[serde(default)]
+    pub torchvision_weights: bool,
 }
 
 impl ModelArgs {
@@ -81,6 +90,7 @@ impl ModelArgs {
             channels: self.channels,
             image_size: self.image_size(),
             normalization,
+            torchvision_weights: self.torchvision_layout(),
         })
     }
 
@@ -106,6 +116,7 @@ impl ModelArgs {
             normalization: NormalizationChoice::Imagenet,
             checkpoint: None,
             weights: None,
+            torchvision_layout: false,
         }
     }
 
@@ -134,6 +145,7 @@ impl ModelArgs {
             normalization,
             checkpoint: Some(dir.join("best.bpk")),
             weights: None,
+            torchvision_layout: description.torchvision_weights,
         })
     }
 
@@ -159,6 +171,12 @@ impl ModelArgs {
         serde_json::from_str(&text)
             .map(Some)
             .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+    }
+
+    /// Whether the model has the layout of torchvision's ImageNet files: built to load
+    /// `--weights`, or read from a run trained from them.
+    pub fn torchvision_layout(&self) -> bool {
+        self.weights.is_some() || self.torchvision_layout
     }
 
     /// The input size.
@@ -196,7 +214,7 @@ impl ModelArgs {
         let model = self.architecture()?.init(
             self.num_classes,
             self.channels,
-            self.weights.is_some(),
+            self.torchvision_layout(),
             device,
         );
         match &self.weights {
@@ -315,4 +333,34 @@ pub fn compiled_backends() -> Vec<&'static str> {
     .into_iter()
     .filter_map(|(name, on)| on.then_some(name))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run trained from ImageNet weights is rebuilt with their layout (Inception-v3's
+    /// auxiliary head), which its checkpoint has; a model.json without the field (written
+    /// before it existed) means no weights.
+    #[test]
+    fn runs_remember_whether_they_started_from_torchvision_weights() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = ModelArgs::of_run(dir.path());
+        args.run = None;
+        args.model = Some(Architecture::InceptionV3);
+        args.weights = Some(PathBuf::from("inception_v3.pth"));
+        let description = args.describe(vec!["a".into(), "b".into()]).unwrap();
+        assert!(description.torchvision_weights);
+        let text = serde_json::to_string(&description).unwrap();
+        std::fs::write(dir.path().join("model.json"), &text).unwrap();
+        let resolved = ModelArgs::of_run(dir.path()).resolve().unwrap();
+        assert!(resolved.weights.is_none() && resolved.torchvision_layout());
+        assert_eq!(resolved.checkpoint, Some(dir.path().join("best.bpk")));
+
+        let older = text.replace(",\"torchvision_weights\":true", "");
+        assert_ne!(older, text);
+        std::fs::write(dir.path().join("model.json"), older).unwrap();
+        let resolved = ModelArgs::of_run(dir.path()).resolve().unwrap();
+        assert!(!resolved.torchvision_layout());
+    }
 }

@@ -8,7 +8,9 @@ use std::process::{Command, Output};
 use burn::prelude::*;
 use cyborg_cam::GridConfig;
 use cyborg_data::{ImageConfig, Normalization, SaliencyConfig, SaliencyDataset, read_manifest};
-use cyborg_models::{SmallCnnConfig, save_checkpoint};
+use cyborg_models::{
+    ImportOptions, SmallCnnConfig, load_checkpoint, load_pytorch_weights, save_checkpoint,
+};
 use cyborg_train::{EvaluationConfig, evaluate};
 
 /// Seven 16×16 gray images with a bright square, maps for the even ones, labels 0/1.
@@ -415,6 +417,45 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
         &cyborg(&["predict", "--run", out_s, broken.to_str().unwrap()]),
         "broken.png",
     );
+    // cyborg export: the weights with PyTorch's names load back into the model and give the
+    // best model's logits; an existing file is kept unless --force.
+    let exported = dir.path().join("model.safetensors");
+    let exported_s = exported.to_str().unwrap();
+    let said = cyborg_ok(&["export", "--run", out_s, "--to", exported_s]).stdout;
+    let said = String::from_utf8(said).unwrap();
+    assert!(said.contains("no PyTorch reference"), "{said}");
+    let device = Device::flex();
+    let fresh = || SmallCnnConfig::new(2).with_channels(1).init(&device);
+    let best_model = load_checkpoint(fresh(), out.join("best.bpk")).unwrap();
+    let (reloaded, _) =
+        load_pytorch_weights(fresh(), &exported, &ImportOptions::default()).unwrap();
+    let probe = Tensor::<4>::random([2, 1, 16, 16], burn::tensor::Distribution::Default, &device);
+    assert_eq!(
+        reloaded.forward(probe.clone()).into_data(),
+        best_model.forward(probe).into_data()
+    );
+    let before = std::fs::read(&exported).unwrap();
+    assert_one_line_error(
+        &cyborg(&["export", "--run", out_s, "--to", exported_s]),
+        "already exists",
+    );
+    assert_eq!(std::fs::read(&exported).unwrap(), before);
+    cyborg_ok(&["export", "--run", out_s, "--to", exported_s, "--force"]);
+    let pth = dir.path().join("model.pth");
+    assert_one_line_error(
+        &cyborg(&["export", "--run", out_s, "--to", pth.to_str().unwrap()]),
+        "*.safetensors",
+    );
+    assert_one_line_error(
+        &cyborg(&[
+            "export",
+            "--run",
+            absent.to_str().unwrap(),
+            "--to",
+            exported_s,
+        ]),
+        "no such run folder",
+    );
     // The best model evaluates with the run's class order.
     let best = out.join("best.bpk");
     let mut eval = vec!["eval"];
@@ -434,6 +475,7 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
             "channels": 1,
             "image_size": 16,
             "normalization": "none",
+            "torchvision_weights": false,
         })
     );
     let with_run = cyborg_ok(&["eval", "--run", out_s, "--test", csv_s]);

@@ -9,9 +9,10 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CamBackbone, Classified, DenseNet, DenseNetConfig, ImportOptions, ImportReport, Inception3,
-    Inception3Config, ModelError, ResNet, ResNetConfig, SmallCnn, SmallCnnConfig, Xception,
-    XceptionConfig, load_checkpoint, load_pytorch_weights, save_checkpoint,
+    CamBackbone, Classified, DenseNet, DenseNetConfig, ExportReport, ImportOptions, ImportReport,
+    Inception3, Inception3Config, ModelError, ResNet, ResNetConfig, SmallCnn, SmallCnnConfig,
+    Xception, XceptionConfig, load_checkpoint, load_pytorch_weights, save_checkpoint,
+    save_pytorch_weights,
 };
 
 /// The architectures of this crate, by the names the `cyborg` command uses.
@@ -66,6 +67,37 @@ impl Architecture {
             Architecture::SmallCnn => 28,
             Architecture::InceptionV3 | Architecture::Xception => 299,
             _ => 224,
+        }
+    }
+
+    /// The Python expression that builds this architecture's reference implementation with
+    /// `num_classes` classes and the layout [`Architecture::init`] gives it, ready for
+    /// `load_state_dict` of a file written by [`Backbone::save_pytorch_weights`]; `None` for
+    /// the small CNN, which has no PyTorch reference.
+    pub fn pytorch_constructor(
+        self,
+        num_classes: usize,
+        torchvision_weights: bool,
+    ) -> Option<String> {
+        let torchvision =
+            |name: &str| format!("torchvision.models.{name}(num_classes={num_classes})");
+        match self {
+            Architecture::SmallCnn => None,
+            Architecture::ResNet18
+            | Architecture::ResNet34
+            | Architecture::ResNet50
+            | Architecture::DenseNet121 => Some(torchvision(self.name())),
+            Architecture::InceptionV3 => {
+                let python = |flag: bool| if flag { "True" } else { "False" };
+                Some(format!(
+                    "torchvision.models.inception_v3(num_classes={num_classes}, aux_logits={}, transform_input={}, init_weights=False)",
+                    python(torchvision_weights),
+                    python(torchvision_weights)
+                ))
+            }
+            Architecture::Xception => Some(format!(
+                "timm.create_model(\"legacy_xception\", num_classes={num_classes})"
+            )),
         }
     }
 
@@ -214,6 +246,16 @@ impl Backbone {
             };
         }
         Ok(load!(SmallCnn, ResNet, DenseNet, Inception, Xception))
+    }
+
+    /// [`save_pytorch_weights`] for whichever model this holds: a safetensors file that the
+    /// reference implementation (torchvision; timm's `legacy_xception`) loads.
+    pub fn save_pytorch_weights(
+        &self,
+        path: impl AsRef<Path>,
+        overwrite: bool,
+    ) -> Result<ExportReport, ModelError> {
+        with_model!(self, model => save_pytorch_weights(model, path, overwrite))
     }
 
     /// Saves the model this holds with [`save_checkpoint`]: the file has the bare model's

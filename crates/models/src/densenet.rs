@@ -13,7 +13,7 @@ use burn::prelude::*;
 use cyborg_ops::{batch_norm_relu, conv2d};
 
 use crate::backbone::{Classified, classify, impl_cam_backbone};
-use crate::import::TorchLayout;
+use crate::import::{Direction, TorchLayout, prefix_remaps};
 use crate::layers::{avg_pool, conv_square, max_pool, norm_layer};
 
 /// Configuration of a [`DenseNet`].
@@ -259,6 +259,30 @@ impl DenseNet {
 
 impl_cam_backbone!(DenseNet, classifier);
 
+impl DenseNet {
+    /// `(torchvision prefix, our prefix)` of every dense layer and transition: torchvision's
+    /// `features.denseblockB.denselayerL.` and `features.transitionT.` count from 1, our
+    /// `features.blocks.{B-1}.layers.{L-1}.` and `features.transitions.{T-1}.` from 0.
+    fn torch_prefixes(&self) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        for (block, dense) in self.features.blocks.iter().enumerate() {
+            for layer in 0..dense.layers.len() {
+                pairs.push((
+                    format!("features.denseblock{}.denselayer{}.", block + 1, layer + 1),
+                    format!("features.blocks.{block}.layers.{layer}."),
+                ));
+            }
+        }
+        for transition in 0..self.features.transitions.len() {
+            pairs.push((
+                format!("features.transition{}.", transition + 1),
+                format!("features.transitions.{transition}."),
+            ));
+        }
+        pairs
+    }
+}
+
 impl TorchLayout for DenseNet {
     fn key_remaps(&self) -> Vec<(String, String)> {
         // torchvision's published DenseNet weights predate its current names and spell
@@ -268,26 +292,12 @@ impl TorchLayout for DenseNet {
             r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$".to_string(),
             "$1$2".to_string(),
         )];
-        // `features.denseblockB.denselayerL.` (both 1-based) -> `features.blocks.{B-1}.layers.{L-1}.`
-        for (block, dense) in self.features.blocks.iter().enumerate() {
-            for layer in 0..dense.layers.len() {
-                remaps.push((
-                    format!(
-                        r"^features\.denseblock{}\.denselayer{}\.",
-                        block + 1,
-                        layer + 1
-                    ),
-                    format!("features.blocks.{block}.layers.{layer}."),
-                ));
-            }
-        }
-        // `features.transitionT.` (1-based) -> `features.transitions.{T-1}.`
-        for transition in 0..self.features.transitions.len() {
-            remaps.push((
-                format!(r"^features\.transition{}\.", transition + 1),
-                format!("features.transitions.{transition}."),
-            ));
-        }
+        remaps.extend(prefix_remaps(self.torch_prefixes(), Direction::Import));
         remaps
+    }
+
+    fn export_key_remaps(&self) -> Vec<(String, String)> {
+        // Exported with torchvision's current names (`norm1`, not `norm.1`).
+        prefix_remaps(self.torch_prefixes(), Direction::Export)
     }
 }

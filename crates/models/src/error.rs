@@ -93,6 +93,30 @@ pub enum ModelError {
         /// One message per tensor.
         problems: Vec<String>,
     },
+    /// [`save_pytorch_weights`](crate::save_pytorch_weights) was asked to replace a file
+    /// without `overwrite`.
+    #[error(
+        "{path}: already exists and was left as it was (export with overwrite, `--force` on the command line, to replace it)"
+    )]
+    AlreadyExists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An export path whose extension is not `.safetensors`.
+    #[error("{path}: weights are exported as safetensors; name the file *.safetensors")]
+    ExportFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The safetensors file could not be written.
+    #[error("{path}: cannot write safetensors weights: {source}")]
+    Export {
+        /// The file.
+        path: PathBuf,
+        /// The writer's error.
+        #[source]
+        source: SafetensorsStoreError,
+    },
     /// A Burn checkpoint could not be written or read back into this model.
     #[error("{path}: checkpoint: {source}")]
     Checkpoint {

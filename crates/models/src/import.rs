@@ -27,21 +27,66 @@ pub trait TorchLayout {
     /// [`load_pytorch_weights`] applies them. Handy to see why a key does not load. (Loading
     /// then also maps batch norm's `weight`/`bias` to Burn's `gamma`/`beta`.)
     fn remap_keys(&self, keys: &[String]) -> Vec<String> {
-        let patterns: Vec<(regex::Regex, String)> = all_remaps(self)
-            .into_iter()
-            .map(|(from, to)| {
-                let from = regex::Regex::new(&from).expect("the remapping regexes are valid");
-                (from, to)
-            })
-            .collect();
-        keys.iter()
-            .map(|key| {
-                patterns.iter().fold(key.clone(), |key, (from, to)| {
-                    from.replace_all(&key, to.as_str()).into_owned()
-                })
-            })
-            .collect()
+        rename_keys(all_remaps(self), keys.iter().cloned())
     }
+
+    /// `(regex, replacement)` pairs applied in order to every parameter path of this model
+    /// (after batch norm's `gamma`/`beta` became `weight`/`bias`), turning them into the
+    /// reference implementation's keys: the inverse of [`TorchLayout::key_remaps`], used by
+    /// [`save_pytorch_weights`](crate::save_pytorch_weights). Paths that already are PyTorch's
+    /// keys need no entry.
+    fn export_key_remaps(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// `keys` renamed by each `(regex, replacement)` of `remaps` in turn, as Burn's `KeyRemapper`
+/// renames them.
+pub(crate) fn rename_keys(
+    remaps: Vec<(String, String)>,
+    keys: impl IntoIterator<Item = String>,
+) -> Vec<String> {
+    let patterns: Vec<(regex::Regex, String)> = remaps
+        .into_iter()
+        .map(|(from, to)| {
+            let from = regex::Regex::new(&from).expect("the remapping regexes are valid");
+            (from, to)
+        })
+        .collect();
+    keys.into_iter()
+        .map(|key| {
+            patterns.iter().fold(key, |key, (from, to)| {
+                from.replace_all(&key, to.as_str()).into_owned()
+            })
+        })
+        .collect()
+}
+
+/// Which way [`prefix_remaps`] renames.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Direction {
+    /// PyTorch keys to model paths (loading).
+    Import,
+    /// Model paths to PyTorch keys (exporting).
+    Export,
+}
+
+/// Remapping rules from `(pytorch_prefix, model_prefix)` pairs: each prefix, anchored at the
+/// start of the key, becomes the other one.
+pub(crate) fn prefix_remaps(
+    pairs: Vec<(String, String)>,
+    direction: Direction,
+) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .map(|(torch, model)| {
+            let (from, to) = match direction {
+                Direction::Import => (torch, model),
+                Direction::Export => (model, torch),
+            };
+            (format!("^{}", regex::escape(&from)), to)
+        })
+        .collect()
 }
 
 /// [`COMMON_REMAPS`] followed by the model's own.

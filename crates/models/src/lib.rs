@@ -15,7 +15,8 @@
 //!
 //! Weights: [`load_pytorch_weights`] reads a torchvision-style `.pth`/`.pt` state dict or a
 //! `.safetensors` file from a local path (never downloaded), optionally replacing the head for
-//! a new number of classes; [`save_checkpoint`] / [`load_checkpoint`] store our own.
+//! a new number of classes; [`save_pytorch_weights`] writes them back in PyTorch's layout
+//! (torchvision loads the file); [`save_checkpoint`] / [`load_checkpoint`] store our own.
 //!
 //! ```
 //! use burn::prelude::*;
@@ -36,6 +37,7 @@ mod conv_bn;
 mod count;
 mod densenet;
 mod error;
+mod export;
 mod import;
 mod inception;
 mod layers;
@@ -57,6 +59,7 @@ pub use densenet::{
     DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,
 };
 pub use error::{ModelError, ShapeMismatch};
+pub use export::{ExportReport, pytorch_keys, save_pytorch_weights};
 pub use import::{HeadPolicy, ImportOptions, ImportReport, TorchLayout, load_pytorch_weights};
 pub use inception::{
     Inception3, Inception3Config, InceptionA, InceptionAux, InceptionB, InceptionC, InceptionD,

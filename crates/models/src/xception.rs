@@ -15,7 +15,7 @@ use burn::tensor::activation::relu;
 use cyborg_ops::{batch_norm, batch_norm_relu, conv2d};
 
 use crate::backbone::{Classified, classify, impl_cam_backbone};
-use crate::import::TorchLayout;
+use crate::import::{Direction, TorchLayout, prefix_remaps};
 use crate::layers::{conv, conv_square, max_pool, norm_layer};
 
 /// Configuration of an [`Xception`].
@@ -284,29 +284,44 @@ impl Xception {
 
 impl_cam_backbone!(Xception, fc);
 
-impl TorchLayout for Xception {
-    fn key_remaps(&self) -> Vec<(String, String)> {
-        // Cadene's original file calls the head `last_linear`.
-        let mut remaps = vec![(r"^last_linear\.".to_string(), "fc.".to_string())];
+impl Xception {
+    /// `(Cadene/timm prefix, our prefix)` of every separable unit and skip connection.
+    fn torch_prefixes(&self) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
         for (index, block) in self.blocks.iter().enumerate() {
-            let name = format!(r"^block{}\.", index + 1);
+            let name = format!("block{}.", index + 1);
             // The port's `rep` is a Sequential of [ReLU,] (SeparableConv2d, BatchNorm2d,
             // ReLU) × reps [, MaxPool2d]: with a leading ReLU, unit u sits at indices 3u + 1
             // (conv) and 3u + 2 (batch norm); without (block1), at 3u and 3u + 1.
             let first = usize::from(block.start_with_relu);
             for unit in 0..block.units.len() {
                 let at = 3 * unit + first;
-                remaps.push((
-                    format!(r"{name}rep\.{at}\."),
+                pairs.push((
+                    format!("{name}rep.{at}."),
                     format!("blocks.{index}.units.{unit}.sep."),
                 ));
-                remaps.push((
-                    format!(r"{name}rep\.{}\.", at + 1),
+                pairs.push((
+                    format!("{name}rep.{}.", at + 1),
                     format!("blocks.{index}.units.{unit}.bn."),
                 ));
             }
-            remaps.push((format!(r"{name}skip"), format!("blocks.{index}.skip")));
+            // `skip.` and `skipbn.`
+            pairs.push((format!("{name}skip"), format!("blocks.{index}.skip")));
         }
+        pairs
+    }
+}
+
+impl TorchLayout for Xception {
+    fn key_remaps(&self) -> Vec<(String, String)> {
+        // Cadene's original file calls the head `last_linear`.
+        let mut remaps = vec![(r"^last_linear\.".to_string(), "fc.".to_string())];
+        remaps.extend(prefix_remaps(self.torch_prefixes(), Direction::Import));
         remaps
+    }
+
+    fn export_key_remaps(&self) -> Vec<(String, String)> {
+        // Exported with timm's names (`legacy_xception`: the head is `fc`).
+        prefix_remaps(self.torch_prefixes(), Direction::Export)
     }
 }

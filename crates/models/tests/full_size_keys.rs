@@ -1,7 +1,8 @@
 //! The full-size models have a place of the right shape for every tensor of torchvision's and
 //! timm's 1000-class state dicts, and nothing else: ImageNet files load with no missing or
 //! unexpected key. `tests/fixtures/full_size_keys.json` lists those keys and shapes
-//! (`gen_model_reference.py::full_size_keys`, no weights).
+//! (`gen_model_reference.py::full_size_keys`, no weights). The other way, the keys
+//! `save_pytorch_weights` writes are those of the state dict, less `num_batches_tracked`.
 
 mod common;
 
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use burn::prelude::*;
 use cyborg_models::{
     DenseNetConfig, Inception3Config, ResNetConfig, TorchLayout, XceptionConfig, parameter_shapes,
+    pytorch_keys,
 };
 
 fn check(name: &str, model: &(impl Module + TorchLayout)) {
@@ -19,6 +21,9 @@ fn check(name: &str, model: &(impl Module + TorchLayout)) {
     let mut ours: BTreeMap<String, Vec<usize>> = parameter_shapes(model).into_iter().collect();
     let mut problems = Vec::new();
     let keys: Vec<String> = torch.keys().cloned().collect();
+    let counters = |key: &&String| key.ends_with(".num_batches_tracked");
+    let expected: Vec<String> = keys.iter().filter(|k| !counters(k)).cloned().collect();
+    assert_eq!(pytorch_keys(model), expected, "{name}: exported keys");
     for ((key, shape), path) in torch.iter().zip(model.remap_keys(&keys)) {
         // Burn's batch norm calls PyTorch's `weight` and `bias` `gamma` and `beta` (the import
         // adapter renames them).

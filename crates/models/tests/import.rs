@@ -11,7 +11,7 @@ use burn::prelude::*;
 use common::{assert_matches_reference, fixture, probe_input};
 use cyborg_models::{
     CamBackbone, DenseNetConfig, HeadPolicy, ImportOptions, ModelError, ResNet, ResNetConfig,
-    XceptionConfig, load_checkpoint, load_pytorch_weights, save_checkpoint,
+    XceptionConfig, load_checkpoint, load_pytorch_weights, save_checkpoint, save_pytorch_weights,
 };
 use safetensors::SafeTensors;
 use safetensors::tensor::TensorView;
@@ -254,4 +254,57 @@ fn checkpoints_replace_atomically_and_fail_cleanly() {
         message.contains("not in this model: layer1.1."),
         "{message}"
     );
+}
+
+#[test]
+fn export_keeps_an_existing_file_unless_told_to_overwrite_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    std::fs::write(&path, b"the user's file").unwrap();
+    let model = resnet([2, 1, 1, 1], 3);
+    let error = save_pytorch_weights(&model, &path, false).unwrap_err();
+    assert!(
+        matches!(&error, ModelError::AlreadyExists { path: p } if p == &path),
+        "{error}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"the user's file");
+
+    let report = save_pytorch_weights(&model, &path, true).unwrap();
+    assert!(
+        report
+            .keys
+            .contains(&"layer2.0.downsample.0.weight".to_string())
+    );
+    assert!(
+        report
+            .keys
+            .contains(&"layer2.0.downsample.1.running_var".to_string())
+    );
+    let (reloaded, _) =
+        load_pytorch_weights(resnet([2, 1, 1, 1], 3), &path, &ImportOptions::default()).unwrap();
+    let input = probe_input([1, 3, 32, 32], &Device::flex());
+    assert_eq!(
+        reloaded
+            .forward_classified(input.clone())
+            .logits
+            .into_data(),
+        model.forward_classified(input).logits.into_data(),
+        "the exported file loads back into the same model"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no scratch file is left beside the export"
+    );
+}
+
+#[test]
+fn export_names_only_safetensors_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.pth");
+    let error = save_pytorch_weights(&resnet([2, 1, 1, 1], 3), &path, false).unwrap_err();
+    assert!(matches!(&error, ModelError::ExportFormat { .. }), "{error}");
+    assert!(error.to_string().contains("model.pth"));
+    assert!(!path.exists());
 }

@@ -1,6 +1,8 @@
 //! Thin variants of each architecture load the state dicts that
 //! `tests/fixtures/gen_model_reference.py` exported from torchvision / timm and reproduce
-//! PyTorch's features and logits to 1e-4.
+//! PyTorch's features and logits to 1e-4; exported again with `save_pytorch_weights`, they
+//! give back the very file PyTorch wrote (same keys, shapes and bytes, less the
+//! `num_batches_tracked` counters), which torchvision / timm therefore load.
 
 mod common;
 
@@ -8,8 +10,9 @@ use burn::prelude::*;
 use common::{assert_matches_reference, fixture, probe_input};
 use cyborg_models::{
     CamBackbone, DenseNetConfig, ImportOptions, Inception3Config, ResNetConfig, TorchLayout,
-    XceptionConfig, load_pytorch_weights,
+    XceptionConfig, load_pytorch_weights, save_pytorch_weights,
 };
+use safetensors::SafeTensors;
 
 /// Loads `<name>.<extension>` into `model`, runs the probe input and compares with PyTorch.
 fn check<M>(model: M, name: &str, extension: &str, input: [usize; 4]) -> M
@@ -25,7 +28,39 @@ where
     let out = model.forward_classified(probe_input(input, &device));
     assert_matches_reference(name, "features", out.features);
     assert_matches_reference(name, "logits", out.logits);
+    assert_exports_the_pytorch_file(&model, name);
     model
+}
+
+/// Exports `model` and compares the file, tensor by tensor, with `<name>.safetensors`.
+fn assert_exports_the_pytorch_file<M: Module + TorchLayout>(model: &M, name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exported.safetensors");
+    let report = save_pytorch_weights(model, &path, false).unwrap_or_else(|e| panic!("{e}"));
+    let exported_bytes = std::fs::read(&path).unwrap();
+    let exported = SafeTensors::deserialize(&exported_bytes).unwrap();
+    let original_bytes = std::fs::read(fixture(&format!("{name}.safetensors"))).unwrap();
+    let original = SafeTensors::deserialize(&original_bytes).unwrap();
+    let mut expected: Vec<String> = original
+        .names()
+        .into_iter()
+        .filter(|key| !key.ends_with(".num_batches_tracked"))
+        .map(str::to_string)
+        .collect();
+    expected.sort();
+    let mut written: Vec<String> = exported.names().into_iter().map(str::to_string).collect();
+    written.sort();
+    assert_eq!(written, expected, "{name}: exported keys");
+    assert_eq!(report.keys, expected, "{name}: reported keys");
+    for key in &expected {
+        let (ours, theirs) = (exported.tensor(key).unwrap(), original.tensor(key).unwrap());
+        assert_eq!(ours.dtype(), theirs.dtype(), "{name}: {key}");
+        assert_eq!(ours.shape(), theirs.shape(), "{name}: {key}");
+        assert!(ours.data() == theirs.data(), "{name}: {key}: values differ");
+    }
+    let (_, metadata) = SafeTensors::read_metadata(&exported_bytes).unwrap();
+    let format = metadata.metadata().as_ref().and_then(|m| m.get("format"));
+    assert_eq!(format.map(String::as_str), Some("pt"), "{name}: metadata");
 }
 
 /// The number of parameter and running-statistic tensors (what a state dict holds, less

@@ -236,4 +236,12 @@ impl TorchLayout for Inception3 {
             (r"^AuxLogits\.".into(), "aux_logits.".into()),
         ]
     }
+
+    fn export_key_remaps(&self) -> Vec<(String, String)> {
+        vec![
+            (r"^conv2d_".into(), "Conv2d_".into()),
+            (r"^mixed_".into(), "Mixed_".into()),
+            (r"^aux_logits\.".into(), "AuxLogits.".into()),
+        ]
+    }
 }

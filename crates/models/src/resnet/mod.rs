@@ -180,4 +180,11 @@ impl TorchLayout for ResNet {
             (r"\.downsample\.1\.".into(), ".downsample.bn.".into()),
         ]
     }
+
+    fn export_key_remaps(&self) -> Vec<(String, String)> {
+        vec![
+            (r"\.downsample\.conv\.".into(), ".downsample.0.".into()),
+            (r"\.downsample\.bn\.".into(), ".downsample.1.".into()),
+        ]
+    }
 }
