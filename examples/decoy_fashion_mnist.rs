@@ -86,7 +86,11 @@ fn positive(value: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("a positive number, got {value:?}"))
 }
 
+#[path = "support/logging.rs"]
+mod logging;
+
 fn main() -> ExitCode {
+    logging::show_logs();
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,

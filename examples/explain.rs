@@ -39,7 +39,11 @@ use cyborg::train::{
 const SHOWN: usize = 6;
 const SIZE: usize = 28;
 
+#[path = "support/logging.rs"]
+mod logging;
+
 fn main() -> ExitCode {
+    logging::show_logs();
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -162,7 +162,11 @@ struct TaskData {
     ceiling: Experiment,
 }
 
+#[path = "support/logging.rs"]
+mod logging;
+
 fn main() -> ExitCode {
+    logging::show_logs();
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,

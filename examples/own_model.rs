@@ -89,7 +89,11 @@ impl CamBackbone for OwnCnn {
     }
 }
 
+#[path = "support/logging.rs"]
+mod logging;
+
 fn main() -> Result<(), Box<dyn Error>> {
+    logging::show_logs();
     let out = Path::new("target/own_model");
     let device = Device::flex();
     let grid = feature_grid(&OwnCnn::new(&device), [1, SIZE, SIZE], &device);

@@ -79,7 +79,11 @@ struct Args {
     out: PathBuf,
 }
 
+#[path = "support/logging.rs"]
+mod logging;
+
 fn main() -> ExitCode {
+    logging::show_logs();
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -127,11 +131,16 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
                 _ => experiment.clone(),
             };
             let dir = run_dir(&args.out, *loss, seed);
+            let (image, grid, first_test) =
+                (data.image.clone(), data.grid, data.tests[0].1.clone());
             let report = Run::new(recipe, &dir)
                 .on(device.clone())
                 .experiment(small_cnn, data)?;
-            // curves.png and the ROC pictures (what `cyborg plot --run DIR` redraws).
+            // curves.png and the ROC pictures (what `cyborg plot --run DIR` redraws), and
+            // cams.png: the best model's CAMs where they agree least with the human maps.
             draw_run_pictures(&dir)?;
+            let best = small_cnn(&device).load_checkpoint(dir.join("best.bpk"))?;
+            cyborg::train::draw_cams(&best, &first_test, &image, grid, &dir, &device)?;
             reports.push(report);
         }
         first.get_or_insert(experiment);

@@ -57,7 +57,11 @@ struct Args {
     out: PathBuf,
 }
 
+#[path = "support/logging.rs"]
+mod logging;
+
 fn main() -> ExitCode {
+    logging::show_logs();
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@ use cyborg_bench::{Measurement, Workload, markdown_report, measure};
 
 use crate::error::CliError;
 use crate::model::{compiled_backends, device};
+use crate::progress::Progress;
 
 /// Which workloads, on which backends, how often.
 #[derive(Debug, Clone, Args)]
@@ -109,13 +110,16 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     let mut failures = Vec::new();
     let total: usize = backends.iter().map(|b| runs(&workloads, b).count()).sum();
     let exe = std::env::current_exe().map_err(CliError::io("the cyborg executable"))?;
+    let mut progress = Progress::new("bench");
+    progress.update(0, total);
     for backend in &backends {
         for workload in runs(&workloads, backend) {
             let iters = args.iters.unwrap_or_else(|| workload.default_iterations());
-            eprint!(
-                "[{}/{total}] {backend} {workload} ({iters} iterations)… ",
+            let current = format!(
+                "[{}/{total}] {backend} {workload} ({iters} iterations)",
                 measurements.len() + failures.len() + 1
             );
+            progress.message(&current);
             let mut command = Command::new(&exe);
             if let Some(threads) = args.threads {
                 command.env("RAYON_NUM_THREADS", threads.to_string());
@@ -135,7 +139,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             let parsed = serde_json::from_str::<Measurement>(line.trim());
             match (output.status.success(), parsed) {
                 (true, Ok(m)) => {
-                    eprintln!("{:.1} ms", m.median_ms);
+                    progress.println(&format!("{current}: {:.1} ms", m.median_ms));
                     measurements.push(m);
                     // Kept as they come, so a long run stopped half-way is not lost.
                     if let Some(path) = &args.json {
@@ -148,12 +152,14 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
                         (true, Err(error)) => format!("unreadable result ({error})"),
                         _ => format!("{} ({})", failure_reason(&stderr), output.status),
                     };
-                    eprintln!("failed: {reason}");
+                    progress.println(&format!("{current}: failed: {reason}"));
                     failures.push(format!("{backend} {workload}: {reason}"));
                 }
             }
+            progress.update(measurements.len() + failures.len(), total);
         }
     }
+    drop(progress);
     measurements.extend(earlier);
     print_report(&measurements);
     if let Some(path) = &args.json {

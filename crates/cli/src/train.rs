@@ -12,7 +12,7 @@ use crate::choices::{BackendArgs, ClassChoice, LossChoice, OptimizerChoice, Sche
 use crate::error::CliError;
 use crate::eval::print_table;
 use crate::model::ModelArgs;
-use crate::progress::Progress;
+use crate::progress::{Progress, TrainingBars};
 use crate::test_names::test_set_names;
 
 /// Train with the CYBORG loss (defaults: the paper's recipe), keep the best model by
@@ -219,6 +219,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     let report = Run::new(recipe, &args.out)
         .on_devices(devices)
         .resume(args.resume)
+        .progress(TrainingBars::new())
         .experiment_with_progress(
             |_| net,
             experiment,

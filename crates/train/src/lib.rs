@@ -38,6 +38,7 @@ mod history;
 mod loss_metric;
 #[cfg(feature = "pictures")]
 mod plots;
+mod progress;
 mod recipe;
 mod renderer;
 mod run;
@@ -63,6 +64,7 @@ pub use history::{HISTORY_FILE, HistoryRow, read_history};
 pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
 #[cfg(feature = "pictures")]
 pub use plots::{CURVES_FILE, PlotError, draw_curves, draw_roc, draw_run_pictures};
+pub use progress::{LogProgress, SharedProgress, TrainingProgress};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
 pub use run::Run;

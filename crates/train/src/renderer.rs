@@ -1,9 +1,8 @@
-//! The training log: one line per epoch and split with every metric, and on a terminal a
-//! progress line redrawn in place during each split; with a history file, the same as a row
-//! of `history.csv`.
+//! The training log: burn-train's metrics turned into one summary line per epoch and split
+//! for a [`TrainingProgress`], batch counts for its progress display, and with a history
+//! file the same as a row of `history.csv`.
 
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -16,8 +15,10 @@ use burn::train::renderer::{
 };
 
 use crate::history::{History, HistoryRow};
+use crate::progress::SharedProgress;
 
-/// Prints progress and per-epoch metrics to standard error.
+/// Reports progress and per-epoch metrics to a [`TrainingProgress`](crate::TrainingProgress)
+/// (by default [`LogProgress`](crate::LogProgress): `tracing`).
 pub struct EpochLog {
     names: HashMap<MetricId, String>,
     order: Vec<MetricId>,
@@ -25,16 +26,15 @@ pub struct EpochLog {
     split: String,
     epoch: usize,
     epochs: usize,
-    total: usize,
-    terminal: bool,
     start: Instant,
     split_start: Instant,
     history_path: Option<PathBuf>,
     history: Option<History>,
+    progress: SharedProgress,
 }
 
 impl EpochLog {
-    /// A log that draws a progress line when standard error is a terminal.
+    /// A log that reports to [`LogProgress`](crate::LogProgress).
     pub fn new() -> Self {
         Self {
             names: HashMap::new(),
@@ -43,13 +43,18 @@ impl EpochLog {
             split: String::new(),
             epoch: 1,
             epochs: 0,
-            total: 0,
-            terminal: std::io::stderr().is_terminal(),
             start: Instant::now(),
             split_start: Instant::now(),
             history_path: None,
             history: None,
+            progress: SharedProgress::default(),
         }
+    }
+
+    /// Reports to `progress` instead.
+    pub fn with_progress(mut self, progress: SharedProgress) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// Also writes each epoch's metrics to `path` (`history.csv`): kept for the epochs
@@ -77,7 +82,8 @@ impl EpochLog {
             accuracy: value(&|n| n == "Accuracy").map(percent),
             auc: value(&|n| n.starts_with("AUROC")).map(percent),
             learning_rate: value(&|n| n == "Learning Rate"),
-            seconds: self.split_start.elapsed().as_secs_f64(),
+            // Milliseconds, as history.csv keeps them.
+            seconds: (self.split_start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
         }
     }
 
@@ -121,11 +127,11 @@ impl TrainingProgressLogger for EpochLog {
     ) {
         self.epochs = total_epochs;
         self.epoch = starting_epoch.max(1);
-        eprintln!("training epochs {}..={total_epochs}", self.epoch);
+        self.progress.lock().start(self.epoch, total_epochs);
         if let Some(path) = &self.history_path {
             match History::start(path.clone(), self.epoch) {
                 Ok(history) => self.history = Some(history),
-                Err(error) => eprintln!("{}: {error}; no history is kept", path.display()),
+                Err(error) => tracing::warn!("{}: {error}; no history is kept", path.display()),
             }
         }
     }
@@ -136,25 +142,15 @@ impl TrainingProgressLogger for EpochLog {
 
     fn start_split(&mut self, split: &str, total_items: usize) {
         self.split = split.to_string();
-        self.total = total_items;
         self.latest.clear();
         self.split_start = Instant::now();
+        self.progress
+            .lock()
+            .start_split(self.epoch, split, total_items);
     }
 
     fn update_split(&mut self, items_processed: usize) {
-        if self.terminal {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(
-                err,
-                "\repoch {}/{} {} {items_processed}/{} ({:.0} s)   ",
-                self.epoch,
-                self.epochs,
-                self.split,
-                self.total,
-                self.start.elapsed().as_secs_f32()
-            );
-            let _ = err.flush();
-        }
+        self.progress.lock().update(items_processed);
     }
 
     fn end_split(&mut self) {
@@ -166,19 +162,20 @@ impl TrainingProgressLogger for EpochLog {
                 Some(format!("{} {value:.4}", self.names[id]))
             })
             .collect();
-        let clear = if self.terminal { "\r" } else { "" };
-        eprintln!(
-            "{clear}epoch {}/{} {:<5} {}   ({:.0} s)",
+        let summary = format!(
+            "epoch {}/{} {:<5} {}   ({:.0} s)",
             self.epoch,
             self.epochs,
             self.split,
             values.join(", "),
             self.start.elapsed().as_secs_f32()
         );
+        let row = self.history_row();
+        self.progress.lock().end_split(&summary, &row);
         if let Some(history) = &self.history
-            && let Err(error) = history.append(&self.history_row())
+            && let Err(error) = history.append(&row)
         {
-            eprintln!("history.csv: {error}; this epoch's row is missing");
+            tracing::warn!("history.csv: {error}; this epoch's row is missing");
         }
     }
 

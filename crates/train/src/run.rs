@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use burn::prelude::*;
 
 use crate::experiment::{Experiment, ExperimentReport, run_and_evaluate};
+use crate::progress::{SharedProgress, TrainingProgress};
 use crate::recipe::TrainingConfig;
 use crate::step::TrainableModel;
 use crate::trainer::{TrainData, TrainError, TrainedRun, hold_run_folder, train_locked};
 #[cfg(doc)]
-use crate::{run_experiment, train};
+use crate::{LogProgress, run_experiment, train};
 
 /// A run: its recipe, its folder, its devices, and whether it resumes. The named form of
 /// [`train`]'s and [`run_experiment`]'s arguments.
@@ -32,6 +33,7 @@ pub struct Run {
     pub(crate) dir: PathBuf,
     pub(crate) devices: Vec<Device>,
     pub(crate) resume: bool,
+    pub(crate) progress: SharedProgress,
 }
 
 impl Run {
@@ -43,6 +45,7 @@ impl Run {
             dir: dir.into(),
             devices: Vec::new(),
             resume: false,
+            progress: SharedProgress::default(),
         }
     }
 
@@ -61,6 +64,13 @@ impl Run {
     /// Continues from the folder's last complete checkpoint when `resume` (see [`train`]).
     pub fn resume(mut self, resume: bool) -> Self {
         self.resume = resume;
+        self
+    }
+
+    /// Reports training's progress to `progress` (by default [`LogProgress`]: each split's
+    /// summary line to `tracing`).
+    pub fn progress(mut self, progress: impl TrainingProgress + 'static) -> Self {
+        self.progress = SharedProgress::new(progress);
         self
     }
 

@@ -26,6 +26,7 @@ use crate::checkpointing::{ACCURACY, BestAndLast, at_least};
 use crate::epoch_loader::EpochLoader;
 use crate::history::HISTORY_FILE;
 use crate::loss_metric::{LossTerm, LossTermMetric};
+use crate::progress::SharedProgress;
 use crate::recipe::{Optimizer, Schedule, TrainingConfig};
 use crate::renderer::EpochLog;
 use crate::run::Run;
@@ -203,7 +204,9 @@ fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
 /// resumed run ends with the same model, bit for bit, on the same device. Otherwise starts
 /// over, clearing earlier logs and checkpoints. The run holds `dir` ([`RunLock`]) while it
 /// trains: a second run on the same folder fails with [`TrainError::Busy`].
-/// Progress goes to standard error, one line per epoch and split.
+/// Progress goes to `tracing`, one line per epoch and split ([`LogProgress`]; choose another
+/// receiver with [`Run::progress`]).
+/// [`LogProgress`]: crate::LogProgress
 ///
 /// `devices[0]` builds the model and holds the best one returned. With N > 1 devices,
 /// burn-train's multi-device strategy gives each device its share of the training set and
@@ -335,7 +338,7 @@ fn train_steps<M: TrainableModel>(
     let last = resume_point(&model, dir, &candidates)?;
     let steps = steps_per_epoch(data.train.records().len(), devices.len(), config.batch_size);
     let learner = Learner::new(model, optimizer(config), scheduler(config, steps)?);
-    let training = supervised_training(data, config, dir, last, devices);
+    let training = supervised_training(data, config, dir, last, devices, run.progress.clone());
     let result = training.launch(learner);
     if let Some(error) = result.error {
         return Err(TrainError::Training(error));
@@ -481,6 +484,7 @@ fn supervised_training<M: TrainableModel>(
     dir: &Path,
     last: Option<usize>,
     devices: Vec<Device>,
+    progress: SharedProgress,
 ) -> SupervisedTraining<CyborgModel<M>> {
     let classes = data.train.classes().len();
     let valid_annotated = data.valid.records().annotated() > 0;
@@ -522,7 +526,9 @@ fn supervised_training<M: TrainableModel>(
         .num_epochs(config.epochs)
         .metric_train_numeric(LearningRateMetric::new())
         .renderer(Box::new(
-            EpochLog::new().with_history(dir.join(HISTORY_FILE)),
+            EpochLog::new()
+                .with_history(dir.join(HISTORY_FILE))
+                .with_progress(progress),
         ))
         .with_application_logger(None);
     // The saliency term is only defined where images have maps (the paper's validation set

@@ -3,11 +3,48 @@
 
 use burn::prelude::*;
 use cyborg_models::{Backbone, SmallCnnConfig};
-use cyborg_train::{TrainingConfig, last_complete_checkpoint, train};
+use std::sync::{Arc, Mutex};
+
+use cyborg_train::{
+    HISTORY_FILE, HistoryRow, Run, TrainingConfig, TrainingProgress, last_complete_checkpoint,
+    read_history, train,
+};
 
 mod common;
 
 use common::{ONE_RUN_AT_A_TIME, SIZE, data, recipe, write_split};
+
+/// What a [`TrainingProgress`] was told, in order.
+#[derive(Debug, Clone, PartialEq)]
+enum Event {
+    Start(usize, usize),
+    Split(usize, String, usize),
+    Update(usize),
+    End(HistoryRow),
+}
+
+/// Records every call.
+struct Recorder(Arc<Mutex<Vec<Event>>>);
+
+impl TrainingProgress for Recorder {
+    fn start(&mut self, first: usize, last: usize) {
+        self.0.lock().unwrap().push(Event::Start(first, last));
+    }
+
+    fn start_split(&mut self, epoch: usize, split: &str, items: usize) {
+        let event = Event::Split(epoch, split.to_string(), items);
+        self.0.lock().unwrap().push(event);
+    }
+
+    fn update(&mut self, done: usize) {
+        self.0.lock().unwrap().push(Event::Update(done));
+    }
+
+    fn end_split(&mut self, summary: &str, row: &HistoryRow) {
+        assert!(summary.starts_with(&format!("epoch {}/3 {}", row.epoch, row.split)));
+        self.0.lock().unwrap().push(Event::End(row.clone()));
+    }
+}
 
 fn build(device: &Device) -> Backbone {
     Backbone::SmallCnn(SmallCnnConfig::new(2).with_width(4).init(device))
@@ -66,15 +103,46 @@ fn a_run_writes_its_folder_reloads_its_best_model_and_is_reproducible() {
         .unwrap();
     assert_eq!(outputs(&reloaded), outputs(&run.model));
 
-    let again = train(
-        build,
-        &recipe(3),
-        data(dir.path()),
-        &dir.path().join("again"),
-        false,
-        std::slice::from_ref(&device),
-    )
-    .unwrap();
+    // The same run again, its progress recorded.
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let again = Run::new(recipe(3), dir.path().join("again"))
+        .on(device.clone())
+        .progress(Recorder(events.clone()))
+        .train(build, data(dir.path()))
+        .unwrap();
+    let events = events.lock().unwrap().clone();
+    assert_eq!(events[0], Event::Start(1, 3));
+    let ends: Vec<&HistoryRow> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::End(row) => Some(row),
+            _ => None,
+        })
+        .collect();
+    let history = read_history(dir.path().join("again").join(HISTORY_FILE)).unwrap();
+    assert_eq!(ends.len(), 6, "train and valid for each of 3 epochs");
+    assert_eq!(
+        ends,
+        history.iter().collect::<Vec<_>>(),
+        "the rows history.csv records"
+    );
+    let mut items = 0;
+    for event in &events[1..] {
+        match event {
+            Event::Split(epoch, split, n) => {
+                assert!((1..=3).contains(epoch) && ["train", "valid"].contains(&split.as_str()));
+                items = *n;
+                assert_eq!(items, if split == "train" { 16 } else { 8 });
+            }
+            Event::Update(done) => assert!(*done <= items, "{done} of {items}"),
+            _ => {}
+        }
+    }
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Update(d) if *d == 16))
+    );
     assert_eq!(again.best_epoch, run.best_epoch);
     assert_eq!(again.best_accuracy, run.best_accuracy);
     assert_eq!(
