@@ -3,14 +3,19 @@
 //! How fast `cyborg-data` turns files into batches: 64 RGB PNGs of 224×224 (noise, so they
 //! do not compress away) with 224×224 gray saliency maps, decoded, resized to 224×224 /
 //! the 7×7 CAM grid, normalised and batched (16 per batch) through Burn's `DataLoader`, with
-//! 0 (in the calling thread), 1 and 2 workers. Reported as images per second.
+//! 0 (in the calling thread), 1 and 2 workers, and through cyborg's `OrderedLoader` (what
+//! training uses: batches in order whatever the workers) with 1 and 2. Reported as images
+//! per second.
 //! Results are recorded in docs/benchmarks.md.
 
-use burn::data::dataloader::DataLoaderBuilder;
+use std::sync::Arc;
+
+use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::prelude::*;
 use cyborg::data::{
     ImageConfig, SaliencyBatcher, SaliencyConfig, SaliencyDataset, SplitMix64, read_manifest,
 };
+use cyborg::train::OrderedLoader;
 
 const IMAGES: usize = 64;
 const SIDE: u32 = 224;
@@ -55,6 +60,24 @@ fn decode_resize_batch(bencher: divan::Bencher, workers: usize) {
         .num_workers(workers)
         .set_device(Device::flex())
         .build(dataset);
+    run(bencher, loader.as_ref());
+}
+
+#[divan::bench(args = [1, 2], sample_count = 5)]
+fn ordered_loader(bencher: divan::Bencher, workers: usize) {
+    let (_dir, dataset) = fixture();
+    let loader = OrderedLoader::new(
+        Arc::new(dataset),
+        Arc::new(SaliencyBatcher::new([3, 224, 224], [7, 7])),
+        16,
+        workers,
+        Device::flex(),
+    );
+    run(bencher, &loader);
+}
+
+/// Times whole passes over `loader`.
+fn run(bencher: divan::Bencher, loader: &dyn DataLoader<cyborg::data::SaliencyBatch>) {
     bencher
         .counter(divan::counter::ItemsCount::new(IMAGES))
         .bench_local(|| {

@@ -88,6 +88,10 @@ pub struct TrainArgs {
     /// gradients (an effective batch of N × --batch-size).
     #[arg(long, default_value_t = 1)]
     devices: usize,
+    /// Threads that decode, resize and augment the batches while the model trains. The
+    /// batches and their order do not depend on it, so neither does the trained model.
+    #[arg(long, default_value_t = cyborg_train::DEFAULT_WORKERS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    workers: usize,
     /// Recompute cheap intermediate results in the backward pass instead of keeping them:
     /// less memory (DenseNet-121's step: see docs/benchmarks.md), a slower step.
     #[arg(long)]
@@ -218,6 +222,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     let mut progress: Option<(String, Progress)> = None;
     let report = Run::new(recipe, &args.out)
         .on_devices(devices)
+        .workers(args.workers)
         .resume(args.resume)
         .progress(TrainingBars::new())
         .experiment_with_progress(

@@ -36,6 +36,7 @@ mod evaluate;
 mod experiment;
 mod history;
 mod loss_metric;
+mod ordered_loader;
 #[cfg(feature = "pictures")]
 mod plots;
 mod progress;
@@ -62,12 +63,13 @@ pub use evaluate::{Evaluation, EvaluationConfig, evaluate, evaluate_scored, feat
 pub use experiment::{Experiment, ExperimentReport, SETS_FOLDER, run_experiment};
 pub use history::{HISTORY_FILE, HistoryRow, read_history};
 pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
+pub use ordered_loader::OrderedLoader;
 #[cfg(feature = "pictures")]
 pub use plots::{CURVES_FILE, PlotError, draw_curves, draw_roc, draw_run_pictures};
 pub use progress::{LogProgress, SharedProgress, TrainingProgress};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
-pub use run::Run;
+pub use run::{DEFAULT_WORKERS, Run};
 pub use run_file::{RunFileError, csv_files};
 pub use run_lock::{LOCK_FILE, RunLock};
 pub use scores::{RocCurve, SCORES_FOLDER, Scores, read_scores, scores_file_name, write_scores};

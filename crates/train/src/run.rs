@@ -12,6 +12,9 @@ use crate::trainer::{TrainData, TrainError, TrainedRun, hold_run_folder, train_l
 #[cfg(doc)]
 use crate::{LogProgress, run_experiment, train};
 
+/// The data-loading threads of a [`Run`] unless [`Run::workers`] says otherwise.
+pub const DEFAULT_WORKERS: usize = 2;
+
 /// A run: its recipe, its folder, its devices, and whether it resumes. The named form of
 /// [`train`]'s and [`run_experiment`]'s arguments.
 ///
@@ -34,6 +37,7 @@ pub struct Run {
     pub(crate) devices: Vec<Device>,
     pub(crate) resume: bool,
     pub(crate) progress: SharedProgress,
+    pub(crate) workers: usize,
 }
 
 impl Run {
@@ -46,6 +50,7 @@ impl Run {
             devices: Vec::new(),
             resume: false,
             progress: SharedProgress::default(),
+            workers: DEFAULT_WORKERS,
         }
     }
 
@@ -64,6 +69,14 @@ impl Run {
     /// Continues from the folder's last complete checkpoint when `resume` (see [`train`]).
     pub fn resume(mut self, resume: bool) -> Self {
         self.resume = resume;
+        self
+    }
+
+    /// Prepares batches (decoding, resizing, augmenting) on `workers` threads (at least 1;
+    /// [`DEFAULT_WORKERS`] unless set). The batches and their order do not depend on it
+    /// ([`OrderedLoader`](crate::OrderedLoader)): only the speed does.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
         self
     }
 

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
+use burn::data::dataloader::DataLoader;
 use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
 use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::lr_scheduler::step::StepLrSchedulerConfig;
@@ -26,6 +26,7 @@ use crate::checkpointing::{ACCURACY, BestAndLast, at_least};
 use crate::epoch_loader::EpochLoader;
 use crate::history::HISTORY_FILE;
 use crate::loss_metric::{LossTerm, LossTermMetric};
+use crate::ordered_loader::OrderedLoader;
 use crate::progress::SharedProgress;
 use crate::recipe::{Optimizer, Schedule, TrainingConfig};
 use crate::renderer::EpochLog;
@@ -338,7 +339,15 @@ fn train_steps<M: TrainableModel>(
     let last = resume_point(&model, dir, &candidates)?;
     let steps = steps_per_epoch(data.train.records().len(), devices.len(), config.batch_size);
     let learner = Learner::new(model, optimizer(config), scheduler(config, steps)?);
-    let training = supervised_training(data, config, dir, last, devices, run.progress.clone());
+    let training = supervised_training(
+        data,
+        config,
+        dir,
+        last,
+        devices,
+        run.progress.clone(),
+        run.workers,
+    );
     let result = training.launch(learner);
     if let Some(error) = result.error {
         return Err(TrainError::Training(error));
@@ -485,6 +494,7 @@ fn supervised_training<M: TrainableModel>(
     last: Option<usize>,
     devices: Vec<Device>,
     progress: SharedProgress,
+    workers: usize,
 ) -> SupervisedTraining<CyborgModel<M>> {
     let classes = data.train.classes().len();
     let valid_annotated = data.valid.records().annotated() > 0;
@@ -496,18 +506,24 @@ fn supervised_training<M: TrainableModel>(
         None => data.train,
     }
     .with_shuffle(config.seed);
+    // Batches are made on `workers` threads and handed out in order: the same batches in
+    // the same order whatever the number.
+    let batcher = Arc::new(batcher);
+    let loader = |dataset: SaliencyDataset| -> Arc<dyn DataLoader<SaliencyBatch>> {
+        Arc::new(OrderedLoader::new(
+            Arc::new(dataset),
+            batcher.clone(),
+            config.batch_size,
+            workers,
+            Device::default(),
+        ))
+    };
     let dataloader_train: Arc<dyn DataLoader<SaliencyBatch>> = Arc::new(EpochLoader::new(
-        DataLoaderBuilder::new(batcher)
-            .batch_size(config.batch_size)
-            .num_workers(1)
-            .build(train_set.clone()),
+        loader(train_set.clone()),
         train_set,
         last.unwrap_or(0) as u64,
     ));
-    let dataloader_valid = DataLoaderBuilder::new(batcher)
-        .batch_size(config.batch_size)
-        .num_workers(1)
-        .build(data.valid);
+    let dataloader_valid = loader(data.valid);
 
     // Epochs after the last complete checkpoint may have logs but no checkpoint: not a best.
     let logged: Vec<(usize, f64)> = valid_accuracies(dir)

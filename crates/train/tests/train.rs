@@ -105,8 +105,11 @@ fn a_run_writes_its_folder_reloads_its_best_model_and_is_reproducible() {
 
     // The same run again, its progress recorded.
     let events = Arc::new(Mutex::new(Vec::new()));
+    // One data-loading thread here, DEFAULT_WORKERS (2) above: the same batches in the same
+    // order, so the same model.
     let again = Run::new(recipe(3), dir.path().join("again"))
         .on(device.clone())
+        .workers(1)
         .progress(Recorder(events.clone()))
         .train(build, data(dir.path()))
         .unwrap();
