@@ -80,13 +80,22 @@ def load_image(path, description):
     size = description["image_size"]
     mode = "L" if description["channels"] == 1 else "RGB"
     image = Image.open(path).convert(mode)
-    if image.size != (size, size):
-        image = image.resize((size, size), Image.BILINEAR)
-    pixels = np.asarray(image, dtype=np.float32) / 255.0
-    if pixels.ndim == 2:
-        pixels = pixels[None]
+    short = description.get("resize_short")
+    if short:
+        # --resize-short: torchvision's evaluation transform on the float image.
+        import torchvision.transforms as T
+
+        tensor = T.ToTensor()(image)
+        tensor = T.CenterCrop(size)(T.Resize(short, antialias=True)(tensor))
+        pixels = tensor.numpy()
     else:
-        pixels = pixels.transpose(2, 0, 1)
+        if image.size != (size, size):
+            image = image.resize((size, size), Image.BILINEAR)
+        pixels = np.asarray(image, dtype=np.float32) / 255.0
+        if pixels.ndim == 2:
+            pixels = pixels[None]
+        else:
+            pixels = pixels.transpose(2, 0, 1)
     if description["normalization"] == "imagenet":
         mean = np.array(IMAGENET_MEAN[: pixels.shape[0]], dtype=np.float32)[:, None, None]
         std = np.array(IMAGENET_STD[: pixels.shape[0]], dtype=np.float32)[:, None, None]

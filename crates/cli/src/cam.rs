@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use clap::Args;
-use cyborg_cam::{GridConfig, GridMap, GridRow, grid, save_png};
-use cyborg_data::{SaliencyConfig, load_saliency, read_manifest};
+use cyborg_cam::{GridConfig, GridMap, GridRow, grid, image_from_tensor, save_png};
+use cyborg_data::{
+    Augmentation, Normalization, SaliencyConfig, load_saliency_aligned, read_manifest,
+};
 use cyborg_models::{CamMethod, ExplainConfig, Target, explain};
 
 use crate::choices::{BackendArgs, ClassChoice, ColormapChoice};
@@ -154,6 +156,7 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
     }
     let model = model_args.load(&device)?;
     let image_config = model_args.image_config()?;
+    let plain_config = image_config.clone().with_normalization(Normalization::None);
     let size = model_args.image_size();
     let map_config = SaliencyConfig::new([size, size]);
     let explain_config = ExplainConfig::new().with_upsample(true);
@@ -175,16 +178,22 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
         } else {
             Target::Predicted
         };
+        // The inputs as the model saw them (cropped like them under --resize-short), without
+        // the normalisation; the human maps brought along.
+        let plain = load_images(&paths, &plain_config, model_args.image_shape(), &device)?;
         let mut rows: Vec<GridRow> = Vec::with_capacity(chunk.len());
-        for input in chunk.iter() {
-            let picture = image::open(&input.image)
-                .map_err(|source| CliError::Image {
-                    path: input.image.clone(),
-                    source,
-                })?
-                .to_rgb8();
+        for (i, input) in chunk.iter().enumerate() {
+            let picture = image_from_tensor(plain.clone().narrow(0, i, 1).squeeze_dim::<3>(0));
             let human = match &input.saliency {
-                Some(path) => Some(GridMap::new(load_saliency(path, &map_config)?, size, size)),
+                Some(path) => {
+                    let map = load_saliency_aligned(
+                        path,
+                        &map_config,
+                        &image_config,
+                        &Augmentation::IDENTITY,
+                    )?;
+                    Some(GridMap::new(map, size, size))
+                }
                 None => None,
             };
             rows.push(GridRow::new(picture, vec![human]));

@@ -23,15 +23,6 @@ pub enum CliError {
     /// Writing a picture.
     #[error(transparent)]
     Picture(#[from] cyborg_cam::PictureError),
-    /// Opening an image for display.
-    #[error("{path}: {source}")]
-    Image {
-        /// The file.
-        path: PathBuf,
-        /// The decoder's error.
-        #[source]
-        source: image::ImageError,
-    },
     /// Any other file operation.
     #[error("{path}: {source}")]
     Io {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use clap::{Args, ValueEnum};
-use cyborg_data::ImageConfig;
+use cyborg_data::{Fit, ImageConfig};
 use cyborg_models::{Architecture, Backbone, HeadPolicy, ImportOptions};
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,7 @@ pub struct ModelArgs {
     #[arg(
         long,
         value_name = "DIR",
-        conflicts_with_all = ["model", "num_classes", "channels", "image_size", "normalization", "checkpoint", "weights"]
+        conflicts_with_all = ["model", "num_classes", "channels", "image_size", "resize_short", "normalization", "checkpoint", "weights"]
     )]
     pub run: Option<PathBuf>,
     /// small-cnn, resnet18, resnet34, resnet50, densenet121, inception-v3 or xception.
@@ -34,6 +34,11 @@ pub struct ModelArgs {
     /// Input size in pixels (default: the model's, 28, 224 or 299).
     #[arg(long)]
     pub image_size: Option<usize>,
+    /// Bring images to --image-size as torchvision evaluates ImageNet models: resize the short
+    /// side to this many pixels (aspect kept), then keep the centre square (256 for 224, 342
+    /// for 299). Human maps are cropped alike. Without it, images are stretched to the size.
+    #[arg(long, value_name = "PIXELS")]
+    pub resize_short: Option<usize>,
     /// Input normalisation: imagenet (mean/std of ImageNet) or none (pixels in [0, 1]).
     #[arg(long, value_enum, default_value_t = NormalizationChoice::Imagenet)]
     pub normalization: NormalizationChoice,
@@ -68,6 +73,10 @@ pub struct ModelDescription {
     pub image_size: usize,
     /// Input normalisation (`imagenet` or `none`).
     pub normalization: String,
+    /// The short side images are resized to before the centre crop (`--resize-short`);
+    /// `null`: stretched.
+    #[serde(default)]
+    pub resize_short: Option<usize>,
     /// Whether training started from torchvision/timm weights (`--weights`): the model then
     /// has their layout (Inception-v3's auxiliary head and input transform).
     #[serde(default)]
@@ -90,6 +99,7 @@ impl ModelArgs {
             channels: self.channels,
             image_size: self.image_size(),
             normalization,
+            resize_short: self.resize_short,
             torchvision_weights: self.torchvision_layout(),
         })
     }
@@ -113,6 +123,7 @@ impl ModelArgs {
             num_classes: 2,
             channels: 3,
             image_size: None,
+            resize_short: None,
             normalization: NormalizationChoice::Imagenet,
             checkpoint: None,
             weights: None,
@@ -142,6 +153,7 @@ impl ModelArgs {
             num_classes: description.num_classes,
             channels: description.channels,
             image_size: Some(description.image_size),
+            resize_short: description.resize_short,
             normalization,
             checkpoint: Some(dir.join("best.bpk")),
             weights: None,
@@ -192,9 +204,22 @@ impl ModelArgs {
 
     /// How images are decoded for this model.
     pub fn image_config(&self) -> Result<ImageConfig, CliError> {
-        Ok(ImageConfig::new(self.image_size(), self.image_size())
+        let fit = match self.resize_short {
+            Some(short_side) => Fit::ShortSideCrop { short_side },
+            None => Fit::Stretch,
+        };
+        let config = ImageConfig::new(self.image_size(), self.image_size())
             .with_channels(self.channels)
-            .with_normalization(self.normalization.into()))
+            .with_normalization(self.normalization.into())
+            .with_fit(fit);
+        config
+            .check()
+            .map_err(|_| CliError::Usage(format!(
+                "--resize-short {} is smaller than --image-size {}: the centre crop needs at least that",
+                self.resize_short.unwrap_or(0),
+                self.image_size()
+            )))?;
+        Ok(config)
     }
 
     /// Builds the model and loads `--weights` if given (no checkpoint).
@@ -340,8 +365,8 @@ mod tests {
     use super::*;
 
     /// A run trained from ImageNet weights is rebuilt with their layout (Inception-v3's
-    /// auxiliary head), which its checkpoint has; a model.json without the field (written
-    /// before it existed) means no weights.
+    /// auxiliary head), which its checkpoint has, and with its input fit; a model.json without
+    /// those fields (written before they existed) means no weights and stretched inputs.
     #[test]
     fn runs_remember_whether_they_started_from_torchvision_weights() {
         let dir = tempfile::tempdir().unwrap();
@@ -349,18 +374,23 @@ mod tests {
         args.run = None;
         args.model = Some(Architecture::InceptionV3);
         args.weights = Some(PathBuf::from("inception_v3.pth"));
+        args.resize_short = Some(342);
         let description = args.describe(vec!["a".into(), "b".into()]).unwrap();
         assert!(description.torchvision_weights);
         let text = serde_json::to_string(&description).unwrap();
         std::fs::write(dir.path().join("model.json"), &text).unwrap();
         let resolved = ModelArgs::of_run(dir.path()).resolve().unwrap();
         assert!(resolved.weights.is_none() && resolved.torchvision_layout());
+        let fit = resolved.image_config().unwrap().fit;
+        assert_eq!(fit, Fit::ShortSideCrop { short_side: 342 });
         assert_eq!(resolved.checkpoint, Some(dir.path().join("best.bpk")));
 
         let older = text.replace(",\"torchvision_weights\":true", "");
         assert_ne!(older, text);
+        let older = older.replace(",\"resize_short\":342", "");
         std::fs::write(dir.path().join("model.json"), older).unwrap();
         let resolved = ModelArgs::of_run(dir.path()).resolve().unwrap();
         assert!(!resolved.torchvision_layout());
+        assert_eq!(resolved.image_config().unwrap().fit, Fit::Stretch);
     }
 }

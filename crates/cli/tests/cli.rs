@@ -181,6 +181,30 @@ fn cam_writes_one_grid_per_rows_images() {
     let layout = GridConfig::new().with_tile_size(32).layout(3, 5);
     assert_eq!((last.width(), last.height()), (layout.width, layout.height));
     assert!(!out.join("cam-0003.png").exists());
+
+    // --resize-short: the inputs are shown as the model sees them, zoomed by the centre crop.
+    let zoomed = dir.path().join("zoomed");
+    let mut crop = args.clone();
+    let at = crop
+        .iter()
+        .position(|a| *a == out.to_str().unwrap())
+        .unwrap();
+    crop[at] = zoomed.to_str().unwrap();
+    crop.extend(["--resize-short", "24"]);
+    cyborg_ok(&crop);
+    let cropped = image::open(zoomed.join("cam-0001.png")).unwrap().to_rgb8();
+    let first = first.to_rgb8();
+    assert_eq!(cropped.dimensions(), first.dimensions());
+    assert_ne!(cropped.as_raw(), first.as_raw());
+    let too_small: Vec<&str> = crop[..crop.len() - 2]
+        .iter()
+        .copied()
+        .chain(["--resize-short", "12"])
+        .collect();
+    assert_one_line_error(
+        &cyborg(&too_small),
+        "--resize-short 12 is smaller than --image-size 16",
+    );
 }
 
 /// One line on stderr, starting with `cyborg:`, and exit status 1.
@@ -475,6 +499,7 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
             "channels": 1,
             "image_size": 16,
             "normalization": "none",
+            "resize_short": null,
             "torchvision_weights": false,
         })
     );

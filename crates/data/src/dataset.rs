@@ -9,7 +9,7 @@ use burn::data::dataset::{Dataset, DatasetError};
 
 use crate::{
     AugmentConfig, Augmentation, DataError, ImageConfig, Records, SaliencyBatch, SaliencyBatcher,
-    SaliencyConfig, SplitMix64, load_image_augmented, load_saliency_augmented,
+    SaliencyConfig, SplitMix64, load_image_augmented, load_saliency_aligned,
 };
 
 /// Resized saliency maps by item index, shared by clones of a dataset.
@@ -151,7 +151,12 @@ impl SaliencyDataset {
                 match cached {
                     Some(map) => Some(map),
                     None => {
-                        let map = load_saliency_augmented(path, &self.saliency, &augmentation)?;
+                        let map = load_saliency_aligned(
+                            path,
+                            &self.saliency,
+                            &self.image,
+                            &augmentation,
+                        )?;
                         if let Ok(mut cache) = cache.lock() {
                             cache.insert(index, map.clone());
                         }
@@ -159,9 +164,10 @@ impl SaliencyDataset {
                     }
                 }
             }
-            (Some(path), _) => Some(load_saliency_augmented(
+            (Some(path), _) => Some(load_saliency_aligned(
                 path,
                 &self.saliency,
+                &self.image,
                 &augmentation,
             )?),
         };

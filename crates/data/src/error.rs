@@ -109,6 +109,9 @@ pub enum DataError {
         /// What was looked for.
         what: &'static str,
     },
+    /// Image settings that cannot work (see [`Fit::check`](crate::Fit::check)).
+    #[error("image settings: {0}")]
+    Settings(String),
 }
 
 impl DataError {

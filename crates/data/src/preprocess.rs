@@ -7,7 +7,7 @@ use image::DynamicImage;
 use serde::{Deserialize, Serialize};
 
 use crate::npy::is_npy;
-use crate::{Augmentation, DataError, ResizeFilter, read_npy_map, resize_plane};
+use crate::{Augmentation, DataError, Fit, ResizeFilter, read_npy_map, resize_plane};
 
 /// How image values in `[0, 1]` are standardised, per channel: `(x − mean) / std`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -45,8 +45,9 @@ impl Normalization {
     }
 }
 
-/// How images become model inputs: decoded, converted to `channels`, resized to
-/// `height × width`, normalised. Used by [`load_image`].
+/// How images become model inputs: decoded, converted to `channels`, brought to
+/// `height × width` (stretched, or torchvision's resize-then-centre-crop: [`Fit`]),
+/// normalised. Used by [`load_image`].
 #[derive(Config, Debug)]
 pub struct ImageConfig {
     /// Output height in pixels.
@@ -62,6 +63,20 @@ pub struct ImageConfig {
     /// The resampling filter.
     #[config(default = "ResizeFilter::Bilinear")]
     pub filter: ResizeFilter,
+    /// How the image reaches `height × width`: stretched (the default) or, as torchvision
+    /// evaluates ImageNet models, the short side resized and the centre cropped. Human maps
+    /// loaded for the image ([`load_saliency_aligned`], the datasets) are cropped alike.
+    #[config(default = "Fit::Stretch")]
+    pub fit: Fit,
+}
+
+impl ImageConfig {
+    /// `Err` with a message if these settings cannot give an image ([`Fit::check`]).
+    pub fn check(&self) -> Result<(), DataError> {
+        self.fit
+            .check([self.height, self.width])
+            .map_err(DataError::Settings)
+    }
 }
 
 /// How human maps become loss targets: gray, resized to the CAM grid, min-max normalised.
@@ -97,14 +112,17 @@ pub fn load_image_augmented(
     config: &ImageConfig,
     augmentation: &Augmentation,
 ) -> Result<Vec<f32>, DataError> {
+    config.check()?;
     let image = decode(path.as_ref())?;
     let size = [image.height() as usize, image.width() as usize];
     let mut out = Vec::with_capacity(config.channels * config.height * config.width);
     for (c, plane) in planes(&image, config.channels).iter().enumerate() {
         let (mean, std) = config.normalization.stats(c, config.channels);
         let (plane, size) = augment(plane, size, augmentation);
-        let resized = resize_plane(&plane, size, [config.height, config.width], config.filter);
-        out.extend(resized.into_iter().map(|v| (v - mean) / std));
+        let fitted = config
+            .fit
+            .apply(&plane, size, [config.height, config.width], config.filter);
+        out.extend(fitted.into_iter().map(|v| (v - mean) / std));
     }
     Ok(out)
 }
@@ -134,19 +152,51 @@ pub fn load_saliency_augmented(
     config: &SaliencyConfig,
     augmentation: &Augmentation,
 ) -> Result<Vec<f32>, DataError> {
-    let path = path.as_ref();
-    let (gray, size) = if is_npy(path) {
-        let map = read_npy_map(path)?;
-        (map.values, map.size)
-    } else {
-        let image = decode(path)?;
-        let size = [image.height() as usize, image.width() as usize];
-        (planes(&image, 1).remove(0), size)
-    };
+    let (gray, size) = read_map_plane(path.as_ref())?;
     let (gray, size) = augment(&gray, size, augmentation);
     let mut map = resize_plane(&gray, size, config.grid, config.filter);
     normalize_min_max(&mut map, config.eps);
     Ok(map)
+}
+
+/// [`load_saliency_augmented`] for a map that goes with an image loaded with `image`: the map
+/// is brought to the image's `height × width` the way the image is ([`ImageConfig::fit`]:
+/// with a centre crop, the same part of the picture is kept), then resized to the grid. With
+/// [`Fit::Stretch`] this is [`load_saliency_augmented`]. The map should have the image's
+/// aspect ratio (any resolution).
+///
+/// # Errors
+/// As [`load_saliency_augmented`], and [`DataError::Settings`] when `image` cannot work.
+pub fn load_saliency_aligned(
+    path: impl AsRef<Path>,
+    config: &SaliencyConfig,
+    image: &ImageConfig,
+    augmentation: &Augmentation,
+) -> Result<Vec<f32>, DataError> {
+    if image.fit == Fit::Stretch {
+        return load_saliency_augmented(path, config, augmentation);
+    }
+    image.check()?;
+    let (gray, size) = read_map_plane(path.as_ref())?;
+    let (gray, size) = augment(&gray, size, augmentation);
+    let out = [image.height, image.width];
+    let fitted = image.fit.apply(&gray, size, out, config.filter);
+    let mut map = resize_plane(&fitted, out, config.grid, config.filter);
+    normalize_min_max(&mut map, config.eps);
+    Ok(map)
+}
+
+/// A map file as one gray plane and its `[height, width]`: a `.npy` float map, or an image
+/// converted with Pillow's luma weights.
+fn read_map_plane(path: &Path) -> Result<(Vec<f32>, [usize; 2]), DataError> {
+    if is_npy(path) {
+        let map = read_npy_map(path)?;
+        Ok((map.values, map.size))
+    } else {
+        let image = decode(path)?;
+        let size = [image.height() as usize, image.width() as usize];
+        Ok((planes(&image, 1).remove(0), size))
+    }
 }
 
 /// The plane after `augmentation`, borrowed unchanged when it is the identity.
