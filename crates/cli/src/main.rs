@@ -37,7 +37,6 @@ mod train;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 /// Train image classifiers whose attention follows human saliency (CYBORG), evaluate them and
 /// look at their Class Activation Maps.
@@ -73,7 +72,8 @@ enum Command {
 
 fn main() -> ExitCode {
     allocator::keep_freed_memory();
-    install_logging();
+    // The library crates' `tracing` warnings as plain lines; `RUST_LOG` chooses more or less.
+    cyborg_train::show_logs("warn");
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => train::run(args),
@@ -94,17 +94,3 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints what the library crates log through `tracing` to standard error, one plain line
-/// each: warnings by default, what `RUST_LOG` asks for otherwise (`RUST_LOG=info`,
-/// `RUST_LOG=cyborg_train=debug`).
-fn install_logging() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .without_time()
-        .with_target(false)
-        .with_level(false)
-        .with_ansi(false)
-        .try_init();
-}

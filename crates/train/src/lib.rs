@@ -36,6 +36,8 @@ mod evaluate;
 mod experiment;
 mod history;
 mod loss_metric;
+#[cfg(feature = "stderr-logs")]
+mod logs;
 mod ordered_loader;
 #[cfg(feature = "pictures")]
 mod plots;
@@ -62,6 +64,8 @@ pub use epoch_loader::EpochLoader;
 pub use evaluate::{Evaluation, EvaluationConfig, evaluate, evaluate_scored, feature_grid};
 pub use experiment::{Experiment, ExperimentReport, SETS_FOLDER, run_experiment};
 pub use history::{HISTORY_FILE, HistoryRow, read_history};
+#[cfg(feature = "stderr-logs")]
+pub use logs::show_logs;
 pub use loss_metric::{LossTerm, LossTermInput, LossTermMetric};
 pub use ordered_loader::OrderedLoader;
 #[cfg(feature = "pictures")]

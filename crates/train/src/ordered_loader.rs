@@ -73,16 +73,10 @@ where
         let mut failure = None;
         for worker in 0..workers {
             let (sender, receiver) = sync_channel::<Loaded<O>>(AHEAD);
-            let job = Job {
-                dataset: self.dataset.clone(),
-                batcher: self.batcher.clone(),
-                device: self.device.clone(),
-                batch_size: self.batch_size,
-                items,
-            };
+            let job = self.with(self.dataset.clone(), self.device.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("cyborg-loader-{worker}"))
-                .spawn(move || job.run(worker, workers, batches, sender));
+                .spawn(move || job.load(worker, workers, batches, sender));
             match spawned {
                 Ok(thread) => threads.push(thread),
                 Err(error) => {
@@ -118,22 +112,14 @@ where
     }
 }
 
-/// What a worker thread needs.
-struct Job<I, O> {
-    dataset: Arc<dyn Dataset<I>>,
-    batcher: Arc<dyn Batcher<I, O>>,
-    device: Device,
-    batch_size: usize,
-    items: usize,
-}
-
-impl<I, O> Job<I, O> {
-    /// Makes batches `worker`, `worker + workers`, … and sends them; stops at the first
-    /// error or when the iterator is gone.
-    fn run(self, worker: usize, workers: usize, batches: usize, sender: SyncSender<Loaded<O>>) {
+impl<I, O> OrderedLoader<I, O> {
+    /// A worker thread's work: makes batches `worker`, `worker + workers`, … and sends them;
+    /// stops at the first error or when the iterator is gone.
+    fn load(self, worker: usize, workers: usize, batches: usize, sender: SyncSender<Loaded<O>>) {
+        let items = self.dataset.len();
         for batch in (worker..batches).step_by(workers) {
             let start = batch * self.batch_size;
-            let end = (start + self.batch_size).min(self.items);
+            let end = (start + self.batch_size).min(items);
             let loaded: Loaded<O> = (start..end)
                 .map(|index| self.dataset.get(index))
                 .collect::<Result<Vec<I>, _>>()
