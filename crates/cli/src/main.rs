@@ -93,4 +93,3 @@ fn main() -> ExitCode {
         }
     }
 }
-

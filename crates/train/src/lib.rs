@@ -35,9 +35,9 @@ mod epoch_loader;
 mod evaluate;
 mod experiment;
 mod history;
-mod loss_metric;
 #[cfg(feature = "stderr-logs")]
 mod logs;
+mod loss_metric;
 mod ordered_loader;
 #[cfg(feature = "pictures")]
 mod plots;
