@@ -205,9 +205,9 @@ fn best_of(accuracies: &[(usize, f64)]) -> Option<(usize, f64)> {
 /// resumed run ends with the same model, bit for bit, on the same device. Otherwise starts
 /// over, clearing earlier logs and checkpoints. The run holds `dir` ([`RunLock`]) while it
 /// trains: a second run on the same folder fails with [`TrainError::Busy`].
-/// Progress goes to `tracing`, one line per epoch and split ([`LogProgress`]; choose another
+/// Progress goes to `tracing`, one line per epoch and split
+/// ([`LogProgress`](crate::LogProgress); choose another
 /// receiver with [`Run::progress`]).
-/// [`LogProgress`]: crate::LogProgress
 ///
 /// `devices[0]` builds the model and holds the best one returned. With N > 1 devices,
 /// burn-train's multi-device strategy gives each device its share of the training set and
