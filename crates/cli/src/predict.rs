@@ -4,7 +4,11 @@ use std::path::PathBuf;
 
 use burn::tensor::activation::softmax;
 use clap::Args;
-use cyborg_cam::CamBackbone;
+use cyborg_cam::{
+    CamBackbone, CamMethod, ExplainConfig, GridConfig, GridMap, GridRow, Target, explain, grid,
+    image_from_tensor, save_png,
+};
+use cyborg_data::Normalization;
 
 use crate::choices::BackendArgs;
 use crate::error::CliError;
@@ -25,6 +29,11 @@ pub struct PredictArgs {
     /// Write the CSV to this file (through a temporary file) instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also draw, for each image, the input beside the CAM of its predicted class (overlaid),
+    /// as `<row>-<file stem>.png` in this folder (created if needed); the CSV gains a `cam`
+    /// column with each picture's path.
+    #[arg(long, value_name = "DIR")]
+    cams: Option<PathBuf>,
     /// Images per forward pass.
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
@@ -63,9 +72,31 @@ pub fn run(args: &PredictArgs) -> Result<(), CliError> {
     let mut csv = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["image".to_string(), "predicted".to_string()];
     header.extend(classes.iter().cloned());
+    if args.cams.is_some() {
+        header.push("cam".to_string());
+    }
     csv.write_record(&header).map_err(csv_error)?;
+    if let Some(dir) = &args.cams {
+        std::fs::create_dir_all(dir).map_err(CliError::io(dir))?;
+    }
+    let plain = config.clone().with_normalization(Normalization::None);
+    let mut row_number = 0;
     for chunk in images.chunks(args.batch_size) {
         let batch = load_images(chunk, &config, model_args.image_shape(), &device)?;
+        let cams = match &args.cams {
+            Some(_) => {
+                let inputs = load_images(chunk, &plain, model_args.image_shape(), &device)?;
+                let maps = explain(
+                    &model,
+                    batch.clone(),
+                    CamMethod::Cam,
+                    &Target::Predicted,
+                    &ExplainConfig::new(),
+                );
+                Some((inputs, maps))
+            }
+            None => None,
+        };
         let probabilities = softmax(model.forward_classified(batch).logits, 1);
         let [n, k] = probabilities.dims();
         let values = probabilities
@@ -80,6 +111,19 @@ pub fn run(args: &PredictArgs) -> Result<(), CliError> {
                 .expect("at least two classes");
             let mut cells = vec![path.display().to_string(), classes[best].clone()];
             cells.extend(row.iter().map(|p| format!("{p:.6}")));
+            row_number += 1;
+            if let (Some(dir), Some((inputs, maps))) = (&args.cams, &cams) {
+                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                let picture = dir.join(format!("{row_number:04}-{stem}.png"));
+                let input = image_from_tensor(inputs.clone().narrow(0, i, 1).squeeze_dim::<3>(0));
+                let label = format!("CAM, {}", classes[best]);
+                let row = GridRow::new(input, vec![Some(GridMap::from_batch(maps, i))]);
+                save_png(
+                    &grid(&GridConfig::new(), &["input", &label], &[row]),
+                    &picture,
+                )?;
+                cells.push(picture.display().to_string());
+            }
             csv.write_record(&cells).map_err(csv_error)?;
         }
     }

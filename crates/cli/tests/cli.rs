@@ -423,6 +423,20 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
     to_file.extend(["--out", predictions.to_str().unwrap()]);
     cyborg_ok(&to_file);
     assert_eq!(std::fs::read_to_string(&predictions).unwrap(), csv_out);
+    // With --cams: the same rows, and a picture per image of its input and CAM.
+    let cams = dir.path().join("prediction-cams");
+    let mut with_cams = predict.clone();
+    with_cams.extend(["--cams", cams.to_str().unwrap()]);
+    let drawn = String::from_utf8(cyborg_ok(&with_cams).stdout).unwrap();
+    let layout = GridConfig::new().layout(1, 2);
+    for (line, plain) in drawn.lines().zip(csv_out.lines()).skip(1) {
+        let (rest, picture) = line.rsplit_once(',').unwrap();
+        assert_eq!(rest, plain);
+        let picture = image::open(picture).unwrap();
+        assert_eq!((picture.width(), picture.height()), (layout.width, layout.height));
+    }
+    assert_eq!(drawn.lines().next().unwrap(), "image,predicted,0,1,cam");
+    assert_eq!(std::fs::read_dir(&cams).unwrap().count(), 7);
     // Bad input: one line, status 1.
     let absent = dir.path().join("no-run");
     assert_one_line_error(
