@@ -17,6 +17,9 @@ pub enum CliError {
     /// Training.
     #[error(transparent)]
     Train(Box<cyborg_train::TrainError>),
+    /// Reading a run folder's files.
+    #[error(transparent)]
+    RunFile(#[from] cyborg_train::RunFileError),
     /// Drawing a run's pictures from its files.
     #[error(transparent)]
     Plot(#[from] cyborg_train::PlotError),

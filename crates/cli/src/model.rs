@@ -6,6 +6,7 @@ use burn::prelude::*;
 use clap::{Args, ValueEnum};
 use cyborg_data::{Fit, ImageConfig};
 use cyborg_models::{Architecture, Backbone, HeadPolicy, ImportOptions};
+use cyborg_train::{CLASSES_FILE, read_classes};
 use serde::{Deserialize, Serialize};
 
 use crate::choices::NormalizationChoice;
@@ -170,19 +171,15 @@ impl ModelArgs {
     /// The class names saved beside `--checkpoint` by `cyborg train` (`classes.json`), if
     /// any: manifests are then read with the training run's class order.
     pub fn classes(&self) -> Result<Option<Vec<String>>, CliError> {
-        let Some(path) = self
+        let Some(dir) = self
             .checkpoint
             .as_ref()
             .and_then(|c| c.parent())
-            .map(|dir| dir.join("classes.json"))
-            .filter(|path| path.exists())
+            .filter(|dir| dir.join(CLASSES_FILE).exists())
         else {
             return Ok(None);
         };
-        let text = std::fs::read_to_string(&path).map_err(CliError::io(&path))?;
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+        Ok(Some(read_classes(dir)?))
     }
 
     /// Whether the model has the layout of torchvision's ImageNet files: built to load

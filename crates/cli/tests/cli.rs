@@ -433,7 +433,10 @@ fn train_writes_a_run_folder_with_val_and_test_metrics_and_resumes() {
         let (rest, picture) = line.rsplit_once(',').unwrap();
         assert_eq!(rest, plain);
         let picture = image::open(picture).unwrap();
-        assert_eq!((picture.width(), picture.height()), (layout.width, layout.height));
+        assert_eq!(
+            (picture.width(), picture.height()),
+            (layout.width, layout.height)
+        );
     }
     assert_eq!(drawn.lines().next().unwrap(), "image,predicted,0,1,cam");
     assert_eq!(std::fs::read_dir(&cams).unwrap().count(), 7);

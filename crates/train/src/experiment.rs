@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::evaluate::{Evaluation, EvaluationConfig, evaluate_scored};
 use crate::recipe::TrainingConfig;
 use crate::run::Run;
+use crate::run_file::CLASSES_FILE;
 use crate::scores::{SCORES_FOLDER, scores_file_name, scores_of, write_scores};
 use crate::step::TrainableModel;
 use crate::trainer::{TrainData, TrainError, hold_run_folder, train_locked, write_json};
@@ -157,7 +158,7 @@ pub(crate) fn run_and_evaluate<M: TrainableModel>(
         test.insert(name.clone(), evaluate_on(name, file, records)?);
     }
     // The class names, so evaluating the best model later maps labels the same way.
-    write_json(&dir.join("classes.json"), &experiment.train.classes)?;
+    write_json(&dir.join(CLASSES_FILE), &experiment.train.classes)?;
     let report = ExperimentReport {
         best_epoch: trained.best_epoch,
         val,

@@ -74,7 +74,7 @@ pub use progress::{LogProgress, SharedProgress, TrainingProgress};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
 pub use run::{DEFAULT_WORKERS, Run};
-pub use run_file::{RunFileError, csv_files};
+pub use run_file::{CLASSES_FILE, RunFileError, csv_files, read_classes};
 pub use run_lock::{LOCK_FILE, RunLock};
 pub use scores::{RocCurve, SCORES_FOLDER, Scores, read_scores, scores_file_name, write_scores};
 pub use shortcut::{ALL_TEST_IMAGES, SQUARE_MISLEADS, shortcut_experiment};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use cyborg_cam::{Legend, LineChartConfig, LinePanel, PictureError, Series, line_chart, save_png};
 
 use crate::history::{HISTORY_FILE, HistoryRow, read_history};
-use crate::run_file::{RunFileError, csv_files};
+use crate::run_file::{RunFileError, csv_files, read_classes};
 use crate::scores::{SCORES_FOLDER, read_scores};
 
 /// The training curves' picture in a run folder.
@@ -23,14 +23,6 @@ pub enum PlotError {
     /// `history.csv` has no rows yet.
     #[error("{0}: no epoch has ended yet, nothing to draw")]
     Empty(PathBuf),
-    /// `classes.json` is missing or not a list of names.
-    #[error("{path}: {message}")]
-    Classes {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
     /// The picture could not be written.
     #[error(transparent)]
     Picture(#[from] PictureError),
@@ -62,17 +54,10 @@ pub fn draw_run_pictures(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 /// `classes.json`. Returns the pictures' paths, in the files' name order.
 ///
 /// # Errors
-/// [`PlotError::Classes`] without a readable `classes.json`, [`PlotError::File`] for a score
-/// file that does not read, [`PlotError::Picture`] if a PNG cannot be written.
+/// [`PlotError::File`] without a readable `classes.json` or for a score file that does not
+/// read, [`PlotError::Picture`] if a PNG cannot be written.
 pub fn draw_roc(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    let classes_path = dir.join("classes.json");
-    let classes: Vec<String> = std::fs::read_to_string(&classes_path)
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
-        .map_err(|message| PlotError::Classes {
-            path: classes_path.clone(),
-            message,
-        })?;
+    let classes = read_classes(dir)?;
     let mut pictures = Vec::new();
     for file in csv_files(&dir.join(SCORES_FOLDER))? {
         let scores = read_scores(&file, &classes)?;
@@ -215,7 +200,16 @@ mod tests {
     fn draws_one_roc_picture_per_score_file() {
         let dir = tempfile::tempdir().unwrap();
         let error = draw_roc(dir.path()).unwrap_err();
-        assert!(matches!(error, PlotError::Classes { .. }), "{error}");
+        assert!(
+            matches!(error, PlotError::File(RunFileError::Io { .. })),
+            "{error}"
+        );
+        std::fs::write(dir.path().join("classes.json"), "{}").unwrap();
+        let error = draw_roc(dir.path()).unwrap_err();
+        assert!(
+            error.to_string().contains("not a list of class names"),
+            "{error}"
+        );
         std::fs::write(dir.path().join("classes.json"), r#"["real", "fake"]"#).unwrap();
         let scores = dir.path().join(SCORES_FOLDER);
         std::fs::create_dir_all(&scores).unwrap();

@@ -24,6 +24,35 @@ pub enum RunFileError {
         /// What is wrong.
         message: String,
     },
+    /// A JSON file of the run is not what it should hold.
+    #[error("{path}: {message}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The file of a run folder that lists the class names in the model's order (a label `i` is
+/// `classes[i]`), written by [`run_experiment`](crate::run_experiment).
+pub const CLASSES_FILE: &str = "classes.json";
+
+/// Reads the class names of the run folder `dir` ([`CLASSES_FILE`]).
+///
+/// # Errors
+/// [`RunFileError::Io`] if the file cannot be read, [`RunFileError::Json`] if it is not a
+/// JSON list of names.
+pub fn read_classes(dir: &Path) -> Result<Vec<String>, RunFileError> {
+    let path = dir.join(CLASSES_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|source| RunFileError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|error| RunFileError::Json {
+        path,
+        message: format!("not a list of class names: {error}"),
+    })
 }
 
 /// The `.csv` files of `folder` itself, sorted by name (`scores/`, `sets/`).
