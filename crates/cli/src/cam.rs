@@ -5,14 +5,12 @@ use std::path::PathBuf;
 use burn::prelude::*;
 use clap::Args;
 use cyborg_cam::{GridConfig, GridMap, GridRow, grid, image_from_tensor, save_png};
-use cyborg_data::{
-    Augmentation, Normalization, SaliencyConfig, load_saliency_aligned, read_manifest,
-};
+use cyborg_data::{Augmentation, SaliencyConfig, load_saliency_aligned, read_manifest};
 use cyborg_models::{CamMethod, ExplainConfig, Target, explain};
 
 use crate::choices::{BackendArgs, ClassChoice, ColormapChoice};
 use crate::error::CliError;
-use crate::images::{image_files, load_images};
+use crate::images::{image_files, load_images_and_pictures};
 use crate::model::ModelArgs;
 use crate::progress::Progress;
 
@@ -156,7 +154,6 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
     }
     let model = model_args.load(&device)?;
     let image_config = model_args.image_config()?;
-    let plain_config = image_config.clone().with_normalization(Normalization::None);
     let size = model_args.image_size();
     let map_config = SaliencyConfig::new([size, size]);
     let explain_config = ExplainConfig::new().with_upsample(true);
@@ -171,16 +168,16 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
     let chunks: Vec<&[Input]> = inputs.chunks(args.rows).collect();
     for (index, chunk) in chunks.iter().enumerate() {
         let paths: Vec<PathBuf> = chunk.iter().map(|i| i.image.clone()).collect();
-        let images = load_images(&paths, &image_config, model_args.image_shape(), &device)?;
+        // The inputs as the model reads them, and as it saw them (cropped like them under
+        // --resize-short) without the normalisation, for the pictures.
+        let (images, plain) =
+            load_images_and_pictures(&paths, &image_config, model_args.image_shape(), &device)?;
         let target = if use_labels {
             let labels: Vec<i64> = chunk.iter().map(|i| i.label.unwrap_or(0) as i64).collect();
             Target::Classes(Tensor::from_ints(labels.as_slice(), &device))
         } else {
             Target::Predicted
         };
-        // The inputs as the model saw them (cropped like them under --resize-short), without
-        // the normalisation; the human maps brought along.
-        let plain = load_images(&paths, &plain_config, model_args.image_shape(), &device)?;
         let mut rows: Vec<GridRow> = Vec::with_capacity(chunk.len());
         for (i, input) in chunk.iter().enumerate() {
             let picture = image_from_tensor(plain.clone().narrow(0, i, 1).squeeze_dim::<3>(0));

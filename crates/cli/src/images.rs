@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
-use cyborg_data::{IMAGE_EXTENSIONS, ImageConfig, load_image};
+use cyborg_data::{
+    IMAGE_EXTENSIONS, ImageConfig, Normalization, files_with_extensions, load_image,
+};
 
 use crate::error::CliError;
 
@@ -12,16 +14,7 @@ use crate::error::CliError;
 /// # Errors
 /// If `folder` cannot be read, or holds no image file.
 pub fn image_files(folder: &Path) -> Result<Vec<PathBuf>, CliError> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-        .map_err(CliError::io(folder))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| {
-            path.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        })
-        .collect();
-    files.sort();
+    let files = files_with_extensions(folder, &IMAGE_EXTENSIONS).map_err(CliError::io(folder))?;
     if files.is_empty() {
         return Err(CliError::Usage(format!(
             "{}: no png, jpg, jpeg or bmp file",
@@ -48,4 +41,21 @@ pub fn load_images(
         values.extend(load_image(path, config)?);
     }
     Ok(Tensor::<1>::from_floats(values.as_slice(), device).reshape([paths.len(), c, h, w]))
+}
+
+/// `paths` decoded once and returned both as the model reads them (`config`) and, for
+/// pictures, as decoded before the normalisation ([`Normalization::apply`] gives the numbers
+/// [`load_images`] would).
+///
+/// # Errors
+/// As [`load_images`].
+pub fn load_images_and_pictures(
+    paths: &[PathBuf],
+    config: &ImageConfig,
+    shape: [usize; 3],
+    device: &Device,
+) -> Result<(Tensor<4>, Tensor<4>), CliError> {
+    let plain = config.clone().with_normalization(Normalization::None);
+    let pictures = load_images(paths, &plain, shape, device)?;
+    Ok((config.normalization.apply(pictures.clone()), pictures))
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use cyborg_data::{
-    BoxAnnotations, BoxShape, MapAnnotations, attach_annotation_maps, read_box_csv,
-    read_fixation_csv, read_manifest, read_voc_xml, write_manifest,
+    BoxAnnotations, BoxShape, MapAnnotations, attach_annotation_maps, files_with_extensions,
+    read_box_csv, read_fixation_csv, read_manifest, read_voc_xml, write_manifest,
 };
 
 use crate::error::CliError;
@@ -141,15 +141,7 @@ fn annotations(args: &MapsArgs) -> Result<MapAnnotations, CliError> {
 
 /// Every `*.xml` of `folder`, keyed by its `<filename>`.
 fn read_voc_folder(folder: &Path) -> Result<BoxAnnotations, CliError> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-        .map_err(CliError::io(folder))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("xml"))
-        })
-        .collect();
-    files.sort();
+    let files = files_with_extensions(folder, &["xml"]).map_err(CliError::io(folder))?;
     if files.is_empty() {
         return Err(CliError::Usage(format!(
             "{}: no .xml annotation files",

@@ -8,11 +8,10 @@ use cyborg_cam::{
     CamBackbone, CamMethod, ExplainConfig, GridConfig, GridMap, GridRow, Target, explain, grid,
     image_from_tensor, save_png,
 };
-use cyborg_data::Normalization;
 
 use crate::choices::BackendArgs;
 use crate::error::CliError;
-use crate::images::{image_files, load_images};
+use crate::images::{image_files, load_images, load_images_and_pictures};
 use crate::model::ModelArgs;
 
 /// Predict the class of images with a trained run's best model: one CSV row per image with the
@@ -79,13 +78,12 @@ pub fn run(args: &PredictArgs) -> Result<(), CliError> {
     if let Some(dir) = &args.cams {
         std::fs::create_dir_all(dir).map_err(CliError::io(dir))?;
     }
-    let plain = config.clone().with_normalization(Normalization::None);
     let mut row_number = 0;
     for chunk in images.chunks(args.batch_size) {
-        let batch = load_images(chunk, &config, model_args.image_shape(), &device)?;
-        let cams = match &args.cams {
+        let shape = model_args.image_shape();
+        let (batch, cams) = match &args.cams {
             Some(_) => {
-                let inputs = load_images(chunk, &plain, model_args.image_shape(), &device)?;
+                let (batch, pictures) = load_images_and_pictures(chunk, &config, shape, &device)?;
                 let maps = explain(
                     &model,
                     batch.clone(),
@@ -93,9 +91,9 @@ pub fn run(args: &PredictArgs) -> Result<(), CliError> {
                     &Target::Predicted,
                     &ExplainConfig::new(),
                 );
-                Some((inputs, maps))
+                (batch, Some((pictures, maps)))
             }
-            None => None,
+            None => (load_images(chunk, &config, shape, &device)?, None),
         };
         let probabilities = softmax(model.forward_classified(batch).logits, 1);
         let [n, k] = probabilities.dims();

@@ -26,10 +26,10 @@ pub fn read_image_folder(
         .collect();
     let mut items = Vec::new();
     for (label, class) in classes.iter().enumerate() {
-        for image in sorted_entries(&root.join(class))? {
-            if !(image.is_file() && is_image(&image)) {
-                continue;
-            }
+        let folder = root.join(class);
+        for image in
+            files_with_extensions(&folder, &IMAGE_EXTENSIONS).map_err(DataError::io(&folder))?
+        {
             let saliency = saliency_root
                 .zip(image.file_name())
                 .map(|(s, name)| s.join(class).join(name))
@@ -44,10 +44,25 @@ pub fn read_image_folder(
     Records::non_empty(items, classes, root, "images in class sub-folders")
 }
 
-fn is_image(path: &Path) -> bool {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str()))
+/// The files of `folder` itself (not its sub-folders) whose extension is one of `extensions`
+/// (ASCII case-insensitive, without the dot), sorted by path.
+///
+/// # Errors
+/// The first error listing `folder` or reading one of its entries.
+pub fn files_with_extensions(folder: &Path, extensions: &[&str]) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder)? {
+        let path = entry?.path();
+        let wanted = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)));
+        if wanted && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 fn sorted_entries(folder: &Path) -> Result<Vec<PathBuf>, DataError> {

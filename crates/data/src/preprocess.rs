@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use burn::config::Config;
+use burn::prelude::*;
 use image::DynamicImage;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,25 @@ pub enum Normalization {
 }
 
 impl Normalization {
+    /// Standardises a batch of images with values in `[0, 1]` (decoded with
+    /// [`Normalization::None`]) as [`load_image`] standardises each value, `(x − mean) / std`
+    /// per channel: the same numbers, so one decoded batch serves both a picture and the
+    /// model.
+    ///
+    /// # Shapes
+    /// - images: `[batch, channels, height, width]`
+    /// - output: `[batch, channels, height, width]`
+    pub fn apply(&self, images: Tensor<4>) -> Tensor<4> {
+        let [_, channels, _, _] = images.dims();
+        let device = images.device();
+        let (mean, std): (Vec<f32>, Vec<f32>) =
+            (0..channels).map(|c| self.stats(c, channels)).unzip();
+        let per_channel = |values: Vec<f32>| {
+            Tensor::<1>::from_floats(values.as_slice(), &device).reshape([1, channels, 1, 1])
+        };
+        images.sub(per_channel(mean)).div(per_channel(std))
+    }
+
     /// Mean and standard deviation of `channel` among `channels`.
     fn stats(&self, channel: usize, channels: usize) -> (f32, f32) {
         const MEAN: [f32; 3] = [0.485, 0.456, 0.406];

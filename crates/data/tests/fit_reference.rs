@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use burn::data::dataset::Dataset;
 use cyborg_data::{
-    Augmentation, Fit, ImageConfig, Record, Records, SaliencyConfig, SaliencyDataset, load_image,
-    load_saliency, load_saliency_aligned,
+    Augmentation, Fit, ImageConfig, Normalization, Record, Records, SaliencyConfig,
+    SaliencyDataset, load_image, load_saliency, load_saliency_aligned,
 };
 use cyborg_testing::{Fixture, compare_slices, f64_from_json};
 
@@ -86,4 +86,38 @@ fn a_short_side_smaller_than_the_crop_is_a_settings_error() {
     let config = ImageConfig::new(224, 224).with_fit(Fit::ShortSideCrop { short_side: 200 });
     let error = load_image(fixture("fit_image.png"), &config).unwrap_err();
     assert!(error.to_string().contains("at least 224"), "{error}");
+}
+
+/// `Normalization::apply` on an image decoded without normalisation gives exactly the values
+/// `load_image` gives with it, for every kind of normalisation and both channel counts.
+#[test]
+fn normalising_a_plain_batch_matches_load_image() {
+    let device = burn::prelude::Device::flex();
+    let path = fixture("fit_image.png");
+    let custom = Normalization::Custom {
+        mean: vec![0.5, 0.25, 0.125],
+        std: vec![0.3, 0.2, 0.1],
+    };
+    for normalization in [Normalization::ImageNet, Normalization::None, custom] {
+        for channels in [1, 3] {
+            let config = ImageConfig::new(9, 7)
+                .with_channels(channels)
+                .with_normalization(normalization.clone());
+            let expected = load_image(&path, &config).unwrap();
+            let plain = config.clone().with_normalization(Normalization::None);
+            let plain = load_image(&path, &plain).unwrap();
+            let batch = burn::prelude::Tensor::<1>::from_floats(plain.as_slice(), &device)
+                .reshape([1, channels, 9, 7]);
+            let applied: Vec<f32> = normalization
+                .apply(batch)
+                .into_data()
+                .convert::<f32>()
+                .try_to_vec::<f32>()
+                .unwrap();
+            assert_eq!(
+                applied, expected,
+                "{normalization:?}, {channels} channel(s)"
+            );
+        }
+    }
 }

@@ -40,17 +40,17 @@ where
     M: Module + TorchLayout,
 {
     let path = path.as_ref();
-    if !overwrite && std::fs::symlink_metadata(path).is_ok() {
-        return Err(ModelError::AlreadyExists {
-            path: path.to_path_buf(),
-        });
-    }
     let is_safetensors = path
         .extension()
         .and_then(|extension| extension.to_str())
         .is_some_and(|extension| extension.eq_ignore_ascii_case("safetensors"));
     if !is_safetensors {
         return Err(ModelError::ExportFormat {
+            path: path.to_path_buf(),
+        });
+    }
+    if !overwrite && std::fs::symlink_metadata(path).is_ok() {
+        return Err(ModelError::AlreadyExists {
             path: path.to_path_buf(),
         });
     }

@@ -85,33 +85,28 @@ pub fn draw_cams(
         items: order.iter().map(|&i| annotated.items[i].clone()).collect(),
         classes: annotated.classes.clone(),
     };
-    let full = SaliencyDataset::new(
-        shown.clone(),
-        image.clone(),
-        SaliencyConfig::new([image.height, image.width]),
-    );
-    let batch = full.load_batch(0..shown.items.len(), device)?;
-    let cams = explain(
-        model,
-        batch.images,
-        CamMethod::Cam,
-        &Target::Predicted,
-        &ExplainConfig::new().with_upsample(true),
-    );
-    // The inputs as they were read, without the model's normalisation.
+    // Read once without the model's normalisation (the pictures), normalised for the model
+    // on the device: the numbers the model's own loading gives.
     let plain = SaliencyDataset::new(
         shown.clone(),
         image.clone().with_normalization(Normalization::None),
         SaliencyConfig::new([image.height, image.width]),
     )
     .load_batch(0..shown.items.len(), device)?;
+    let cams = explain(
+        model,
+        image.normalization.apply(plain.images.clone()),
+        CamMethod::Cam,
+        &Target::Predicted,
+        &ExplainConfig::new().with_upsample(true),
+    );
     let rows: Vec<GridRow> = (0..shown.items.len())
         .map(|i| {
             let input = plain.images.clone().narrow(0, i, 1).squeeze_dim::<3>(0);
             GridRow::new(
                 image_from_tensor(input),
                 vec![
-                    Some(GridMap::from_batch(&batch.saliency, i)),
+                    Some(GridMap::from_batch(&plain.saliency, i)),
                     Some(GridMap::from_batch(&cams, i)),
                 ],
             )
