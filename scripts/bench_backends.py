@@ -114,6 +114,33 @@ def reset_peak_memory():
         f.write("5")
 
 
+SIMD_FLAGS = ("avx512f", "avx512bw", "avx2", "fma", "f16c")
+
+
+def machine_description():
+    """'MODEL NAME (simd flags); kernels LEVEL': the CPU of /proc/cpuinfo with the SIMD
+    extensions of crates/bench/src/machine.rs, and the level PyTorch's CPU kernels run at."""
+    model, flags = "unknown CPU", []
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and model == "unknown CPU":
+                    model = value.strip()
+                elif key.strip() == "flags" and not flags:
+                    flags = value.split()
+    except OSError:
+        pass
+    text = f"{model} ({' '.join(flag for flag in SIMD_FLAGS if flag in flags)})"
+    try:
+        import torch
+
+        text += f"; kernels {torch.backends.cpu.get_cpu_capability().lower()}"
+    except (ImportError, AttributeError):
+        pass
+    return text
+
+
 # ----------------------------------------------------------------------------------------------
 # Models and losses (torch is imported lazily so --list works without it)
 
@@ -375,6 +402,7 @@ def run_one(name, device_name, threads, iters):
         "iterations": iters,
         "loss": value,
         "torch": torch.__version__,
+        "machine": machine_description(),
     }
     if cuda:
         result["device_mib"] = round(torch.cuda.memory_reserved(device) / 2**20, 1)

@@ -8,6 +8,9 @@
 //!   backward, SGD update with the paper's settings), with cross-entropy or with CYBORG;
 //! - [`Workload::Inference`]: the model's forward pass in inference mode.
 //!
+//! - [`measure_epochs`]: whole training epochs as `cyborg train` runs them, on a folder of
+//!   PNG images with human maps ([`write_epoch_folder`]), decoding and batching included.
+//!
 //! [`measure`] times a workload on a device, the first iteration (kernel compilation and
 //! autotuning on GPU backends) apart from the median of the following ones, and reads the
 //! peak memory. The `cyborg bench` command runs every workload on every backend compiled in,
@@ -22,11 +25,15 @@
 //! assert!(m.median_ms > 0.0);
 //! ```
 
+mod epoch;
+mod machine;
 mod measure;
 mod memory;
 mod report;
 mod workload;
 
+pub use epoch::*;
+pub use machine::*;
 pub use measure::*;
 pub use memory::*;
 pub use report::*;

@@ -35,6 +35,11 @@ pub struct Measurement {
     /// Memory the device's allocator holds after the iterations, in MiB, on backends that
     /// report it (the GPU backends' pools keep what the peak needed).
     pub device_mib: Option<f64>,
+    /// The CPU and its SIMD extensions ([`cpu_description`](crate::cpu_description)), and the
+    /// kernels' level where the caller knows it, e.g. `AMD EPYC (avx2 fma f16c); kernels
+    /// avx2`. Empty in files written before it was recorded.
+    #[serde(default)]
+    pub machine: String,
 }
 
 impl Measurement {
@@ -92,6 +97,7 @@ pub fn measure(
         iterations,
         peak_mib,
         device_mib,
+        machine: crate::cpu_description(),
     })
 }
 

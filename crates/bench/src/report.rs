@@ -147,6 +147,7 @@ mod tests {
             iterations: 5,
             peak_mib: Some(100.0),
             device_mib,
+            machine: String::new(),
         }
     }
 

@@ -247,13 +247,27 @@ fn run_one(name: &str, args: &BenchArgs) -> Result<(), CliError> {
     };
     let device = bench_device(backend)?;
     let iters = args.iters.unwrap_or_else(|| workload.default_iterations());
-    let m = measure(&workload, &device, backend, iters)
+    let mut m = measure(&workload, &device, backend, iters)
         .map_err(|e| CliError::Usage(format!("{backend} {workload}: {e}")))?;
+    m.machine = machine(backend);
     println!(
         "{}",
         serde_json::to_string(&m).expect("plain data serialises to JSON")
     );
     Ok(())
+}
+
+/// The CPU, its SIMD extensions and, on flex, the level of the `cyborg-ops` kernels
+/// (`CYBORG_SIMD` may hold it below the CPU's): what a figure measured on `backend` is
+/// reported with.
+pub fn machine(backend: &str) -> String {
+    let cpu = cyborg_bench::cpu_description();
+    #[cfg(feature = "flex")]
+    if backend.starts_with("flex") {
+        return format!("{cpu}; kernels {}", cyborg_ops::simd_level());
+    }
+    let _ = backend;
+    cpu
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! cyborg predict --run runs/cyborg photos/ --out predictions.csv
 //! cyborg export --run runs/cyborg --to model.safetensors
 //! cyborg bench --with pytorch.json --json bench.json
+//! cyborg bench-epoch --model resnet18 --data /tmp/epoch-data --workers 2 --json epoch.json
 //! ```
 //!
 //! A flag clap refuses (unknown, missing, or a value outside its possible values, which
@@ -19,6 +20,7 @@
 #[allow(unsafe_code)]
 mod allocator;
 mod bench;
+mod bench_epoch;
 mod cam;
 mod choices;
 mod error;
@@ -68,6 +70,10 @@ enum Command {
     /// Time and peak memory of the loss alone, training steps (cross-entropy and CYBORG) and
     /// inference, on every backend compiled in: one table, optionally beside PyTorch's.
     Bench(bench::BenchArgs),
+    /// Images per second and peak memory of whole training epochs as `cyborg train` runs them
+    /// (decoding, resizing and batching included), on a folder of generated images with human
+    /// maps; `scripts/bench_epoch.py` is PyTorch's side.
+    BenchEpoch(bench_epoch::BenchEpochArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +90,7 @@ fn main() -> ExitCode {
         Command::Predict(args) => predict::run(args),
         Command::Export(args) => export::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::BenchEpoch(args) => bench_epoch::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -25,8 +25,12 @@
 //! they call Burn's own ops: the result is the same up to float rounding, and a model written
 //! with them runs on every backend.
 //!
-//! The matrix products call the `gemm` crate (the one flex itself uses) directly, in the
-//! crate's only module with `unsafe` code, which checks every bound before the call.
+//! The matrix products call the `gemm` crate's kernels (the ones flex itself uses) directly,
+//! in the crate's only module with `unsafe` code, which checks every bound before the call.
+//! They run AVX-512 where the CPU has it, AVX2 + FMA where it does not, chosen at run time, so
+//! one binary is fast on both; [`simd_level`] says which, and the environment variable
+//! `CYBORG_SIMD=avx2` (or `portable`) holds a CPU to a lower level, to test or measure the
+//! fallback.
 //!
 //! Your own model gets the same speed by calling them in its `forward`:
 //!
@@ -56,3 +60,6 @@ mod layers;
 mod flex;
 
 pub use layers::*;
+
+#[cfg(feature = "flex")]
+pub use flex::{SIMD_ENV, SimdLevel, simd_level};

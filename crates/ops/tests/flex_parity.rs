@@ -11,7 +11,10 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Distribution, Gradients};
-use cyborg_ops::{batch_norm, batch_norm_relu, conv2d, fast_kernels_on, max_pool2d};
+use cyborg_ops::{
+    SIMD_ENV, SimdLevel, batch_norm, batch_norm_relu, conv2d, fast_kernels_on, max_pool2d,
+    simd_level,
+};
 
 fn device(checkpointing: bool) -> Device {
     let device = Device::flex().autodiff();
@@ -141,6 +144,24 @@ fn check_conv(c: &ConvCase, checkpointing: bool) {
 fn the_kernels_are_built_in() {
     assert!(fast_kernels_on(&Device::flex()));
     assert!(fast_kernels_on(&Device::flex().autodiff()));
+}
+
+/// The kernels run at the level `CYBORG_SIMD` names when the CPU has it (CI runs these tests
+/// again with `CYBORG_SIMD=avx2`, AVX-512 CPUs' fallback, and `portable`), else at the CPU's
+/// best; never above it.
+#[test]
+fn the_simd_level_follows_the_environment() {
+    let detected = SimdLevel::detected();
+    let level = simd_level();
+    assert!(level <= detected, "{level} above the CPU's {detected}");
+    let requested = std::env::var(SIMD_ENV).ok();
+    let named = SimdLevel::ALL
+        .into_iter()
+        .find(|l| requested.as_deref() == Some(l.name()));
+    match named {
+        Some(named) if named <= detected => assert_eq!(level, named),
+        _ => assert_eq!(level, detected),
+    }
 }
 
 #[test]

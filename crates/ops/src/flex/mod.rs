@@ -8,8 +8,10 @@ mod conv;
 #[allow(unsafe_code)]
 mod gemm;
 mod max_pool;
+mod simd;
 
 pub(crate) use max_pool::Window;
+pub use simd::{SIMD_ENV, SimdLevel, simd_level};
 
 use std::sync::Arc;
 
