@@ -105,6 +105,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (backend pytorch-cuda)")
     parser.add_argument("--json", help="add the measurement to this JSON list")
     args = parser.parse_args()
 
@@ -113,6 +114,8 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    device = torch.device(args.device)
+    cuda = device.type == "cuda"
     rows = read_manifest(os.path.join(args.data, "train.csv"))
     channels, side = (1, 28) if args.model == "small-cnn" else (3, 224)
     dataset = EpochDataset(rows, channels, side)
@@ -122,10 +125,11 @@ def main():
         shuffle=True,
         num_workers=args.workers,
         persistent_workers=args.workers > 0,
+        pin_memory=cuda,
     )
     before, _ = bb.memory()
     bb.reset_peak_memory()
-    model = bb.build_model(args.model).train()
+    model = bb.build_model(args.model).to(device).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.005, momentum=0.9, weight_decay=1e-6)
     weight = bb.classifier_weight(model, args.model)
     epoch_s = []
@@ -134,11 +138,14 @@ def main():
         start = time.perf_counter()
         iterator = iter(loader)
         for x, maps, labels in iterator:
+            x, maps, labels = (t.to(device, non_blocking=True) for t in (x, maps, labels))
             features, logits = bb.features_and_logits(model, args.model, x)
             loss = bb.cyborg_loss(logits, features, weight, labels, maps)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+        if cuda:
+            torch.cuda.synchronize(device)
         epoch_s.append(time.perf_counter() - start)
     _, peak = bb.memory()
     workers = worker_peaks(iterator) if iterator is not None else []
@@ -146,7 +153,7 @@ def main():
     mib = lambda b: b / (1024 * 1024)  # noqa: E731
     measurement = {
         "workload": f"epoch/{args.model}/cyborg",
-        "backend": "pytorch-cpu",
+        "backend": "pytorch-cuda" if cuda else "pytorch-cpu",
         "threads": args.threads,
         "workers": args.workers,
         "batch": BATCH,

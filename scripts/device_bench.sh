@@ -19,6 +19,7 @@
 #
 #     bash scripts/device_bench.sh cuda     # PyTorch on CUDA, then Burn's CUDA backend
 #     bash scripts/device_bench.sh wgpu     # Burn's wgpu backend (Vulkan)
+#     bash scripts/device_bench.sh epoch    # whole epochs: PyTorch on CUDA, then wgpu
 #
 # Results go to $OUT (default target/device-bench): machine.txt, pytorch-cuda.json,
 # bench-<phase>.json and bench-<phase>.md (the tables of `cyborg bench`). Each JSON file is
@@ -26,7 +27,7 @@
 # Extra arguments go to `cyborg bench` (e.g. `--only step/`).
 set -uo pipefail
 
-phase=${1:?"usage: device_bench.sh cuda|wgpu [cyborg bench arguments]"}
+phase=${1:?"usage: device_bench.sh cuda|wgpu|epoch [cyborg bench arguments]"}
 shift
 out=${OUT:-target/device-bench}
 bin=${CYBORG_BIN:-.device/cyborg}
@@ -76,8 +77,23 @@ case "$phase" in
     "$bin" bench --backends wgpu --threads "$threads" --json "$out/bench-wgpu.json" "$@" \
       | tee "$out/bench-wgpu.md"
     ;;
+  epoch)
+    # Whole training epochs on one folder of generated PNGs with human maps (written by the
+    # first cyborg bench-epoch call), ResNet-18 then DenseNet-121, 4 loader workers each side.
+    data="$out/epoch-data"
+    icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+    [ -e "$icd" ] && export VK_DRIVER_FILES=$icd
+    XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
+    export XDG_RUNTIME_DIR
+    for model in resnet18 densenet121; do
+      "$bin" bench-epoch --backend wgpu --model "$model" --data "$data" --workers 4 \
+        --json "$out/epoch.json" "$@"
+      python3 scripts/bench_epoch.py --device cuda --model "$model" --data "$data" \
+        --threads "$threads" --workers 4 --json "$out/epoch.json"
+    done
+    ;;
   *)
-    echo "device_bench.sh: unknown phase $phase (cuda or wgpu)" >&2
+    echo "device_bench.sh: unknown phase $phase (cuda, wgpu or epoch)" >&2
     exit 2
     ;;
 esac

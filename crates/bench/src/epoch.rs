@@ -86,9 +86,7 @@ pub fn write_epoch_folder(dir: &Path, images: usize, seed: u64) -> Result<PathBu
                 source: std::io::Error::other(e),
             }
         };
-        picture
-            .save(&image_path)
-            .map_err(save_error(&image_path))?;
+        picture.save(&image_path).map_err(save_error(&image_path))?;
         map.save(&map_path).map_err(save_error(&map_path))?;
         rows.push(cyborg_data::Record {
             image: image_path,
@@ -254,7 +252,10 @@ mod tests {
         // The same seed writes the same bytes; the folder is kept when it is complete.
         let again = tempfile::tempdir().unwrap();
         write_epoch_folder(again.path(), 4, 7).unwrap();
-        assert_eq!(std::fs::read(again.path().join("images/0000.png")).unwrap(), first);
+        assert_eq!(
+            std::fs::read(again.path().join("images/0000.png")).unwrap(),
+            first
+        );
         let valid = read_manifest(dir.path().join(EPOCH_VALID_MANIFEST), None).unwrap();
         assert_eq!(valid.len(), 4.min(EPOCH_VALID_IMAGES));
     }

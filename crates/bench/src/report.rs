@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use crate::Measurement;
 
-/// A line with each backend's thread count, then markdown tables of `measurements` (rows:
+/// A line with each backend's thread count, a line with each backend's machine (CPU model,
+/// SIMD flags, kernels' level; where recorded), then markdown tables of `measurements` (rows:
 /// workloads, columns: backends, both in order of
 /// first appearance, except that `…/cyborg-official` follows its `…/cyborg`):
 ///
@@ -40,6 +41,18 @@ pub fn markdown_report(measurements: &[Measurement]) -> String {
         })
         .collect();
     let _ = writeln!(out, "Threads: {}.\n", threads.join(", "));
+    let machines: Vec<String> = backends
+        .iter()
+        .filter_map(|b| {
+            let m = measurements
+                .iter()
+                .find(|m| m.backend == *b && !m.machine.is_empty())?;
+            Some(format!("{b}: {}", m.machine))
+        })
+        .collect();
+    if !machines.is_empty() {
+        let _ = writeln!(out, "Machine: {}.\n", machines.join("; "));
+    }
     let header = |out: &mut String, first: &str| {
         let _ = writeln!(out, "| {first} | {} |", backends.join(" | "));
         let _ = writeln!(out, "|---|{}", "---|".repeat(backends.len()));
@@ -184,5 +197,19 @@ Threads: flex 2, wgpu 2, pytorch-cpu 2.
 | step/resnet18/cyborg-official | — | — | 3000 ms; 11/s |
 ";
         assert_eq!(report, expected);
+    }
+
+    #[test]
+    fn names_each_backends_machine_where_recorded() {
+        let mut flex = m("inference/resnet18", "flex", 700.0, None);
+        flex.machine = "AMD EPYC (avx2 fma f16c); kernels avx2".into();
+        let mut torch = m("inference/resnet18", "pytorch-cpu", 600.0, None);
+        torch.machine = "AMD EPYC (avx2 fma f16c); kernels avx2".into();
+        let old = m("inference/resnet18", "ndarray", 900.0, None);
+        let report = markdown_report(&[flex, old, torch]);
+        assert!(report.starts_with(
+            "Threads: flex 2, ndarray 2, pytorch-cpu 2.\n\nMachine: flex: AMD EPYC (avx2 fma \
+             f16c); kernels avx2; pytorch-cpu: AMD EPYC (avx2 fma f16c); kernels avx2.\n\n| "
+        ));
     }
 }

@@ -186,6 +186,9 @@ fn convolution_matches_burn_in_value_and_gradient() {
         // last band one row), then with stride 2 (40·9 × 33: bands of 22 and 13 rows).
         case([48, 24], [3, 3], 1, [1, 1], 1, [3, 48, 64, 64]),
         case([40, 24], [3, 3], 2, [1, 1], 1, [2, 40, 70, 66]),
+        // Few output pixels and a large im2col: two whole images a product (256·9 rows × 196
+        // columns each), so three images a thread make a product of two and one of one.
+        case([256, 8], [3, 3], 1, [1, 1], 1, [6, 256, 14, 14]),
     ];
     cases[2].bias = true;
     cases[11].bias = true;

@@ -14,6 +14,12 @@
 //! the product, so there is no im2col at all. Otherwise the im2col is built for a band of
 //! output rows at a time, at most [`BAND_FLOATS`] values, so it stays in cache.
 //!
+//! Deep layers have few output pixels (7×7 in ResNet's last stage) and large weights (512 ×
+//! 4,608): a product per image would be 49 columns wide, and gemm would pack the whole weight
+//! matrix, and read and write the whole weight gradient, once per image. There the products
+//! take several whole images at once ([`Geometry::images_per_product`]): their im2col side by
+//! side, `[K, G·P]`, one product, its columns copied to (or gathered from) each image's planes.
+//!
 //! The images are split into one contiguous group per thread (see [`image_groups`]); each
 //! group keeps its own `dW`, and the groups' sums are added in order, so the result does not
 //! depend on how the threads were scheduled.
@@ -29,6 +35,13 @@ use super::{contiguous, dims4, tensor, values, zeros};
 
 /// Most floats the im2col of one band of output rows holds: 1 MiB.
 const BAND_FLOATS: usize = 1 << 18;
+
+/// Fewest columns a product over whole images aims at: layers with fewer output pixels per
+/// image put several images into one product.
+const MIN_COLUMNS: usize = 256;
+
+/// Most floats the im2col of the images of one product holds: 8 MiB.
+const GROUP_FLOATS: usize = 1 << 21;
 
 /// The sizes of one convolution.
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +116,18 @@ impl Geometry {
             .map(move |first| (first, per_band.min(ho - first)))
     }
 
+    /// Images per product: one where an image has [`MIN_COLUMNS`] output pixels or more;
+    /// else as many as give that many columns, within [`GROUP_FLOATS`] of im2col (one at
+    /// least).
+    fn images_per_product(&self) -> usize {
+        let p = self.pixels().max(1);
+        if p >= MIN_COLUMNS {
+            return 1;
+        }
+        let fit = GROUP_FLOATS / (self.k() * p).max(1);
+        MIN_COLUMNS.div_ceil(p).min(fit).max(1)
+    }
+
     /// Image `b`'s planes `[C_in, H, W]` of `x`.
     fn image<'a>(&self, x: &'a [f32], b: usize) -> &'a [f32] {
         let plane = self.c_in * self.h * self.w;
@@ -156,11 +181,26 @@ fn split_groups<'a>(
         .collect()
 }
 
+/// `images` cut into consecutive runs of at most `size`.
+fn chunks(images: Range<usize>, size: usize) -> impl Iterator<Item = Range<usize>> {
+    let end = images.end;
+    images
+        .step_by(size)
+        .map(move |first| first..(first + size).min(end))
+}
+
 /// The im2col of output rows `first..first + rows` of one image `x_b` (`[C_in, H, W]`) into
-/// `col` (`[K, rows · W_o]`), every value written.
-fn im2col(x_b: &[f32], g: &Geometry, first: usize, rows: usize, col: &mut [f32]) {
+/// `col` (`[K, rows · W_o]`, row `r` at `r · row_stride`), every value written.
+fn im2col(
+    x_b: &[f32],
+    g: &Geometry,
+    (first, rows): (usize, usize),
+    col: &mut [f32],
+    row_stride: usize,
+) {
     let band = rows * g.wo;
-    for (r, row) in col.chunks_exact_mut(band).enumerate() {
+    for r in 0..g.k() {
+        let row = &mut col[r * row_stride..][..band];
         let c = r / (g.kh * g.kw);
         let (ki, kj) = ((r / g.kw) % g.kh, r % g.kw);
         let offset = g.column_offset(kj);
@@ -190,15 +230,22 @@ fn im2col(x_b: &[f32], g: &Geometry, first: usize, rows: usize, col: &mut [f32])
     }
 }
 
-/// Adds the columns `cols` (`[K, rows · W_o]`, output rows `first..first + rows`) back onto
-/// the input planes of one image they came from, `dx_b` (`[C_in, H, W]`).
-fn col2im(cols: &[f32], g: &Geometry, first: usize, rows: usize, dx_b: &mut [f32]) {
+/// Adds the columns `cols` (`[K, rows · W_o]`, output rows `first..first + rows`, row `r` at
+/// `r · row_stride`) back onto the input planes of one image they came from, `dx_b`
+/// (`[C_in, H, W]`).
+fn col2im(
+    cols: &[f32],
+    g: &Geometry,
+    (first, rows): (usize, usize),
+    dx_b: &mut [f32],
+    row_stride: usize,
+) {
     let band = rows * g.wo;
     for (c, plane) in dx_b.chunks_exact_mut(g.h * g.w).enumerate() {
         for ki in 0..g.kh {
             for kj in 0..g.kw {
                 let r = (c * g.kh + ki) * g.kw + kj;
-                let row = &cols[r * band..][..band];
+                let row = &cols[r * row_stride..][..band];
                 let offset = g.column_offset(kj);
                 for (oh, src) in (first..).zip(row.chunks_exact(g.wo)) {
                     let Some(ih) = g.input_row(oh, ki) else {
@@ -251,11 +298,31 @@ pub(super) fn forward(x: &FlexTensor, weight: &FlexTensor, options: &ConvOptions
     let mut out = zeros(g.batch * per_image);
     let (groups, parallel) = image_groups(g.batch);
     let parts = split_groups(&mut out, &groups, per_image);
+    let per_product = g.images_per_product();
     groups
         .into_par_iter()
         .zip(parts)
         .for_each(|(images, part)| {
-            let mut col = Vec::new();
+            let (mut col, mut product) = (Vec::new(), Vec::new());
+            if per_product > 1 {
+                let start = images.start;
+                for chunk in chunks(images, per_product) {
+                    let n = chunk.len() * p;
+                    let col = scratch(&mut col, k * n);
+                    for (i, b) in chunk.clone().enumerate() {
+                        im2col(g.image(xs, b), &g, (0, g.ho), &mut col[i * p..], n);
+                    }
+                    let product = scratch(&mut product, g.c_out * n);
+                    gemm(product, n, w, View::rows(col, k, n), false, parallel);
+                    for (i, b) in chunk.enumerate() {
+                        let y = &mut part[(b - start) * per_image..][..per_image];
+                        for (c, y_row) in y.chunks_exact_mut(p).enumerate() {
+                            y_row.copy_from_slice(&product[c * n + i * p..][..p]);
+                        }
+                    }
+                }
+                return;
+            }
             for (b, y) in images.zip(part.chunks_exact_mut(per_image)) {
                 let x_b = g.image(xs, b);
                 if g.pointwise() {
@@ -265,7 +332,7 @@ pub(super) fn forward(x: &FlexTensor, weight: &FlexTensor, options: &ConvOptions
                 for (first, rows) in g.bands() {
                     let band = rows * g.wo;
                     let col = scratch(&mut col, k * band);
-                    im2col(x_b, &g, first, rows, col);
+                    im2col(x_b, &g, (first, rows), col, band);
                     let y = &mut y[first * g.wo..];
                     gemm(y, p, w, View::rows(col, k, band), false, parallel);
                 }
@@ -306,13 +373,44 @@ pub(super) fn backward(
             .collect(),
         None => groups.iter().map(|_| None).collect(),
     };
+    let per_product = g.images_per_product();
     let dw_parts: Vec<Option<Vec<f32>>> = groups
         .into_par_iter()
         .zip(parts)
         .map(|(images, mut dx_part)| {
             let mut dw = need_weight.then(|| vec![0.0f32; g.c_out * k]);
-            let (mut col, mut cols) = (Vec::new(), Vec::new());
+            let (mut col, mut cols, mut gathered) = (Vec::new(), Vec::new(), Vec::new());
             let start = images.start;
+            if per_product > 1 {
+                for chunk in chunks(images, per_product) {
+                    let n = chunk.len() * p;
+                    // The chunk's output gradients side by side: `[C_out, G·P]`.
+                    let dy_g = scratch(&mut gathered, g.c_out * n);
+                    for (i, b) in chunk.clone().enumerate() {
+                        let dy_b = &dys[b * g.c_out * p..][..g.c_out * p];
+                        for (c, dy_row) in dy_b.chunks_exact(p).enumerate() {
+                            dy_g[c * n + i * p..][..p].copy_from_slice(dy_row);
+                        }
+                    }
+                    let dy_g = View::rows(dy_g, g.c_out, n);
+                    if let Some(dw) = dw.as_mut() {
+                        let col = scratch(&mut col, k * n);
+                        for (i, b) in chunk.clone().enumerate() {
+                            im2col(g.image(xs, b), &g, (0, g.ho), &mut col[i * p..], n);
+                        }
+                        gemm(dw, k, dy_g, View::rows(col, k, n).t(), true, parallel);
+                    }
+                    if let Some(dx_part) = dx_part.as_deref_mut() {
+                        let cols = scratch(&mut cols, k * n);
+                        gemm(cols, n, w.t(), dy_g, false, parallel);
+                        for (i, b) in chunk.enumerate() {
+                            let dx_b = &mut dx_part[(b - start) * plane..][..plane];
+                            col2im(&cols[i * p..], &g, (0, g.ho), dx_b, n);
+                        }
+                    }
+                }
+                return dw;
+            }
             for b in images {
                 let x_b = g.image(xs, b);
                 let dy_b = &dys[b * g.c_out * p..][..g.c_out * p];
@@ -335,13 +433,13 @@ pub(super) fn backward(
                     let dy_band = View::new(&dy_b[first * g.wo..], g.c_out, band, p, 1);
                     if let Some(dw) = dw.as_mut() {
                         let col = scratch(&mut col, k * band);
-                        im2col(x_b, &g, first, rows, col);
+                        im2col(x_b, &g, (first, rows), col, band);
                         gemm(dw, k, dy_band, View::rows(col, k, band).t(), true, parallel);
                     }
                     if let Some(dx_b) = dx_b.as_deref_mut() {
                         let cols = scratch(&mut cols, k * band);
                         gemm(cols, band, w.t(), dy_band, false, parallel);
-                        col2im(cols, &g, first, rows, dx_b);
+                        col2im(cols, &g, (first, rows), dx_b, band);
                     }
                 }
             }
@@ -362,4 +460,40 @@ pub(super) fn backward(
         dx.map(|dx| tensor(dx, &[g.batch, g.c_in, g.h, g.w])),
         dw.map(|dw| tensor(dw, &[g.c_out, g.c_in, g.kh, g.kw])),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geometry(c_in: usize, side: usize, kernel: usize, stride: usize) -> Geometry {
+        let options = ConvOptions::new([stride; 2], [kernel / 2; 2], [1, 1], 1);
+        Geometry::new([8, c_in, side, side], [16, c_in, kernel, kernel], &options)
+    }
+
+    /// Whole images go into one product only where an image has few output pixels, never
+    /// more than the im2col budget holds, and always one image at least.
+    #[test]
+    fn images_per_product_follow_the_pixels_and_the_budget() {
+        // 56×56 outputs: one image fills a product.
+        assert_eq!(geometry(64, 56, 3, 1).images_per_product(), 1);
+        // ResNet's last stage, 7×7 outputs of 512·9 rows: ⌈256 / 49⌉ = 6 images, and
+        // 6 · 4,608 · 49 floats are within 8 MiB.
+        assert_eq!(geometry(512, 7, 3, 1).images_per_product(), 6);
+        // DenseNet's 1×1 layers at 7×7 with 1,024 inputs: 6 images.
+        assert_eq!(geometry(1024, 7, 1, 1).images_per_product(), 6);
+        // 14×14 with 4,096·9 rows: two images would pass the budget.
+        let wide = geometry(4096, 14, 3, 1);
+        assert!(2 * wide.k() * wide.pixels() > GROUP_FLOATS);
+        assert_eq!(wide.images_per_product(), 1);
+    }
+
+    #[test]
+    fn chunks_cover_the_images_in_order() {
+        let got: Vec<Range<usize>> = chunks(3..10, 3).collect();
+        assert_eq!(got, [3..6, 6..9, 9..10]);
+        let whole: Vec<Range<usize>> = chunks(0..2, 6).collect();
+        assert_eq!((whole.len(), whole[0].clone()), (1, 0..2));
+        assert_eq!(chunks(4..4, 2).count(), 0);
+    }
 }

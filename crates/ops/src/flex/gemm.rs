@@ -192,12 +192,14 @@ unsafe fn run(level: SimdLevel, p: Product) {
         // which `try_new` only returns on a CPU that has it.
         unsafe {
             match level {
-                SimdLevel::Avx512 => drive::<_, AVX512_N, { avx512f::f32::MR_DIV_N * AVX512_N }, _, _, _, _>(
-                    V4::try_new().expect("an AVX-512 level only where the CPU has it"),
-                    &avx512f::f32::UKR,
-                    &avx512f::f32::H_UKR,
-                    p,
-                ),
+                SimdLevel::Avx512 => {
+                    drive::<_, AVX512_N, { avx512f::f32::MR_DIV_N * AVX512_N }, _, _, _, _>(
+                        V4::try_new().expect("an AVX-512 level only where the CPU has it"),
+                        &avx512f::f32::UKR,
+                        &avx512f::f32::H_UKR,
+                        p,
+                    )
+                }
                 SimdLevel::Avx2 => drive::<_, AVX2_N, { fma::f32::MR_DIV_N * AVX2_N }, _, _, _, _>(
                     V3::try_new().expect("an AVX2 level only where the CPU has it"),
                     &fma::f32::UKR,
@@ -220,8 +222,25 @@ unsafe fn run(level: SimdLevel, p: Product) {
         // SAFETY: the caller's contract, which is gemm's.
         unsafe {
             gemm_f32::gemm::f32::get_gemm_fn()(
-                p.m, p.n, p.k, p.dst, 1, p.dst_rs, p.read_dst, p.lhs, p.lhs_cs, p.lhs_rs, p.rhs,
-                p.rhs_cs, p.rhs_rs, 1.0, 1.0, false, false, false, p.parallelism,
+                p.m,
+                p.n,
+                p.k,
+                p.dst,
+                1,
+                p.dst_rs,
+                p.read_dst,
+                p.lhs,
+                p.lhs_cs,
+                p.lhs_rs,
+                p.rhs,
+                p.rhs_cs,
+                p.rhs_rs,
+                1.0,
+                1.0,
+                false,
+                false,
+                false,
+                p.parallelism,
             );
         }
     }
@@ -317,7 +336,9 @@ mod tests {
         let mut want = vec![0.0f64; m * n];
         for i in 0..m {
             for j in 0..n {
-                let dot: f64 = (0..k).map(|p| a[p * m + i] as f64 * b[p * n + j] as f64).sum();
+                let dot: f64 = (0..k)
+                    .map(|p| a[p * m + i] as f64 * b[p * n + j] as f64)
+                    .sum();
                 want[i * n + j] = start[i * (n + 3) + j] as f64 + dot;
             }
         }
@@ -360,7 +381,10 @@ mod tests {
                 for i in 0..m {
                     for j in 0..n {
                         let (got, want) = (dst[i * (n + 3) + j] as f64, want[i * n + j]);
-                        assert!((got - want).abs() < 1e-4, "{level} ({i}, {j}): {got} vs {want}");
+                        assert!(
+                            (got - want).abs() < 1e-4,
+                            "{level} ({i}, {j}): {got} vs {want}"
+                        );
                     }
                     // The three values past each row are left alone.
                     assert_eq!(dst[i * (n + 3) + n..][..3], start[i * (n + 3) + n..][..3]);

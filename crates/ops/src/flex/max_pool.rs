@@ -35,8 +35,73 @@ impl Window {
     }
 }
 
+/// The maximum of window `(oh, ow)` of one plane (`h × w`) and its flat index in the plane:
+/// the first of equal values, the last NaN, in row-major order.
+fn pool_one(
+    plane: &[f32],
+    [h, w]: [usize; 2],
+    window: &Window,
+    oh: usize,
+    ow: usize,
+) -> (f32, usize) {
+    let (h0, h1) = window.span(oh, h, 0);
+    let (w0, w1) = window.span(ow, w, 1);
+    let mut best = (f32::NEG_INFINITY, h0 * w + w0);
+    for ih in h0..h1 {
+        let line = &plane[ih * w..][..w];
+        for (iw, &v) in line.iter().enumerate().take(w1).skip(w0) {
+            if v > best.0 || v.is_nan() {
+                best = (v, ih * w + iw);
+            }
+        }
+    }
+    best
+}
+
+/// The output columns `lo..hi` whose windows lie inside the plane's columns (no padding).
+fn interior_columns(window: &Window, w: usize, wo: usize) -> (usize, usize) {
+    let [_, stride] = window.stride;
+    let [_, padding] = window.padding;
+    let [_, kernel] = window.kernel;
+    let lo = padding.div_ceil(stride).min(wo);
+    let hi = match (w + padding).checked_sub(kernel) {
+        Some(room) => (room / stride + 1).min(wo),
+        None => 0,
+    };
+    (lo, hi.max(lo))
+}
+
+/// One position of the kernel over a run of outputs: `src` holds their input values, one every
+/// `stride`, at flat indices `index, index + stride, …`; each output takes the value if it is
+/// larger or NaN (so the first of equal values and the last NaN win, as in row-major order).
+/// No branch: the loop vectorises.
+fn take_larger(best: &mut [f32], at: Option<&mut [u32]>, src: &[f32], stride: usize, index: usize) {
+    let values = src.iter().step_by(stride);
+    match at {
+        Some(at) => {
+            for (j, ((best, at), &v)) in best.iter_mut().zip(at).zip(values).enumerate() {
+                let larger = v > *best || v.is_nan();
+                *best = if larger { v } else { *best };
+                *at = if larger {
+                    (index + j * stride) as u32
+                } else {
+                    *at
+                };
+            }
+        }
+        None => {
+            for (best, &v) in best.iter_mut().zip(values) {
+                *best = if v > *best || v.is_nan() { v } else { *best };
+            }
+        }
+    }
+}
+
 /// The maximum of each window of one plane (`h × w`), and where it is (flat index in the
-/// plane) when `positions` is given.
+/// plane) when `positions` is given. Output columns whose windows lie inside the plane run one
+/// kernel position at a time over the whole run of columns ([`take_larger`]); the columns at
+/// the padded edges one window at a time ([`pool_one`]). Both scan each window in row-major
+/// order.
 fn pool_plane(
     plane: &[f32],
     [h, w]: [usize; 2],
@@ -45,22 +110,42 @@ fn pool_plane(
     mut positions: Option<&mut [u32]>,
 ) {
     let wo = window.out(w, 1);
+    let (lo, hi) = interior_columns(window, w, wo);
+    let [_, stride] = window.stride;
+    let [_, padding] = window.padding;
     for (oh, row) in out.chunks_exact_mut(wo).enumerate() {
-        let (h0, h1) = window.span(oh, h, 0);
-        for (ow, value) in row.iter_mut().enumerate() {
-            let (w0, w1) = window.span(ow, w, 1);
-            let mut best = (f32::NEG_INFINITY, h0 * w + w0);
-            for ih in h0..h1 {
-                let line = &plane[ih * w..][..w];
-                for (iw, &v) in line.iter().enumerate().take(w1).skip(w0) {
-                    if v > best.0 || v.is_nan() {
-                        best = (v, ih * w + iw);
-                    }
-                }
+        let mut at = positions
+            .as_deref_mut()
+            .map(|positions| &mut positions[oh * wo..][..wo]);
+        for ow in (0..lo).chain(hi..wo) {
+            let (value, index) = pool_one(plane, [h, w], window, oh, ow);
+            row[ow] = value;
+            if let Some(at) = at.as_deref_mut() {
+                at[ow] = index as u32;
             }
-            *value = best.0;
-            if let Some(positions) = positions.as_deref_mut() {
-                positions[oh * wo + ow] = best.1 as u32;
+        }
+        if lo == hi {
+            continue;
+        }
+        let (h0, h1) = window.span(oh, h, 0);
+        let first_column = lo * stride - padding;
+        row[lo..hi].fill(f32::NEG_INFINITY);
+        if let Some(at) = at.as_deref_mut() {
+            for (j, at) in at[lo..hi].iter_mut().enumerate() {
+                *at = (h0 * w + first_column + j * stride) as u32;
+            }
+        }
+        for ih in h0..h1 {
+            let line = &plane[ih * w..][..w];
+            for kj in 0..window.kernel[1] {
+                let start = first_column + kj;
+                take_larger(
+                    &mut row[lo..hi],
+                    at.as_deref_mut().map(|at| &mut at[lo..hi]),
+                    &line[start..],
+                    stride,
+                    ih * w + start,
+                );
             }
         }
     }
@@ -173,5 +258,58 @@ mod tests {
         pool_plane(&negative, [4, 4], &window, &mut out, Some(&mut at));
         assert_eq!(out, [0.0, 0.0, 4.0, 4.0]);
         assert_eq!(at, [5, 5, 9, 9]);
+    }
+
+    /// The run-of-columns path gives what one window at a time gives, value and position, on
+    /// planes full of ties (post-ReLU zeros) and a few NaNs, for every window shape the models
+    /// use and some they do not (stride 1 and 3, kernels wider than the stride, padding).
+    #[test]
+    fn columns_at_a_time_agree_with_one_window_at_a_time() {
+        let mut state = 12345u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        for (h, w) in [(9, 9), (12, 7), (5, 16), (3, 3)] {
+            let plane: Vec<f32> = (0..h * w)
+                .map(|_| match next() % 23 {
+                    0 => f32::NAN,
+                    r => (r % 3) as f32,
+                })
+                .collect();
+            for (kernel, stride, padding) in [
+                (2, 2, 0),
+                (3, 2, 1),
+                (3, 2, 0),
+                (3, 1, 1),
+                (2, 1, 1),
+                (3, 3, 1),
+                (1, 1, 0),
+            ] {
+                let window = Window {
+                    kernel: [kernel; 2],
+                    stride: [stride; 2],
+                    padding: [padding; 2],
+                };
+                let (ho, wo) = (window.out(h, 0), window.out(w, 1));
+                let (mut out, mut at) = (vec![0.0; ho * wo], vec![0; ho * wo]);
+                pool_plane(&plane, [h, w], &window, &mut out, Some(&mut at));
+                let mut values_only = vec![0.0; ho * wo];
+                pool_plane(&plane, [h, w], &window, &mut values_only, None);
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let (value, index) = pool_one(&plane, [h, w], &window, oh, ow);
+                        let i = oh * wo + ow;
+                        let case = format!("{h}×{w} k{kernel} s{stride} p{padding} ({oh}, {ow})");
+                        assert_eq!(at[i] as usize, index, "{case}");
+                        for got in [out[i], values_only[i]] {
+                            assert!(got.to_bits() == value.to_bits(), "{case}: {got} vs {value}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
