@@ -27,19 +27,41 @@ pub const EPOCH_TRAIN_MANIFEST: &str = "train.csv";
 pub const EPOCH_VALID_MANIFEST: &str = "valid.csv";
 /// Images of the validation manifest.
 pub const EPOCH_VALID_IMAGES: usize = 20;
+/// The file that marks a folder as written by [`write_epoch_folder`] (its image count and
+/// seed): only such a folder is ever written again.
+pub const EPOCH_MARKER: &str = "epoch-bench.json";
 
 /// Writes `images` generated 224×224 RGB PNG images (`images/NNNN.png`, two classes
 /// alternating) with a 224×224 gray human map each (`maps/NNNN.png`: a blob where the class's
 /// evidence is), and the manifests [`EPOCH_TRAIN_MANIFEST`] and [`EPOCH_VALID_MANIFEST`].
-/// The same `seed` writes the same bytes. Returns the training manifest's path. A folder that
-/// already holds a training manifest with `images` rows is kept as it is.
+/// The same `seed` writes the same bytes. Returns the training manifest's path.
+///
+/// A folder this function wrote ([`EPOCH_MARKER`]) with the same `images` and `seed` is kept
+/// as it is; with others it is written again. A folder that holds a training manifest but no
+/// marker (someone's own data) is never written to.
 ///
 /// # Errors
-/// [`DataError::Io`] naming the file that could not be written.
+/// [`DataError::Io`] naming the file that could not be written, or the manifest of a folder
+/// that has one of its own.
 pub fn write_epoch_folder(dir: &Path, images: usize, seed: u64) -> Result<PathBuf, DataError> {
     let manifest = dir.join(EPOCH_TRAIN_MANIFEST);
-    if read_manifest(&manifest, None).is_ok_and(|records| records.len() == images) {
-        return Ok(manifest);
+    let marker = dir.join(EPOCH_MARKER);
+    let stamp = format!("{{\"images\": {images}, \"seed\": {seed}}}\n");
+    match std::fs::read_to_string(&marker) {
+        Ok(found) if found == stamp && manifest.exists() => return Ok(manifest),
+        Err(_) if manifest.exists() => {
+            return Err(DataError::Io {
+                path: manifest,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!(
+                        "not written by the epoch benchmark (no {EPOCH_MARKER} beside it): \
+                         choose an empty or new folder; nothing was changed"
+                    ),
+                ),
+            });
+        }
+        _ => {}
     }
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -107,6 +129,7 @@ pub fn write_epoch_folder(dir: &Path, images: usize, seed: u64) -> Result<PathBu
             classes,
         },
     )?;
+    std::fs::write(&marker, stamp).map_err(io(&marker))?;
     Ok(manifest)
 }
 
@@ -258,6 +281,26 @@ mod tests {
         );
         let valid = read_manifest(dir.path().join(EPOCH_VALID_MANIFEST), None).unwrap();
         assert_eq!(valid.len(), 4.min(EPOCH_VALID_IMAGES));
+        // Another count rewrites the benchmark's own folder.
+        let manifest = write_epoch_folder(dir.path(), 3, 7).unwrap();
+        assert_eq!(read_manifest(&manifest, None).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_folder_with_a_manifest_of_its_own_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let theirs = "image,saliency,label\na.png,,0\n";
+        std::fs::write(dir.path().join(EPOCH_TRAIN_MANIFEST), theirs).unwrap();
+        let error = write_epoch_folder(dir.path(), 4, 0).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("not written by the epoch benchmark"),
+            "{error}"
+        );
+        let kept = std::fs::read_to_string(dir.path().join(EPOCH_TRAIN_MANIFEST)).unwrap();
+        assert_eq!(kept, theirs);
+        assert!(!dir.path().join("images").exists());
     }
 
     #[test]

@@ -809,3 +809,64 @@ fn maps_draws_boxes_and_fixations_that_train_reads() {
     ]);
     assert_one_line_error(&output, "give one of --boxes, --voc or --fixations");
 }
+
+#[test]
+fn bench_epoch_times_whole_epochs_and_adds_to_its_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let json = dir.path().join("epoch.json");
+    let args = |epochs: &'static str| {
+        vec![
+            "bench-epoch".to_string(),
+            "--model".into(),
+            "small-cnn".into(),
+            "--data".into(),
+            data.to_str().unwrap().into(),
+            "--images".into(),
+            "6".into(),
+            "--batch-size".into(),
+            "4".into(),
+            "--workers".into(),
+            "1".into(),
+            "--epochs".into(),
+            epochs.into(),
+            "--json".into(),
+            json.to_str().unwrap().into(),
+        ]
+    };
+    for epochs in ["2", "1"] {
+        let args = args(epochs);
+        let out = cyborg_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.starts_with("epoch/small-cnn/cyborg flex: ") && stdout.contains("kernels "),
+            "{stdout}"
+        );
+    }
+    let written: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(written.len(), 2);
+    assert_eq!(written[0]["epoch_s"].as_array().unwrap().len(), 2);
+    assert_eq!(written[1]["epoch_s"].as_array().unwrap().len(), 1);
+    for m in &written {
+        assert_eq!(
+            (m["images"].as_u64(), m["batch"].as_u64()),
+            (Some(6), Some(4))
+        );
+        assert!(m["images_per_second"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(std::fs::read_dir(data.join("images")).unwrap().count(), 6);
+
+    assert_one_line_error(
+        &cyborg(&["bench-epoch", "--model", "vgg", "--data", "x"]),
+        "--model \"vgg\": one of small-cnn, resnet18, densenet121",
+    );
+    // Someone's own data folder is not written to.
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    std::fs::write(theirs.join("train.csv"), "image,saliency,label\n").unwrap();
+    assert_one_line_error(
+        &cyborg(&["bench-epoch", "--data", theirs.to_str().unwrap()]),
+        "not written by the epoch benchmark",
+    );
+}
