@@ -499,7 +499,11 @@ def main():
     parser.add_argument("--iters", type=int, help="timed iterations after the first (default 20 "
                         "for the loss and small-cnn workloads, 5 otherwise)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    parser.add_argument("--only", help="run only the workloads whose name contains this")
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="run only the workloads whose name contains this (repeatable; any match counts)",
+    )
     parser.add_argument("--json", help="also write the results to this file, as a list")
     parser.add_argument("--list", action="store_true", help="print the workload names")
     parser.add_argument("--self-check", action="store_true", help="correctness checks, no timing")
@@ -514,7 +518,7 @@ def main():
         iters = args.iters if args.iters is not None else default_iters(args.one)
         print(json.dumps(run_one(args.one, args.device, args.threads, iters)))
         return
-    names = [n for n in all_workloads() if args.only is None or args.only in n]
+    names = [n for n in all_workloads() if args.only is None or any(o in n for o in args.only)]
     if args.list:
         print("\n".join(names))
         return
