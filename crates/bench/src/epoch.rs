@@ -16,7 +16,8 @@ use cyborg_train::{HistoryRow, Run, TrainData, TrainError, TrainingConfig, Train
 use image::{GrayImage, RgbImage};
 use serde::{Deserialize, Serialize};
 
-use crate::{BenchModel, memory, reset_peak_memory, threads};
+use crate::memory::PeakMemory;
+use crate::{BenchModel, threads};
 
 /// The side of the epoch benchmark's images.
 pub const EPOCH_IMAGE_SIDE: u32 = 224;
@@ -222,21 +223,19 @@ pub fn measure_epochs(
         .with_epochs(epochs)
         .with_batch_size(batch);
     let clock = EpochClock::default();
-    let before = memory().map(|(rss, _)| rss);
-    let peak_readable = reset_peak_memory();
+    let peak = PeakMemory::start();
     Run::new(recipe, dir.join("run"))
         .on(device.clone())
         .workers(workers)
         .progress(clock.clone())
         .train(|device| model.build(device), data)?;
-    let peak = memory().map(|(_, peak)| peak);
+    let peak_mib = peak.rise_mib();
     let epoch_s = clock.0.lock().expect("clock").1.clone();
     let mut steady: Vec<f64> = epoch_s.iter().skip(1).copied().collect();
     let median_s = match steady.is_empty() {
         true => epoch_s.first().copied().unwrap_or(f64::NAN),
         false => crate::median(&mut steady),
     };
-    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
     Ok(EpochMeasurement {
         workload: format!("epoch/{}/cyborg", model.name()),
         backend: backend.to_string(),
@@ -246,10 +245,7 @@ pub fn measure_epochs(
         images,
         epoch_s,
         images_per_second: images as f64 / median_s,
-        peak_mib: match (before, peak, peak_readable) {
-            (Some(before), Some(peak), true) => Some(mib(peak.saturating_sub(before))),
-            _ => None,
-        },
+        peak_mib,
         worker_peak_mib: None,
         machine: crate::cpu_description(),
     })

@@ -6,7 +6,8 @@ use burn::prelude::*;
 use burn::tensor::ExecutionError;
 use serde::{Deserialize, Serialize};
 
-use crate::{Workload, memory, reset_peak_memory};
+use crate::Workload;
+use crate::memory::{PeakMemory, mib};
 
 /// What [`measure`] found for one workload on one backend: one line of `cyborg bench`'s JSON
 /// (the same fields `scripts/bench_backends.py` writes).
@@ -66,8 +67,7 @@ pub fn measure(
     iterations: usize,
 ) -> Result<Measurement, ExecutionError> {
     assert!(iterations > 0, "measure needs at least one timed iteration");
-    let before = memory().map(|(rss, _)| rss);
-    let peak_readable = reset_peak_memory();
+    let peak = PeakMemory::start();
     let mut prepared = workload.prepare(device);
     let start = Instant::now();
     prepared.run()?;
@@ -78,12 +78,7 @@ pub fn measure(
         prepared.run()?;
         times.push(start.elapsed().as_secs_f64() * 1e3);
     }
-    let peak = memory().map(|(_, peak)| peak);
-    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
-    let peak_mib = match (before, peak, peak_readable) {
-        (Some(before), Some(peak), true) => Some(mib(peak.saturating_sub(before))),
-        _ => None,
-    };
+    let peak_mib = peak.rise_mib();
     let device_mib = device
         .memory_pool_usage()
         .map(|usage| mib(usage.bytes_reserved));

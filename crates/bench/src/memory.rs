@@ -26,6 +26,40 @@ pub fn reset_peak_memory() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// Mebibytes in `bytes`.
+pub(crate) fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// The rise of the process's peak resident memory over its level when [`PeakMemory::start`]
+/// was called: what `cyborg bench` and `cyborg bench-epoch` report.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PeakMemory {
+    before: Option<u64>,
+    readable: bool,
+}
+
+impl PeakMemory {
+    /// Notes the resident memory now and resets the peak to it.
+    pub(crate) fn start() -> Self {
+        let before = memory().map(|(rss, _)| rss);
+        Self {
+            before,
+            readable: reset_peak_memory(),
+        }
+    }
+
+    /// How far the peak rose since [`PeakMemory::start`], in MiB; `None` where it cannot be
+    /// read (not Linux).
+    pub(crate) fn rise_mib(&self) -> Option<f64> {
+        let peak = memory().map(|(_, peak)| peak);
+        match (self.before, peak, self.readable) {
+            (Some(before), Some(peak), true) => Some(mib(peak.saturating_sub(before))),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

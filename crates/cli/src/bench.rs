@@ -189,7 +189,16 @@ fn print_report(measurements: &[Measurement]) {
 /// Measurements written by `scripts/bench_backends.py --json` (or `cyborg bench --json`).
 fn read_measurements(path: &std::path::Path) -> Result<Vec<Measurement>, CliError> {
     let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
-    serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
+    parse_json_list(path, &text)
+}
+
+/// `text`, read from `path`, as a JSON list (of `cyborg bench` or `bench-epoch` figures); the
+/// error names the file.
+pub fn parse_json_list<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    text: &str,
+) -> Result<Vec<T>, CliError> {
+    serde_json::from_str(text).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))
 }
 
 /// The line of a failed child's standard error that says why: a panic's message, else the

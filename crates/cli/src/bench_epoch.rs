@@ -93,8 +93,7 @@ pub fn run(args: &BenchEpochArgs) -> Result<(), CliError> {
     );
     if let Some(path) = &args.json {
         let mut all: Vec<EpochMeasurement> = match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?,
+            Ok(text) => crate::bench::parse_json_list(path, &text)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(CliError::io(path)(e)),
         };

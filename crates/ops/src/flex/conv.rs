@@ -230,6 +230,15 @@ fn im2col(
     }
 }
 
+/// The im2col of whole images `images` of `x` side by side in `col` (`[K, G · P]`, image `i`'s
+/// columns at `i · P`).
+fn images_im2col(x: &[f32], g: &Geometry, images: Range<usize>, col: &mut [f32]) {
+    let (p, n) = (g.pixels(), images.len() * g.pixels());
+    for (i, b) in images.enumerate() {
+        im2col(g.image(x, b), g, (0, g.ho), &mut col[i * p..], n);
+    }
+}
+
 /// Adds the columns `cols` (`[K, rows · W_o]`, output rows `first..first + rows`, row `r` at
 /// `r · row_stride`) back onto the input planes of one image they came from, `dx_b`
 /// (`[C_in, H, W]`).
@@ -309,9 +318,7 @@ pub(super) fn forward(x: &FlexTensor, weight: &FlexTensor, options: &ConvOptions
                 for chunk in chunks(images, per_product) {
                     let n = chunk.len() * p;
                     let col = scratch(&mut col, k * n);
-                    for (i, b) in chunk.clone().enumerate() {
-                        im2col(g.image(xs, b), &g, (0, g.ho), &mut col[i * p..], n);
-                    }
+                    images_im2col(xs, &g, chunk.clone(), col);
                     let product = scratch(&mut product, g.c_out * n);
                     gemm(product, n, w, View::rows(col, k, n), false, parallel);
                     for (i, b) in chunk.enumerate() {
@@ -395,9 +402,7 @@ pub(super) fn backward(
                     let dy_g = View::rows(dy_g, g.c_out, n);
                     if let Some(dw) = dw.as_mut() {
                         let col = scratch(&mut col, k * n);
-                        for (i, b) in chunk.clone().enumerate() {
-                            im2col(g.image(xs, b), &g, (0, g.ho), &mut col[i * p..], n);
-                        }
+                        images_im2col(xs, &g, chunk.clone(), col);
                         gemm(dw, k, dy_g, View::rows(col, k, n).t(), true, parallel);
                     }
                     if let Some(dx_part) = dx_part.as_deref_mut() {

@@ -35,6 +35,12 @@ impl Window {
     }
 }
 
+/// Whether `v` takes the place of the window's `best` so far in a row-major scan: larger, or
+/// NaN (so the first of equal values and the last NaN win, as in PyTorch).
+fn replaces(v: f32, best: f32) -> bool {
+    v > best || v.is_nan()
+}
+
 /// The maximum of window `(oh, ow)` of one plane (`h × w`) and its flat index in the plane:
 /// the first of equal values, the last NaN, in row-major order.
 fn pool_one(
@@ -50,7 +56,7 @@ fn pool_one(
     for ih in h0..h1 {
         let line = &plane[ih * w..][..w];
         for (iw, &v) in line.iter().enumerate().take(w1).skip(w0) {
-            if v > best.0 || v.is_nan() {
+            if replaces(v, best.0) {
                 best = (v, ih * w + iw);
             }
         }
@@ -72,15 +78,14 @@ fn interior_columns(window: &Window, w: usize, wo: usize) -> (usize, usize) {
 }
 
 /// One position of the kernel over a run of outputs: `src` holds their input values, one every
-/// `stride`, at flat indices `index, index + stride, …`; each output takes the value if it is
-/// larger or NaN (so the first of equal values and the last NaN win, as in row-major order).
-/// No branch: the loop vectorises.
+/// `stride`, at flat indices `index, index + stride, …`; each output takes the value where it
+/// [`replaces`] the output's. No branch: the loop vectorises.
 fn take_larger(best: &mut [f32], at: Option<&mut [u32]>, src: &[f32], stride: usize, index: usize) {
     let values = src.iter().step_by(stride);
     match at {
         Some(at) => {
             for (j, ((best, at), &v)) in best.iter_mut().zip(at).zip(values).enumerate() {
-                let larger = v > *best || v.is_nan();
+                let larger = replaces(v, *best);
                 *best = if larger { v } else { *best };
                 *at = if larger {
                     (index + j * stride) as u32
@@ -91,7 +96,7 @@ fn take_larger(best: &mut [f32], at: Option<&mut [u32]>, src: &[f32], stride: us
         }
         None => {
             for (best, &v) in best.iter_mut().zip(values) {
-                *best = if v > *best || v.is_nan() { v } else { *best };
+                *best = if replaces(v, *best) { v } else { *best };
             }
         }
     }
