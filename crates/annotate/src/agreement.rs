@@ -13,7 +13,13 @@ pub const MARKED: u8 = 128;
 /// # Panics
 /// If the lengths differ.
 pub fn pearson(a: &[u8], b: &[u8]) -> Option<f64> {
-    assert_eq!(a.len(), b.len(), "maps of {} and {} pixels", a.len(), b.len());
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "maps of {} and {} pixels",
+        a.len(),
+        b.len()
+    );
     let n = a.len() as f64;
     let mean = |m: &[u8]| m.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
     let (ma, mb) = (mean(a), mean(b));
@@ -33,7 +39,13 @@ pub fn pearson(a: &[u8], b: &[u8]) -> Option<f64> {
 /// # Panics
 /// If the lengths differ.
 pub fn marked_iou(a: &[u8], b: &[u8]) -> f64 {
-    assert_eq!(a.len(), b.len(), "maps of {} and {} pixels", a.len(), b.len());
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "maps of {} and {} pixels",
+        a.len(),
+        b.len()
+    );
     let (mut both, mut either) = (0usize, 0usize);
     for (&x, &y) in a.iter().zip(b) {
         let (x, y) = (x >= MARKED, y >= MARKED);

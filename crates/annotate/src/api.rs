@@ -83,9 +83,12 @@ impl Api {
     pub(crate) fn handle(&self, request: Incoming<'_>) -> Reply {
         let (path, query) = request.url.split_once('?').unwrap_or((request.url, ""));
         let query = parse_query(query);
-        let token = request
-            .token_header
-            .or_else(|| query.iter().find(|(k, _)| k == "token").map(|(_, v)| v.as_str()));
+        let token = request.token_header.or_else(|| {
+            query
+                .iter()
+                .find(|(k, _)| k == "token")
+                .map(|(_, v)| v.as_str())
+        });
         if !token.is_some_and(|t| same_secret(t, &self.token)) {
             return Reply::error(
                 403,
@@ -99,9 +102,9 @@ impl Api {
             (["api", "state"], "GET") => self.state(),
             (["api", "image", i], "GET") => self.with_index(i, |i| self.image(i)),
             (["api", "map", i], "GET") => self.with_index(i, |i| self.map(i)),
-            (["api", "map", i], "PUT" | "POST") => {
-                self.with_index(i, |i| self.save(i, &query, request.body_length, request.body))
-            }
+            (["api", "map", i], "PUT" | "POST") => self.with_index(i, |i| {
+                self.save(i, &query, request.body_length, request.body)
+            }),
             ([""] | ["index.html"] | ["api", "state"] | ["api", "image" | "map", _], _) => {
                 Reply::error(405, format!("{method} is not allowed on {path}"))
             }
@@ -119,7 +122,10 @@ impl Api {
         let len = self.store().len();
         match text.parse::<usize>() {
             Ok(i) if i < len => then(i),
-            _ => Reply::error(404, format!("no image {text:?}: indices run 0 to {}", len - 1)),
+            _ => Reply::error(
+                404,
+                format!("no image {text:?}: indices run 0 to {}", len - 1),
+            ),
         }
     }
 
@@ -156,7 +162,10 @@ impl Api {
     fn map(&self, index: usize) -> Reply {
         let (done, path) = {
             let store = self.store();
-            (store.is_done(index), store.map_path(index).expect("in range"))
+            (
+                store.is_done(index),
+                store.map_path(index).expect("in range"),
+            )
         };
         match done.then(|| std::fs::read(&path)) {
             None => Reply::error(404, format!("image {index} has no map yet")),
@@ -184,7 +193,12 @@ impl Api {
         if bytes.len() > limit {
             return too_large();
         }
-        let value = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let value = |key: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
         let seconds = match value("seconds").map(str::parse::<f64>) {
             None => 0.0,
             Some(Ok(s)) if s.is_finite() && s >= 0.0 => s,
@@ -264,15 +278,13 @@ fn percent_decode(text: &str) -> String {
         let hex = |b: u8| (b as char).to_digit(16);
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;

@@ -48,7 +48,9 @@ pub enum AnnotateError {
     #[error("no random bytes for the access token: {0}")]
     Random(#[source] getrandom::Error),
     /// Two annotators' maps of one image differ in size.
-    #[error("{image}: the maps {first} and {second} differ in size ({first_size:?} and {second_size:?})")]
+    #[error(
+        "{image}: the maps {first} and {second} differ in size ({first_size:?} and {second_size:?})"
+    )]
     SizeMismatch {
         /// The image.
         image: PathBuf,

@@ -8,9 +8,9 @@ use cyborg_data::{Record, Records, read_manifest, write_manifest};
 use image::GrayImage;
 use serde::{Deserialize, Serialize};
 
+use crate::AnnotateError;
 use crate::agreement::{ImageAgreement, mean};
 use crate::names::MapNames;
-use crate::AnnotateError;
 
 /// What [`merge_annotators`] wrote and found; also written as `OUT/agreement.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,8 +70,8 @@ pub fn merge_annotators(folders: &[PathBuf], out: &Path) -> Result<MergeSummary,
         let records = read_manifest(&manifest, classes.clone())?;
         classes.get_or_insert(records.classes);
         for record in records.items {
-            let image = std::fs::canonicalize(&record.image)
-                .map_err(AnnotateError::io(&record.image))?;
+            let image =
+                std::fs::canonicalize(&record.image).map_err(AnnotateError::io(&record.image))?;
             let at = *position.entry(image.clone()).or_insert_with(|| {
                 union.push(Record {
                     image,
@@ -115,8 +115,18 @@ pub fn merge_annotators(folders: &[PathBuf], out: &Path) -> Result<MergeSummary,
     write_table(&table, &rows)?;
     let compared: Vec<&(PathBuf, ImageAgreement)> =
         rows.iter().filter(|(_, a)| a.annotators > 1).collect();
-    let pearson = mean(&compared.iter().filter_map(|(_, a)| a.pearson).collect::<Vec<_>>());
-    let iou = mean(&compared.iter().filter_map(|(_, a)| a.iou).collect::<Vec<_>>());
+    let pearson = mean(
+        &compared
+            .iter()
+            .filter_map(|(_, a)| a.pearson)
+            .collect::<Vec<_>>(),
+    );
+    let iou = mean(
+        &compared
+            .iter()
+            .filter_map(|(_, a)| a.iou)
+            .collect::<Vec<_>>(),
+    );
     let mut least: Vec<(PathBuf, f64)> = compared
         .iter()
         .filter_map(|(image, a)| a.iou.map(|iou| (image.clone(), iou)))
@@ -203,7 +213,12 @@ fn write_table(path: &Path, rows: &[(PathBuf, ImageAgreement)]) -> Result<(), An
         text.write_record(fields)
             .map_err(|e| AnnotateError::io(path)(e.into()))
     };
-    write(["image".into(), "annotators".into(), "pearson".into(), "iou".into()])?;
+    write([
+        "image".into(),
+        "annotators".into(),
+        "pearson".into(),
+        "iou".into(),
+    ])?;
     for (image, a) in rows {
         write([
             image.to_string_lossy().into_owned(),

@@ -25,10 +25,12 @@ impl MapNames {
             .unwrap_or_default();
         let mut safe: String = stem
             .chars()
-            .map(|c| match c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                true => c,
-                false => '_',
-            })
+            .map(
+                |c| match c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                    true => c,
+                    false => '_',
+                },
+            )
             .collect();
         if safe.is_empty() || safe.starts_with('.') {
             safe.insert_str(0, "image");

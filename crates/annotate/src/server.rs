@@ -93,8 +93,10 @@ impl AnnotationServer {
     pub fn start(store: AnnotationStore, config: &ServerConfig) -> Result<Self, AnnotateError> {
         let token = random_token()?;
         let address = format!("{}:{}", config.host, config.port);
-        let server = tiny_http::Server::http(&address)
-            .map_err(|source| AnnotateError::Bind { address: address.clone(), source })?;
+        let server = tiny_http::Server::http(&address).map_err(|source| AnnotateError::Bind {
+            address: address.clone(),
+            source,
+        })?;
         let Some(bound) = server.server_addr().to_ip() else {
             return Err(AnnotateError::Bind {
                 address,
@@ -184,7 +186,8 @@ fn serve(server: &tiny_http::Server, api: &Api) {
                  style-src 'unsafe-inline'; script-src 'unsafe-inline'",
             ),
         ];
-        let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+        let mut response =
+            tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
         for (field, value) in headers {
             if let Ok(header) = tiny_http::Header::from_bytes(field, value) {
                 response.add_header(header);

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use cyborg_data::{Record, Records, read_manifest, write_manifest};
 use image::GrayImage;
 
+use crate::AnnotateError;
 use crate::names::MapNames;
 use crate::save_log::{SaveEntry, SaveLog};
 use crate::timestamp::now_rfc3339;
-use crate::AnnotateError;
 
 /// One annotator's work in an output folder `DIR`:
 /// - `DIR/maps/<annotator>/<image stem>.png`: the maps, 8-bit gray, at each image's size;
@@ -183,8 +183,14 @@ impl AnnotationStore {
             annotator: self.annotator.clone(),
             index,
             image: record.image.clone(),
-            map: Path::new("maps").join(&self.annotator).join(&self.names[index]),
-            seconds: if seconds.is_finite() { seconds.max(0.0) } else { 0.0 },
+            map: Path::new("maps")
+                .join(&self.annotator)
+                .join(&self.names[index]),
+            seconds: if seconds.is_finite() {
+                seconds.max(0.0)
+            } else {
+                0.0
+            },
             label_given,
             label: self.records.classes[record.label].clone(),
         })?;
@@ -230,8 +236,7 @@ fn earlier_names(
     let earlier = read_manifest(manifest, Some(records.classes.clone()))?;
     let mut names = HashMap::new();
     for record in earlier.items {
-        let (Ok(image), Some(map)) = (std::fs::canonicalize(&record.image), record.saliency)
-        else {
+        let (Ok(image), Some(map)) = (std::fs::canonicalize(&record.image), record.saliency) else {
             continue;
         };
         if let Some(name) = map.file_name() {

@@ -66,7 +66,11 @@ fn every_request_is_answered_as_documented() {
 
     // The token: missing, wrong, in the query, in the header.
     for path in ["/", "/api/state", "/api/image/0", "/api/map/0", "/nothing"] {
-        assert_eq!(send("GET", &format!("{base}{path}"), None).status, 403, "{path}");
+        assert_eq!(
+            send("GET", &format!("{base}{path}"), None).status,
+            403,
+            "{path}"
+        );
         let wrong = format!("{base}{path}?token={}", "0".repeat(32));
         assert_eq!(send("GET", &wrong, None).status, 403, "{path}");
     }
@@ -88,7 +92,11 @@ fn every_request_is_answered_as_documented() {
     assert_eq!(state["annotated"], 0);
     assert_eq!(
         state["items"],
-        serde_json::json!([["a.png", false, 0, null], ["b.png", false, 1, null], ["c.png", false, 0, null]])
+        serde_json::json!([
+            ["a.png", false, 0, null],
+            ["b.png", false, 1, null],
+            ["c.png", false, 0, null]
+        ])
     );
 
     // Images by index only.
@@ -109,23 +117,45 @@ fn every_request_is_answered_as_documented() {
         assert!(!reply.error().is_empty());
     }
     let none = send("GET", &url("/api/map/0"), None);
-    assert_eq!((none.status, none.error()), (404, "image 0 has no map yet".into()));
+    assert_eq!(
+        (none.status, none.error()),
+        (404, "image 0 has no map yet".into())
+    );
     assert_eq!(send("DELETE", &url("/api/map/0"), None).status, 405);
     assert_eq!(send("POST", &url("/api/state"), Some(b"{}")).status, 405);
 
     // Bad uploads: nothing written.
     let (map, png) = map_png(|x, y| if x < 3 && y < 2 { 255 } else { 0 });
     let cases: [(&str, Vec<u8>, u16, &str); 6] = [
-        ("/api/map/0", b"GIF89a not a png".to_vec(), 400, "must be a PNG"),
-        ("/api/map/0", png[..png.len() - 12].to_vec(), 400, "does not decode"),
+        (
+            "/api/map/0",
+            b"GIF89a not a png".to_vec(),
+            400,
+            "must be a PNG",
+        ),
+        (
+            "/api/map/0",
+            png[..png.len() - 12].to_vec(),
+            400,
+            "does not decode",
+        ),
         ("/api/map/0", map_of_size(4, 6), 422, "(4, 6)"),
         ("/api/map/0", vec![0; 5000], 413, "larger than 4096 bytes"),
-        ("/api/map/0?label=bird", png.clone(), 400, "unknown class \"bird\""),
+        (
+            "/api/map/0?label=bird",
+            png.clone(),
+            400,
+            "unknown class \"bird\"",
+        ),
         ("/api/map/0?seconds=-1", png.clone(), 400, "seconds"),
     ];
     for (path, body, status, message) in cases {
         let sep = if path.contains('?') { '&' } else { '?' };
-        let reply = send("PUT", &format!("{base}{path}{sep}token={token}"), Some(&body));
+        let reply = send(
+            "PUT",
+            &format!("{base}{path}{sep}token={token}"),
+            Some(&body),
+        );
         assert_eq!(reply.status, status, "{path}: {}", reply.error());
         assert!(reply.error().contains(message), "{}", reply.error());
     }
@@ -137,16 +167,34 @@ fn every_request_is_answered_as_documented() {
         &format!("{base}/api/map/0?seconds=12.5&label=dog&token={token}"),
         Some(&png),
     );
-    assert_eq!(saved.status, 200, "{}", String::from_utf8_lossy(&saved.body));
-    assert_eq!(saved.json(), serde_json::json!({"annotated": 1, "total": 3}));
+    assert_eq!(
+        saved.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&saved.body)
+    );
+    assert_eq!(
+        saved.json(),
+        serde_json::json!({"annotated": 1, "total": 3})
+    );
     let on_disk = image::open(out.join("maps/ada/a.png")).unwrap();
     assert_eq!(on_disk.color(), image::ColorType::L8);
     assert_eq!(on_disk.to_luma8(), map);
-    assert_eq!(send("GET", &url("/api/map/0"), None).body, std::fs::read(out.join("maps/ada/a.png")).unwrap());
+    assert_eq!(
+        send("GET", &url("/api/map/0"), None).body,
+        std::fs::read(out.join("maps/ada/a.png")).unwrap()
+    );
     let records = cyborg_data::read_manifest(out.join("ada.csv"), None).unwrap();
     assert_eq!(records.classes, ["cat", "dog"]);
     let saliency: Vec<_> = records.items.iter().map(|r| r.saliency.clone()).collect();
-    assert_eq!(saliency, [Some(out.canonicalize().unwrap().join("maps/ada/a.png")), None, None]);
+    assert_eq!(
+        saliency,
+        [
+            Some(out.canonicalize().unwrap().join("maps/ada/a.png")),
+            None,
+            None
+        ]
+    );
     let labels: Vec<_> = records.items.iter().map(|r| r.label).collect();
     assert_eq!(labels, [0, 1, 0]);
     let log = read_entries(&out.join("ada-log.jsonl")).unwrap();
@@ -158,14 +206,20 @@ fn every_request_is_answered_as_documented() {
     assert_eq!(log[0].map, Path::new("maps/ada/a.png"));
     let state = send("GET", &url("/api/state"), None).json();
     assert_eq!(state["annotated"], 1);
-    assert_eq!(state["items"][0], serde_json::json!(["a.png", true, 0, "dog"]));
+    assert_eq!(
+        state["items"][0],
+        serde_json::json!(["a.png", true, 0, "dog"])
+    );
     server.stop();
 }
 
 fn map_of_size(width: u32, height: u32) -> Vec<u8> {
     let mut bytes = Vec::new();
     image::GrayImage::new(width, height)
-        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
         .unwrap();
     bytes
 }
@@ -177,7 +231,11 @@ fn work_continues_after_a_stop_or_a_crash() {
     let out = dir.path().join("out");
     let server = start(&manifest, &out, &ServerConfig::default());
     let (_, png) = map_png(|x, _| (x * 40) as u8);
-    let url = format!("http://{}/api/map/2?label=cat&token={}", server.address(), server.token());
+    let url = format!(
+        "http://{}/api/map/2?label=cat&token={}",
+        server.address(),
+        server.token()
+    );
     assert_eq!(send("PUT", &url, Some(&png)).status, 200);
     server.stop();
 
@@ -193,7 +251,9 @@ fn work_continues_after_a_stop_or_a_crash() {
     let written = cyborg_data::read_manifest(out.join("ada.csv"), None).unwrap();
     assert_eq!(written.annotated(), 2);
     assert_eq!(
-        image::open(written.items[1].saliency.as_ref().unwrap()).unwrap().to_luma8(),
+        image::open(written.items[1].saliency.as_ref().unwrap())
+            .unwrap()
+            .to_luma8(),
         lost
     );
 
@@ -210,8 +270,14 @@ fn two_tabs_saving_one_image_never_tear_it() {
     let manifest = write_images(dir.path());
     let out = dir.path().join("out");
     let server = start(&manifest, &out, &ServerConfig::default());
-    let url = format!("http://{}/api/map/1?token={}", server.address(), server.token());
-    let maps: Vec<_> = (0..4u8).map(|k| map_png(move |x, y| k * 50 + (x + y) as u8)).collect();
+    let url = format!(
+        "http://{}/api/map/1?token={}",
+        server.address(),
+        server.token()
+    );
+    let maps: Vec<_> = (0..4u8)
+        .map(|k| map_png(move |x, y| k * 50 + (x + y) as u8))
+        .collect();
     std::thread::scope(|scope| {
         for (_, png) in &maps {
             let url = url.clone();
@@ -248,12 +314,20 @@ fn bad_names_and_addresses_are_refused() {
     for name in ["", "../x", ".hidden", "a b", "ü"] {
         let records = cyborg_data::read_manifest(&manifest, None).unwrap();
         let error = AnnotationStore::open(records, dir.path().join("out"), name).unwrap_err();
-        assert!(matches!(error, AnnotateError::BadAnnotator { .. }), "{name}: {error}");
+        assert!(
+            matches!(error, AnnotateError::BadAnnotator { .. }),
+            "{name}: {error}"
+        );
     }
     let records = cyborg_data::read_manifest(&manifest, None).unwrap();
     let store = AnnotationStore::open(records, dir.path().join("out"), "ada").unwrap();
     let config = ServerConfig::default().with_host("203.0.113.1");
     assert!(!config.is_loopback());
     let error = AnnotationServer::start(store, &config).err().unwrap();
-    assert!(error.to_string().starts_with("cannot listen on 203.0.113.1:0"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("cannot listen on 203.0.113.1:0"),
+        "{error}"
+    );
 }

@@ -23,6 +23,9 @@ pub enum CliError {
     /// Drawing a run's pictures from its files.
     #[error(transparent)]
     Plot(#[from] cyborg_train::PlotError),
+    /// Annotating, or merging annotators' maps.
+    #[error(transparent)]
+    Annotate(#[from] cyborg_annotate::AnnotateError),
     /// Writing a picture.
     #[error(transparent)]
     Picture(#[from] cyborg_cam::PictureError),

@@ -4,7 +4,9 @@
 //! cyborg train --model resnet50 --weights resnet50.pth --train train.csv --val val.csv --test test.csv --out runs/cyborg
 //! cyborg eval --model resnet50 --checkpoint best.bpk --test test.csv --out runs/eval
 //! cyborg cam  --model resnet50 --checkpoint best.bpk --manifest test.csv --methods all
+//! cyborg annotate --manifest train.csv --out annotations
 //! cyborg maps --manifest train.csv --boxes boxes.csv --out with-maps
+//! cyborg maps --merge annotations/maps/* --out merged
 //! cyborg plot --run runs/cyborg
 //! cyborg predict --run runs/cyborg photos/ --out predictions.csv
 //! cyborg export --run runs/cyborg --to model.safetensors
@@ -19,6 +21,7 @@
 // The crate's only unsafe code: two calls setting and reading mimalloc's options.
 #[allow(unsafe_code)]
 mod allocator;
+mod annotate;
 mod bench;
 mod bench_epoch;
 mod cam;
@@ -58,8 +61,11 @@ enum Command {
     Eval(eval::EvalArgs),
     /// CAM-family heatmaps for the images of a manifest or a folder, as PNG grids.
     Cam(cam::CamArgs),
+    /// Draw human maps in the browser (a local web page), saved with a manifest that
+    /// `cyborg train` reads.
+    Annotate(annotate::AnnotateArgs),
     /// Human maps from bounding boxes or eye-tracking fixations, as float .npy maps and a
-    /// manifest that points at them.
+    /// manifest that points at them; or several annotators' maps merged, with their agreement.
     Maps(maps::MapsArgs),
     /// Redraw a run folder's pictures (curves.png, roc-<set>.png) from its files alone.
     Plot(plot::PlotArgs),
@@ -85,6 +91,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Cam(args) => cam::run(args),
+        Command::Annotate(args) => annotate::run(args),
         Command::Maps(args) => maps::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Predict(args) => predict::run(args),

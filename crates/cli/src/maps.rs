@@ -1,5 +1,6 @@
 //! `cyborg maps`: human maps drawn from bounding boxes or eye-tracking fixations, written as
-//! float `.npy` maps beside a copy of the manifest that points at them.
+//! float `.npy` maps beside a copy of the manifest that points at them; or several annotators'
+//! maps from `cyborg annotate` merged into one map per image, with their agreement.
 
 use std::path::{Path, PathBuf};
 
@@ -14,11 +15,20 @@ use crate::error::CliError;
 /// Draw human maps from bounding boxes (a CSV or Pascal VOC XML files) or eye-tracking
 /// fixations (a CSV) for the images of a manifest: one float map per annotated image
 /// (`OUT/maps/*.npy`), and `OUT/<manifest name>` pointing at them, ready for `cyborg train`.
+/// Or, with `--merge DIR/maps/*`, average the maps of several `cyborg annotate` annotators
+/// (`OUT/maps/*.png`, `OUT/manifest.csv`) and measure how much they agree
+/// (`OUT/agreement.csv`, `OUT/agreement.json`).
 #[derive(Debug, Args)]
 pub struct MapsArgs {
-    /// The manifest CSV (image,saliency,label) whose images the annotations describe.
-    #[arg(long)]
-    manifest: PathBuf,
+    /// The manifest CSV (image,saliency,label) whose images the annotations describe (not with
+    /// --merge, which reads the annotators' own manifests).
+    #[arg(long, required_unless_present = "merge", conflicts_with = "merge")]
+    manifest: Option<PathBuf>,
+    /// Annotators' map folders written by `cyborg annotate` (`DIR/maps/<annotator>`, each
+    /// beside `DIR/<annotator>.csv`): merged per image into their mean, with the annotators'
+    /// agreement (Pearson correlation and IoU of the marked regions, pairwise, averaged).
+    #[arg(long, group = "source", num_args = 1..)]
+    merge: Vec<PathBuf>,
     /// A CSV of boxes: `image,x0,y0,x1,y1[,label]`, pixel corners (a box covers `[x0, x1) ×
     /// [y0, y1)`).
     #[arg(long, group = "source")]
@@ -54,15 +64,17 @@ pub enum ShapeChoice {
 
 /// Runs `cyborg maps`.
 pub fn run(args: &MapsArgs) -> Result<(), CliError> {
+    let Some(manifest_in) = &args.manifest else {
+        return merge(&args.merge, &args.out);
+    };
     let annotations = annotations(args)?;
-    let records = read_manifest(&args.manifest, None)?;
+    let records = read_manifest(manifest_in, None)?;
     let attached = attach_annotation_maps(&records, &annotations, &args.out.join("maps"))?;
-    let name = args
-        .manifest
+    let name = manifest_in
         .file_name()
-        .ok_or_else(|| CliError::Usage(format!("{}: not a file", args.manifest.display())))?;
+        .ok_or_else(|| CliError::Usage(format!("{}: not a file", manifest_in.display())))?;
     let manifest = args.out.join(name);
-    if manifest == args.manifest {
+    if manifest == *manifest_in {
         return Err(CliError::Usage(format!(
             "--out {} holds the manifest itself; choose another folder (nothing was overwritten)",
             args.out.display()
@@ -85,7 +97,7 @@ pub fn run(args: &MapsArgs) -> Result<(), CliError> {
         eprintln!(
             "{} annotated images are not in {}: {}{}",
             attached.unmatched.len(),
-            args.manifest.display(),
+            manifest_in.display(),
             shown.join(", "),
             if attached.unmatched.len() > shown.len() {
                 ", …"
@@ -93,6 +105,34 @@ pub fn run(args: &MapsArgs) -> Result<(), CliError> {
                 ""
             }
         );
+    }
+    Ok(())
+}
+
+/// `--merge`: the annotators' mean maps and agreement, summarised in a few lines.
+fn merge(folders: &[PathBuf], out: &Path) -> Result<(), CliError> {
+    let summary = cyborg_annotate::merge_annotators(folders, out)?;
+    let number = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.3}"));
+    println!(
+        "{} annotators ({}); {} of {} images have a map; wrote {}",
+        summary.annotators.len(),
+        summary.annotators.join(", "),
+        summary.merged,
+        summary.images,
+        summary.manifest.display()
+    );
+    println!(
+        "agreement over the {} images with two maps or more: Pearson {}, IoU {} (per image: {})",
+        summary.compared,
+        number(summary.pearson),
+        number(summary.iou),
+        summary.table.display()
+    );
+    if !summary.least_agreeing.is_empty() {
+        println!("least agreeing (IoU):");
+        for (image, iou) in summary.least_agreeing.iter().take(5) {
+            println!("  {iou:.3}  {}", image.display());
+        }
     }
     Ok(())
 }

@@ -5,9 +5,12 @@
 //! - [`assert_close`]: compares a tensor with a reference, naming the worst element.
 //! - [`finite_difference_gradient`]: central differences of a scalar function, to check the
 //!   gradients autodiff computes.
+//! - [`Browser`]: headless Chromium driven through WebDriver, for tests of web pages.
 
 mod finite_difference;
 mod fixture;
+mod webdriver;
 
 pub use finite_difference::*;
 pub use fixture::*;
+pub use webdriver::*;

@@ -7,10 +7,15 @@ use std::path::{Path, PathBuf};
 /// `images.csv` listing them without maps. Returns the manifest.
 pub fn write_images(dir: &Path) -> PathBuf {
     let mut csv = String::from("image,saliency,label\n");
-    for (i, (name, label)) in [("a", "cat"), ("b", "dog"), ("c", "cat")].iter().enumerate() {
-        image::GrayImage::from_fn(6, 4, |x, y| image::Luma([(x * 30 + y * 10 + i as u32) as u8]))
-            .save(dir.join(format!("{name}.png")))
-            .unwrap();
+    for (i, (name, label)) in [("a", "cat"), ("b", "dog"), ("c", "cat")]
+        .iter()
+        .enumerate()
+    {
+        image::GrayImage::from_fn(6, 4, |x, y| {
+            image::Luma([(x * 30 + y * 10 + i as u32) as u8])
+        })
+        .save(dir.join(format!("{name}.png")))
+        .unwrap();
         csv.push_str(&format!("{name}.png,,{label}\n"));
     }
     let manifest = dir.join("images.csv");
