@@ -1,6 +1,6 @@
 //! File names for maps: the image's own stem, made safe and unique.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Hands out map file names (`<stem>.png`) that no two images share, compared without case
@@ -8,6 +8,8 @@ use std::path::Path;
 #[derive(Debug, Default)]
 pub(crate) struct MapNames {
     taken: HashSet<String>,
+    /// Per stem (lower case), the suffix to try next: many images of one stem stay linear.
+    next: HashMap<String, usize>,
 }
 
 impl MapNames {
@@ -35,13 +37,18 @@ impl MapNames {
         if safe.is_empty() || safe.starts_with('.') {
             safe.insert_str(0, "image");
         }
-        let mut name = format!("{safe}.png");
-        let mut n = 2;
-        while !self.reserve(&name) {
-            name = format!("{safe}-{n}.png");
-            n += 1;
+        let name = format!("{safe}.png");
+        if self.reserve(&name) {
+            return name;
         }
-        name
+        let n = self.next.entry(safe.to_lowercase()).or_insert(2);
+        loop {
+            let name = format!("{safe}-{n}.png");
+            *n += 1;
+            if self.taken.insert(name.to_lowercase()) {
+                return name;
+            }
+        }
     }
 }
 
@@ -60,5 +67,11 @@ mod tests {
         assert_eq!(names.assign(Path::new("x/.hidden")), "image.hidden.png");
         assert_eq!(names.assign(Path::new("x/été.png")), "_t_.png");
         assert!(!names.reserve("Kept.PNG"));
+        // Ten thousand images of one stem, each its own name.
+        let many: HashSet<String> = (0..10_000)
+            .map(|_| names.assign(Path::new("x/same.png")))
+            .collect();
+        assert_eq!(many.len(), 10_000);
+        assert!(many.contains("same.png") && many.contains("same-10000.png"));
     }
 }

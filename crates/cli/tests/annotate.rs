@@ -261,3 +261,76 @@ fn a_stroke_drawn_in_the_browser_becomes_a_map_that_trains() {
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("epoch 1/1 valid"), "{stderr}");
 }
+
+#[test]
+fn a_flat_folder_is_one_class_and_merged_maps_print_their_agreement() {
+    let dir = tempfile::tempdir().unwrap();
+    let flat = dir.path().join("flowers");
+    std::fs::create_dir(&flat).unwrap();
+    for i in 0..2u8 {
+        image::GrayImage::from_pixel(4, 4, image::Luma([i * 90]))
+            .save(flat.join(format!("f{i}.png")))
+            .unwrap();
+    }
+    let out = dir.path().join("annotations");
+    // An address this machine does not have: the store is opened (the manifest written) and
+    // the listen fails with one line.
+    let output = Command::new(env!("CARGO_BIN_EXE_cyborg"))
+        .args(["annotate", "--images"])
+        .arg(&flat)
+        .arg("--out")
+        .arg(&out)
+        .args(["--annotator", "ada", "--host", "203.0.113.1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("warning: listening on 203.0.113.1, not loopback"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cyborg: cannot listen on 203.0.113.1:0"),
+        "{stderr}"
+    );
+    let records = cyborg_data::read_manifest(out.join("ada.csv"), None).unwrap();
+    assert_eq!(
+        (records.len(), records.classes.as_slice()),
+        (2, ["flowers".to_string()].as_slice())
+    );
+
+    for (name, value) in [("ada", 255u8), ("grace", 0)] {
+        let records = cyborg_data::read_manifest(out.join("ada.csv"), None).unwrap();
+        let mut store = cyborg_annotate::AnnotationStore::open(records, &out, name).unwrap();
+        let map =
+            image::GrayImage::from_fn(4, 4, |x, _| image::Luma([if x < 2 { 255 } else { value }]));
+        store.save(0, &map, 1.0, None).unwrap();
+    }
+    let merged = dir.path().join("merged");
+    let output = Command::new(env!("CARGO_BIN_EXE_cyborg"))
+        .args(["maps", "--merge"])
+        .args([out.join("maps/ada"), out.join("maps/grace")])
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // ada marks everything (a constant map: no correlation), grace the left half: IoU 1/2.
+    assert!(
+        stdout.contains("2 annotators (ada, grace); 1 of 2 images have a map"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Pearson n/a, IoU 0.500"), "{stdout}");
+    assert!(merged.join("manifest.csv").is_file());
+
+    let output = Command::new(env!("CARGO_BIN_EXE_cyborg"))
+        .args(["maps", "--manifest", "m.csv", "--out", "x", "--merge", "a"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

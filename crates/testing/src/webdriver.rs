@@ -37,11 +37,14 @@ impl Browser {
             .collect();
         if !missing.is_empty() {
             let message = format!(
-                "{test}: skipped, not installed: {} (Debian: apt install chromium chromium-driver)",
+                "{test}: not installed: {} (Debian: apt install chromium chromium-driver)",
                 missing.join(", ")
             );
-            assert!(std::env::var_os(REQUIRE_BROWSER_ENV).is_none(), "{message}");
-            eprintln!("{message}");
+            assert!(
+                std::env::var_os(REQUIRE_BROWSER_ENV).is_none(),
+                "{message}, and {REQUIRE_BROWSER_ENV} is set"
+            );
+            eprintln!("{message}: skipped");
             return None;
         }
         Some(Self::start(&chromium, &driver, width, height))
