@@ -73,7 +73,7 @@ pub enum AnnotateError {
         /// Where its manifest should be.
         manifest: PathBuf,
     },
-    /// Merge was given no folder, or the output folder is one of the inputs.
+    /// Nothing to annotate, no folder to merge, or the output folder is one of the inputs.
     #[error("{0}")]
     Usage(String),
 }

@@ -38,7 +38,8 @@ impl AnnotationStore {
     /// input was read from.
     ///
     /// # Errors
-    /// [`AnnotateError::BadAnnotator`] for a name that cannot be a folder; an I/O error
+    /// [`AnnotateError::BadAnnotator`] for a name that cannot be a folder,
+    /// [`AnnotateError::Usage`] for no image; an I/O error
     /// naming the path; a [`cyborg_data::DataError`] if an earlier manifest in `out` does not
     /// read.
     pub fn open(
@@ -47,6 +48,9 @@ impl AnnotationStore {
         annotator: &str,
     ) -> Result<Self, AnnotateError> {
         check_annotator(annotator)?;
+        if records.is_empty() {
+            return Err(AnnotateError::Usage("no image to annotate".into()));
+        }
         let out = out.as_ref().to_path_buf();
         let maps = out.join("maps").join(annotator);
         std::fs::create_dir_all(&maps).map_err(AnnotateError::io(&maps))?;

@@ -319,6 +319,8 @@ fn bad_names_and_addresses_are_refused() {
             "{name}: {error}"
         );
     }
+    let error = AnnotationStore::open(Default::default(), dir.path().join("out"), "ada");
+    assert_eq!(error.unwrap_err().to_string(), "no image to annotate");
     let records = cyborg_data::read_manifest(&manifest, None).unwrap();
     let store = AnnotationStore::open(records, dir.path().join("out"), "ada").unwrap();
     let config = ServerConfig::default().with_host("203.0.113.1");

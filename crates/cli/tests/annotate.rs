@@ -46,13 +46,14 @@ struct Annotate {
 }
 
 impl Annotate {
-    fn start(manifest: &Path, out: &Path) -> Self {
+    fn start(manifest: &Path, out: &Path, flags: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cyborg"))
             .args(["annotate", "--manifest"])
             .arg(manifest)
             .arg("--out")
             .arg(out)
-            .args(["--annotator", "tester", "--ask-label"])
+            .args(["--annotator", "tester"])
+            .args(flags)
             .stdout(Stdio::piped())
             .spawn()
             .expect("run cyborg annotate");
@@ -91,7 +92,7 @@ fn a_stroke_drawn_in_the_browser_becomes_a_map_that_trains() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = write_images(dir.path());
     let out = dir.path().join("annotations");
-    let annotate = Annotate::start(&manifest, &out);
+    let annotate = Annotate::start(&manifest, &out, &["--ask-label"]);
     assert!(
         annotate.url.starts_with("http://127.0.0.1:"),
         "{}",
@@ -260,6 +261,56 @@ fn a_stroke_drawn_in_the_browser_becomes_a_map_that_trains() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("epoch 1/1 valid"), "{stderr}");
+}
+
+#[test]
+fn a_manifest_of_ten_thousand_images_loads_and_moves() {
+    let Some(browser) = Browser::start_or_skip("cyborg annotate with 10,000 images", 1000, 700)
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write_images(dir.path());
+    let mut csv = String::from("image,saliency,label\n");
+    for i in 0..10_000 {
+        csv.push_str(&format!("photo{}.png,,{}\n", i % 4, i % 2));
+    }
+    let manifest = dir.path().join("big.csv");
+    std::fs::write(&manifest, csv).unwrap();
+    let out = dir.path().join("annotations");
+    let annotate = Annotate::start(&manifest, &out, &[]);
+
+    browser.goto(&annotate.url);
+    browser.wait_for("window.cyborg && window.cyborg.ready", 30);
+    assert_eq!(
+        browser.execute("return window.cyborg.items.length;", json!([])),
+        10_000
+    );
+    browser.press("\u{E007}"); // save image 1 (an empty map: nothing marked) and move on
+    browser.wait_for("window.cyborg.index === 1 && window.cyborg.ready", 30);
+    // #N in the address jumps to image N.
+    browser.execute("location.hash = '#9999';", json!([]));
+    browser.wait_for("window.cyborg.index === 9998 && window.cyborg.ready", 30);
+    browser.press("\u{E007}");
+    browser.wait_for("window.cyborg.index === 9999 && window.cyborg.ready", 30);
+    browser.press("u"); // the next without a map, past the end: image 2
+    browser.wait_for("window.cyborg.index === 1 && window.cyborg.ready", 30);
+    let counter = browser.execute(
+        "return document.getElementById('count').textContent;",
+        json!([]),
+    );
+    assert_eq!(counter, "2 / 10000 annotated");
+    drop(annotate);
+    let records = cyborg_data::read_manifest(out.join("tester.csv"), None).unwrap();
+    let annotated: Vec<usize> = (0..records.len())
+        .filter(|&i| records.items[i].saliency.is_some())
+        .collect();
+    assert_eq!(annotated, [0, 9998]);
+    let last = image::open(records.items[9998].saliency.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        last.to_luma8().as_raw(),
+        &vec![0; (WIDTH * HEIGHT) as usize]
+    );
 }
 
 #[test]
