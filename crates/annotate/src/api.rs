@@ -8,7 +8,7 @@
 //! | `GET /api/state` | JSON: annotator, classes, `ask_label`, per image `[name, done, label, label_given]` |
 //! | `GET /api/image/<i>` | the image file as it is on disk |
 //! | `GET /api/map/<i>` | its saved map (PNG), 404 if none |
-//! | `PUT /api/map/<i>?seconds=S&label=L` | saves the PNG body as its map; JSON `{annotated, total}` |
+//! | `PUT` (or `POST`) `/api/map/<i>?seconds=S&label=L` | saves the PNG body as its map; JSON `{annotated, total}` |
 //!
 //! Refusals: 403 without the token, 404 for an unknown path or index, 405 for another method,
 //! 400 for a body that is not a PNG or a bad query value, 413 above the size limit, 422 for a
@@ -212,7 +212,7 @@ impl Api {
             }
             Some(label) => return Reply::error(400, format!("unknown class {label:?}")),
         };
-        let expected = match image::image_dimensions(&image) {
+        let expected = match image_size(&image) {
             Ok(size) => size,
             Err(e) => return Reply::error(500, format!("{}: {e}", image.display())),
         };
@@ -232,6 +232,13 @@ impl Api {
     }
 }
 
+/// The image's `(width, height)`, its format told by its content as training reads it.
+fn image_size(path: &Path) -> image::ImageResult<(u32, u32)> {
+    image::ImageReader::open(path)?
+        .with_guessed_format()?
+        .into_dimensions()
+}
+
 /// The content type browsers expect for an image file, by extension.
 fn image_type(path: &Path) -> &'static str {
     let extension = path
@@ -242,8 +249,6 @@ fn image_type(path: &Path) -> &'static str {
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
         "bmp" => "image/bmp",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
         _ => "application/octet-stream",
     }
 }

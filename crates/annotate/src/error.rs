@@ -27,6 +27,15 @@ pub enum AnnotateError {
         #[source]
         source: image::ImageError,
     },
+    /// A map could not be encoded as PNG.
+    #[error("{path}: {source}")]
+    Encode {
+        /// The map file.
+        path: PathBuf,
+        /// What the encoder said.
+        #[source]
+        source: png::EncodingError,
+    },
     /// The annotator's name cannot be a folder name.
     #[error(
         "annotator name {name:?}: use letters, digits, '-', '_' or '.' (not first), at most 64"
@@ -43,6 +52,17 @@ pub enum AnnotateError {
         /// What the HTTP server said.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Another `cyborg annotate` has the same annotator's files open.
+    #[error(
+        "{folder}: annotator {annotator} is already at work here (another cyborg annotate); \
+         stop it first, or use another --annotator"
+    )]
+    Busy {
+        /// The output folder.
+        folder: PathBuf,
+        /// The annotator.
+        annotator: String,
     },
     /// The operating system gave no random bytes for the access token.
     #[error("no random bytes for the access token: {0}")]

@@ -21,6 +21,7 @@
 mod agreement;
 mod api;
 mod error;
+mod map_file;
 mod merge;
 mod names;
 mod save_log;

@@ -1,6 +1,5 @@
 //! The append-only log of saves: one JSON line per saved map.
 
-use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -45,6 +44,7 @@ impl SaveLog {
     pub(crate) fn append(&self, entry: &SaveEntry) -> Result<(), AnnotateError> {
         let mut line = serde_json::to_vec(entry).expect("a SaveEntry serializes");
         line.push(b'\n');
+        let new = !self.path.exists();
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -52,19 +52,21 @@ impl SaveLog {
             .map_err(AnnotateError::io(&self.path))?;
         file.write_all(&line)
             .and_then(|()| file.sync_data())
-            .map_err(AnnotateError::io(&self.path))
+            .map_err(AnnotateError::io(&self.path))?;
+        if new {
+            // The new file's name in its folder, synced like the line.
+            if let Some(folder) = self.path.parent() {
+                std::fs::File::open(folder)
+                    .and_then(|f| f.sync_all())
+                    .map_err(AnnotateError::io(folder))?;
+            }
+        }
+        Ok(())
     }
 
-    /// The last label given to each image in the log, by image path. A line that does not
-    /// parse (the end of a line cut by a crash) is skipped with a warning: the log is a record,
-    /// never a reason not to start.
-    pub(crate) fn labels_given(&self) -> Result<HashMap<PathBuf, Option<String>>, AnnotateError> {
-        read_entries(&self.path).map(|entries| {
-            entries
-                .into_iter()
-                .map(|e| (e.image, e.label_given))
-                .collect()
-        })
+    /// Every entry of the log, oldest first (see [`read_entries`]).
+    pub(crate) fn entries(&self) -> Result<Vec<SaveEntry>, AnnotateError> {
+        read_entries(&self.path)
     }
 }
 

@@ -1,13 +1,14 @@
 //! What one annotator has drawn so far, on disk: maps, manifest and log.
 
-use std::collections::HashMap;
-use std::io::Cursor;
+use std::collections::{HashMap, HashSet};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 
 use cyborg_data::{Record, Records, read_manifest, write_manifest};
 use image::GrayImage;
 
 use crate::AnnotateError;
+use crate::map_file::{encode_map, map_image};
 use crate::names::MapNames;
 use crate::save_log::{SaveEntry, SaveLog};
 use crate::timestamp::now_rfc3339;
@@ -30,6 +31,8 @@ pub struct AnnotationStore {
     done: Vec<bool>,
     given: Vec<Option<String>>,
     log: SaveLog,
+    /// Held while the store is open: one server per annotator and folder.
+    _lock: File,
 }
 
 impl AnnotationStore {
@@ -37,9 +40,14 @@ impl AnnotationStore {
     /// writing the manifest. Image paths are made absolute, so the manifest holds wherever the
     /// input was read from.
     ///
+    /// Each image keeps the map name an earlier session gave it (from the manifest or the
+    /// log); a new image gets its stem, unless a file of that name records another image.
+    ///
     /// # Errors
     /// [`AnnotateError::BadAnnotator`] for a name that cannot be a folder,
-    /// [`AnnotateError::Usage`] for no image; an I/O error
+    /// [`AnnotateError::Busy`] while another store has the same annotator and folder open,
+    /// [`AnnotateError::Usage`] for no image or for an earlier manifest in `out` that lists
+    /// images `records` lacks; an I/O error
     /// naming the path; a [`cyborg_data::DataError`] if an earlier manifest in `out` does not
     /// read.
     pub fn open(
@@ -55,13 +63,23 @@ impl AnnotationStore {
         let maps = out.join("maps").join(annotator);
         std::fs::create_dir_all(&maps).map_err(AnnotateError::io(&maps))?;
         let out = std::fs::canonicalize(&out).map_err(AnnotateError::io(&out))?;
+        let maps = out.join("maps").join(annotator);
+        let lock = lock(&out, annotator)?;
         let mut records = records;
         for record in &mut records.items {
             record.image =
                 std::fs::canonicalize(&record.image).map_err(AnnotateError::io(&record.image))?;
             record.saliency = None;
         }
-        let kept = earlier_names(&out.join(format!("{annotator}.csv")), &records)?;
+        let manifest = out.join(format!("{annotator}.csv"));
+        let log = SaveLog::new(out.join(format!("{annotator}-log.jsonl")));
+        let mut kept = earlier_names(&manifest, &records)?;
+        let entries = log.entries()?;
+        for entry in &entries {
+            if let Some(name) = entry.map.file_name() {
+                kept.insert(entry.image.clone(), name.to_string_lossy().into_owned());
+            }
+        }
         let mut taken = MapNames::default();
         for name in kept.values() {
             taken.reserve(name);
@@ -71,13 +89,14 @@ impl AnnotationStore {
             .iter()
             .map(|r| match kept.get(&r.image) {
                 Some(name) => name.clone(),
-                None => taken.assign(&r.image),
+                None => fresh_name(&mut taken, &maps, &r.image),
             })
             .collect();
-        let maps = out.join("maps").join(annotator);
         let done = names.iter().map(|n| maps.join(n).is_file()).collect();
-        let log = SaveLog::new(out.join(format!("{annotator}-log.jsonl")));
-        let mut labels = log.labels_given()?;
+        let mut labels: HashMap<PathBuf, Option<String>> = entries
+            .into_iter()
+            .map(|e| (e.image, e.label_given))
+            .collect();
         let given = records
             .items
             .iter()
@@ -91,6 +110,7 @@ impl AnnotationStore {
             done,
             given,
             log,
+            _lock: lock,
         };
         store.write_manifest()?;
         Ok(store)
@@ -173,9 +193,11 @@ impl AnnotationStore {
         label_given: Option<String>,
     ) -> Result<usize, AnnotateError> {
         let path = self.map_path(index).expect("index in range");
-        let mut png = Vec::new();
-        map.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-            .map_err(AnnotateError::image(&path))?;
+        let image = &self.records.items[index].image;
+        let png = encode_map(map, image).map_err(|source| AnnotateError::Encode {
+            path: path.clone(),
+            source,
+        })?;
         cyborg_atomic_write::write_bytes_atomically(&path, &png)
             .map_err(AnnotateError::io(&path))?;
         self.done[index] = true;
@@ -229,7 +251,8 @@ fn check_annotator(name: &str) -> Result<(), AnnotateError> {
 }
 
 /// The map file names an earlier session's manifest gave the images of `records`, by
-/// absolute image path.
+/// absolute image path. An earlier manifest that lists images `records` lacks is refused:
+/// rewriting it would drop them.
 fn earlier_names(
     manifest: &Path,
     records: &Records,
@@ -238,14 +261,70 @@ fn earlier_names(
         return Ok(HashMap::new());
     }
     let earlier = read_manifest(manifest, Some(records.classes.clone()))?;
+    let wanted: HashSet<&Path> = records.items.iter().map(|r| r.image.as_path()).collect();
     let mut names = HashMap::new();
+    let mut dropped = Vec::new();
     for record in earlier.items {
-        let (Ok(image), Some(map)) = (std::fs::canonicalize(&record.image), record.saliency) else {
+        let image = std::fs::canonicalize(&record.image).unwrap_or(record.image);
+        if !wanted.contains(image.as_path()) {
+            dropped.push(image);
             continue;
-        };
-        if let Some(name) = map.file_name() {
+        }
+        if let Some(name) = record.saliency.as_deref().and_then(Path::file_name) {
             names.insert(image, name.to_string_lossy().into_owned());
         }
     }
+    if let Some(first) = dropped.first() {
+        return Err(AnnotateError::Usage(format!(
+            "{} lists {} image(s) that this input does not ({}{}): annotating a different set \
+             into the same folder would drop them from it; use another --out or --annotator \
+             (nothing was changed)",
+            manifest.display(),
+            dropped.len(),
+            first.display(),
+            if dropped.len() > 1 { ", …" } else { "" }
+        )));
+    }
     Ok(names)
+}
+
+/// A name for `image`'s map that no other image holds: a file already there under the
+/// candidate name is taken over only if it records this very image (a map saved just before a
+/// crash, before the manifest listed it).
+fn fresh_name(taken: &mut MapNames, maps: &Path, image: &Path) -> String {
+    loop {
+        let name = taken.assign(image);
+        let path = maps.join(&name);
+        if !path.exists() || map_image(&path).as_deref() == Some(image) {
+            return name;
+        }
+    }
+}
+
+/// Locks `out/<annotator>.lock` (the operating system's advisory lock, released when the
+/// process ends, however it ends).
+fn lock(out: &Path, annotator: &str) -> Result<File, AnnotateError> {
+    let path = out.join(format!("{annotator}.lock"));
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(AnnotateError::io(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(AnnotateError::Busy {
+            folder: out.to_path_buf(),
+            annotator: annotator.to_string(),
+        }),
+        Err(TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Unsupported => {
+            tracing::warn!(
+                "{}: no file locks on this file system; a second cyborg annotate for the same \
+                 annotator would not be detected",
+                path.display()
+            );
+            Ok(file)
+        }
+        Err(TryLockError::Error(e)) => Err(AnnotateError::io(&path)(e)),
+    }
 }

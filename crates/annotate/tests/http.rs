@@ -159,6 +159,11 @@ fn every_request_is_answered_as_documented() {
         assert_eq!(reply.status, status, "{path}: {}", reply.error());
         assert!(reply.error().contains(message), "{}", reply.error());
     }
+    // Without a Content-Length (chunked), the limit holds as the body streams in.
+    let chunked = ureq::put(&url("/api/map/0")).send(std::io::Cursor::new(vec![0u8; 5000]));
+    let Err(ureq::Error::Status(413, _)) = chunked else {
+        panic!("a chunked body over the limit: {chunked:?}");
+    };
     assert!(!out.join("maps/ada/a.png").exists());
 
     // A save: the map, the manifest, the log.
@@ -239,10 +244,22 @@ fn work_continues_after_a_stop_or_a_crash() {
     assert_eq!(send("PUT", &url, Some(&png)).status, 200);
     server.stop();
 
-    // A crash after the map was renamed into place but before the manifest was: the map of
-    // b.png exists, the manifest does not list it.
-    let (lost, lost_png) = map_png(|_, y| (y * 60) as u8);
-    std::fs::write(out.join("maps/ada/b.png"), &lost_png).unwrap();
+    // A crash after the map was renamed into place but before the manifest and the log were
+    // written (simulated: a save, then the manifest and log put back as they were; killing
+    // the process at that instant is not reproducible): the map of b.png exists, recording its
+    // image, and nothing lists it.
+    let (lost, _) = map_png(|_, y| (y * 60) as u8);
+    let before: Vec<Vec<u8>> = ["ada.csv", "ada-log.jsonl"]
+        .iter()
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
+    let records = cyborg_data::read_manifest(&manifest, None).unwrap();
+    let mut store = AnnotationStore::open(records, &out, "ada").unwrap();
+    store.save(1, &lost, 1.0, None).unwrap();
+    drop(store);
+    for (file, bytes) in ["ada.csv", "ada-log.jsonl"].iter().zip(&before) {
+        std::fs::write(out.join(file), bytes).unwrap();
+    }
     let records = cyborg_data::read_manifest(&manifest, None).unwrap();
     let store = AnnotationStore::open(records, &out, "ada").unwrap();
     assert_eq!(store.annotated(), 2);
@@ -257,11 +274,50 @@ fn work_continues_after_a_stop_or_a_crash() {
         lost
     );
 
-    // Another annotator in the same folder keeps to their own files.
+    // One store per annotator and folder at a time; another annotator keeps to their files.
     let records = cyborg_data::read_manifest(&manifest, None).unwrap();
+    let error = AnnotationStore::open(records.clone(), &out, "ada").unwrap_err();
+    assert!(matches!(error, AnnotateError::Busy { .. }), "{error}");
     let other = AnnotationStore::open(records, &out, "grace").unwrap();
     assert_eq!(other.annotated(), 0);
     assert!(out.join("grace.csv").is_file() && out.join("ada.csv").is_file());
+    drop(store);
+
+    // Another set of images into the same folder: refused while the manifest lists images the
+    // new input lacks (rewriting it would drop them), and nothing changes.
+    let manifest_before = std::fs::read(out.join("ada.csv")).unwrap();
+    let mut fewer = cyborg_data::read_manifest(&manifest, None).unwrap();
+    fewer.items.truncate(1);
+    let error = AnnotationStore::open(fewer, &out, "ada").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("lists 2 image(s) that this input does not"),
+        "{error}"
+    );
+    assert_eq!(std::fs::read(out.join("ada.csv")).unwrap(), manifest_before);
+}
+
+#[test]
+fn a_map_file_of_another_image_is_never_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write_images(dir.path());
+    let out = dir.path().join("out");
+    // b.png's name is taken by a file nobody listed and that records no image (a user's own
+    // file, or another set's map): b's map goes elsewhere, the file stays as it was.
+    std::fs::create_dir_all(out.join("maps/ada")).unwrap();
+    let (_, foreign) = map_png(|_, _| 77);
+    std::fs::write(out.join("maps/ada/b.png"), &foreign).unwrap();
+    let records = cyborg_data::read_manifest(&manifest, None).unwrap();
+    let mut store = AnnotationStore::open(records, &out, "ada").unwrap();
+    assert_eq!(store.annotated(), 0);
+    assert_eq!(store.map_name(1), Some("b-2.png"));
+    store.save(1, &map_png(|_, _| 9).0, 1.0, None).unwrap();
+    assert_eq!(std::fs::read(out.join("maps/ada/b.png")).unwrap(), foreign);
+    drop(store);
+    let records = cyborg_data::read_manifest(&manifest, None).unwrap();
+    let store = AnnotationStore::open(records, &out, "ada").unwrap();
+    assert_eq!((store.map_name(1), store.annotated()), (Some("b-2.png"), 1));
 }
 
 #[test]
@@ -287,14 +343,20 @@ fn two_tabs_saving_one_image_never_tear_it() {
                 }
             });
         }
-        // Reading while they write: always one whole map.
-        scope.spawn(|| {
-            for _ in 0..50 {
+        // Reading while they write, until they are done: always one whole map.
+        let reads = scope.spawn(|| {
+            let mut reads = 0;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            let saves = || read_entries(&out.join("ada-log.jsonl")).map_or(0, |e| e.len());
+            while saves() < 40 && std::time::Instant::now() < deadline {
                 if let Ok(found) = image::open(out.join("maps/ada/b.png")) {
                     assert!(maps.iter().any(|(m, _)| *m == found.to_luma8()));
+                    reads += 1;
                 }
             }
+            reads
         });
+        assert!(reads.join().unwrap() > 0, "the reader never saw a map");
     });
     let last = image::open(out.join("maps/ada/b.png")).unwrap().to_luma8();
     assert!(maps.iter().any(|(m, _)| *m == last));

@@ -1,7 +1,7 @@
 //! Replacing a file atomically, the one way every cyborg crate writes what a user keeps
 //! (manifests, JSON reports, pictures): the new content goes to a temporary file beside the
 //! target (`.<file name>.<process id>.<counter>.tmp`), is synced to disk, and is renamed onto
-//! the target. A reader sees the old file or the whole new one, never half of it; on any
+//! the target; then the folder is synced (on Unix), so the new name survives a power cut. A reader sees the old file or the whole new one, never half of it; on any
 //! failure the temporary file is removed and the old file is left as it was.
 //!
 //! Model checkpoints need none of this: Burn's burnpack `save_file` already writes this way.
@@ -70,7 +70,24 @@ fn write_then_rename(
         .map_err(io::IntoInnerError::into_error)?;
     file.sync_all()?;
     drop(file);
-    fs::rename(temporary, path)
+    fs::rename(temporary, path)?;
+    sync_folder(path)
+}
+
+/// Syncs the folder holding `path`, so that the rename itself survives a power cut (on Unix;
+/// elsewhere the rename is as durable as the system makes it).
+#[cfg(unix)]
+fn sync_folder(path: &Path) -> io::Result<()> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(folder)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_folder(_path: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 /// `.<file name>.<process id>.<counter>.tmp` in `path`'s directory.

@@ -104,15 +104,18 @@ fn image_folder(folder: &Path) -> Result<Records, CliError> {
     Ok(Records::non_empty(items, vec![class], folder, "images")?)
 }
 
-/// The login name with characters a folder name cannot hold replaced, or `annotator`.
+/// The login name (leading dots dropped, characters an annotator name cannot hold replaced by
+/// `_`), or `annotator`.
 fn user_name() -> String {
-    let name: String = ["USER", "USERNAME", "LOGNAME"]
+    let login = ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|n| !n.is_empty()))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let name: String = login
+        .trim_start_matches('.')
         .chars()
         .map(
-            |c| match c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            |c| match c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
                 true => c,
                 false => '_',
             },

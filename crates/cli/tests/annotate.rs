@@ -132,6 +132,20 @@ fn a_stroke_drawn_in_the_browser_becomes_a_map_that_trains() {
         .map(|k| to_view(from + (to - from) * k as f64 / 8.0, row))
         .collect();
     browser.drag(&points);
+    let read_ink = || -> Vec<u64> {
+        let ink = browser.execute(READ_INK, json!([]));
+        ink.as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect()
+    };
+    let drawn = read_ink();
+    assert!(drawn.iter().any(|&a| a > 0));
+    browser.press("z"); // undo
+    assert!(read_ink().iter().all(|&a| a == 0));
+    browser.press("y"); // redo
+    assert_eq!(read_ink(), drawn);
     browser.press("2"); // the second class, "shoe"
     browser.press("\u{E007}"); // Enter: save and next
     browser.wait_for("window.cyborg.index === 1 && window.cyborg.ready", 30);
@@ -163,7 +177,9 @@ fn a_stroke_drawn_in_the_browser_becomes_a_map_that_trains() {
     // The keyboard moves on without saving what was not drawn, and back.
     browser.press("\u{E014}"); // right arrow
     browser.wait_for("window.cyborg.index === 2 && window.cyborg.ready", 30);
-    browser.press("\u{E012}\u{E012}"); // left arrow twice
+    browser.press("\u{E012}"); // left arrow
+    browser.wait_for("window.cyborg.index === 1 && window.cyborg.ready", 30);
+    browser.press("\u{E012}");
     browser.wait_for("window.cyborg.index === 0 && window.cyborg.ready", 30);
     assert!(!out.join("maps/tester/photo1.png").exists());
 
@@ -220,14 +236,28 @@ fn a_stroke_drawn_in_the_browser_becomes_a_map_that_trains() {
         })
         .collect();
     browser.drag(&lasso);
-    let inked = browser.execute(READ_INK, json!([]));
-    let inked = inked.as_array().unwrap();
-    let at = |x: usize, y: usize| inked[y * WIDTH as usize + x].as_u64().unwrap();
+    let inked = read_ink();
+    let at = |ink: &[u64], x: usize, y: usize| ink[y * WIDTH as usize + x];
     assert!(
-        at(28, 24) >= 200 && at(16, 24) >= 200,
+        at(&inked, 28, 24) >= 200 && at(&inked, 16, 24) >= 200,
         "the polygon is filled"
     );
-    assert_eq!((at(2, 2), at(60, 45)), (0, 0), "and nothing outside it");
+    assert_eq!(
+        (at(&inked, 2, 2), at(&inked, 60, 45)),
+        (0, 0),
+        "and nothing outside it"
+    );
+    // The eraser takes a line out of it; clear empties it; undo brings it back.
+    browser.press("e");
+    browser.drag(&[to_view(18.0, 24.5), to_view(38.0, 24.5)]);
+    let erased = read_ink();
+    assert_eq!(at(&erased, 28, 24), 0, "erased on the line");
+    assert_eq!(at(&erased, 28, 18), at(&inked, 28, 18), "untouched off it");
+    browser.press("c");
+    assert!(read_ink().iter().all(|&a| a == 0));
+    browser.press("zz");
+    assert_eq!(read_ink(), inked);
+    browser.press("l");
     let screenshot = browser.screenshot();
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("annotate.png");
     std::fs::write(&shot, &screenshot).unwrap();
@@ -286,12 +316,20 @@ fn a_manifest_of_ten_thousand_images_loads_and_moves() {
         browser.execute("return window.cyborg.items.length;", json!([])),
         10_000
     );
-    browser.press("\u{E007}"); // save image 1 (an empty map: nothing marked) and move on
+    // Nothing marked: the first Enter asks, the second saves an empty map and moves on.
+    browser.press("\u{E007}");
+    let message = browser.wait_for("document.getElementById('message').textContent", 10);
+    assert!(
+        message.as_str().unwrap().starts_with("nothing is marked"),
+        "{message}"
+    );
+    assert_eq!(browser.execute("return window.cyborg.index;", json!([])), 0);
+    browser.press("\u{E007}");
     browser.wait_for("window.cyborg.index === 1 && window.cyborg.ready", 30);
     // #N in the address jumps to image N.
     browser.execute("location.hash = '#9999';", json!([]));
     browser.wait_for("window.cyborg.index === 9998 && window.cyborg.ready", 30);
-    browser.press("\u{E007}");
+    browser.press("\u{E007}\u{E007}");
     browser.wait_for("window.cyborg.index === 9999 && window.cyborg.ready", 30);
     browser.press("u"); // the next without a map, past the end: image 2
     browser.wait_for("window.cyborg.index === 1 && window.cyborg.ready", 30);
