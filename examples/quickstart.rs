@@ -18,7 +18,9 @@
 //! 6 epochs, best validation accuracy). Each run folder under `target/quickstart/runs/` holds
 //! its checkpoints, `best.bpk`, `metrics.json`, `history.csv`, `scores/`, `curves.png` and `roc-*.png`. The example prints the test accuracy and AUC
 //! of both side by side, and writes `target/quickstart/cams.png`: the CAMs of both models for
-//! six test images where the square points to the wrong class.
+//! six test images where the square points to the wrong class, and
+//! `target/quickstart/report.html`: the seed-0 runs compared on one page (`cyborg report`'s
+//! page: results side by side, learning and ROC curves, recipes, a CAM gallery).
 //!
 //! Flags change the study (`--help`): `--image-size`, `--width` of the CNN, `--epochs`,
 //! `--seeds`, and `--losses` (`ce`, `cyborg`, `contrast` for CYBORG on the contrast CAM,
@@ -48,9 +50,10 @@ mod study_loss;
 use study_loss::Loss;
 
 use cyborg::train::{
-    ALL_TEST_IMAGES, Evaluation, Experiment, ExperimentReport, Run, SQUARE_MISLEADS,
-    SaliencyLossConfig, TrainingConfig, draw_run_pictures, feature_grid, gap_closed, interval95,
-    mean_and_std, shortcut_experiment,
+    ALL_TEST_IMAGES, Evaluation, Experiment, ExperimentReport, GalleryConfig, GalleryModel,
+    REPORT_FILE, Run, SQUARE_MISLEADS, SaliencyLossConfig, TrainingConfig, cam_gallery,
+    draw_run_pictures, feature_grid, gap_closed, interval95, mean_and_std, read_report_runs,
+    shortcut_experiment, write_report,
 };
 
 const SHOWN: usize = 6;
@@ -191,6 +194,42 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
          model gets wrong first), the human map, and each model's CAM of the class it predicts \
          (seed 0)",
         picture.display()
+    );
+
+    // One page comparing the seed-0 runs: results, curves, ROC, recipes and a CAM gallery of
+    // the test images where the square misleads.
+    let dirs: Vec<PathBuf> = args
+        .losses
+        .iter()
+        .map(|&l| run_dir(&args.out, l, 0))
+        .collect();
+    let runs = read_report_runs(&dirs);
+    let gallery_models: Vec<GalleryModel<Backbone>> = runs
+        .iter()
+        .zip(models)
+        .map(|(run, model)| GalleryModel {
+            name: run.name.clone(),
+            model,
+            image: experiment.image.clone(),
+        })
+        .collect();
+    let misleading = experiment
+        .tests
+        .iter()
+        .find(|(name, _)| name == SQUARE_MISLEADS)
+        .map_or(&experiment.tests[0].1, |(_, records)| records);
+    let gallery = cam_gallery(
+        &gallery_models,
+        SQUARE_MISLEADS,
+        misleading,
+        &device,
+        &GalleryConfig::default(),
+    )?;
+    let report = args.out.join(REPORT_FILE);
+    write_report(&runs, Some(&gallery), &report)?;
+    println!(
+        "wrote {}: the seed-0 runs compared on one page",
+        report.display()
     );
     Ok(())
 }

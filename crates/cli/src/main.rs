@@ -8,6 +8,7 @@
 //! cyborg maps --manifest train.csv --boxes boxes.csv --out with-maps
 //! cyborg maps --merge annotations/maps/* --out merged
 //! cyborg plot --run runs/cyborg
+//! cyborg report runs/ce runs/cyborg --out report.html
 //! cyborg predict --run runs/cyborg photos/ --out predictions.csv
 //! cyborg export --run runs/cyborg --to model.safetensors
 //! cyborg bench --with pytorch.json --json bench.json
@@ -36,6 +37,7 @@ mod output;
 mod plot;
 mod predict;
 mod progress;
+mod report;
 mod test_names;
 mod train;
 
@@ -67,6 +69,9 @@ enum Command {
     /// Human maps from bounding boxes or eye-tracking fixations, as float .npy maps and a
     /// manifest that points at them; or several annotators' maps merged, with their agreement.
     Maps(maps::MapsArgs),
+    /// One self-contained HTML page comparing runs: results side by side, learning and ROC
+    /// curves, recipes, and the same test images' CAMs through each run's best model.
+    Report(report::ReportArgs),
     /// Redraw a run folder's pictures (curves.png, roc-<set>.png) from its files alone.
     Plot(plot::PlotArgs),
     /// The predicted class and class probabilities of a trained run's model, per image.
@@ -94,6 +99,7 @@ fn main() -> ExitCode {
         Command::Annotate(args) => annotate::run(args),
         Command::Maps(args) => maps::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Report(args) => report::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Export(args) => export::run(args),
         Command::Bench(args) => bench::run(args),

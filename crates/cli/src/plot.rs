@@ -43,24 +43,13 @@ pub fn draw_run_cams(
     dir: &std::path::Path,
     backend: &BackendArgs,
 ) -> Result<Option<PathBuf>, CliError> {
-    let Ok(mut files) = csv_files(&dir.join(SETS_FOLDER)) else {
-        return Ok(None);
-    };
-    // Test sets first (`test-…` sorts after `val`), by name.
-    files.sort_by_key(|p| {
-        (
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("test-")),
-            p.clone(),
-        )
-    });
-    let Some(set) = files.first() else {
+    let Some(set) = first_evaluated_set(dir) else {
         return Ok(None);
     };
     let model_args = ModelArgs::of_run(dir).resolve()?;
     let device = backend.device()?;
     let model = model_args.load(&device)?;
-    let records = read_manifest(set, model_args.classes()?)?;
+    let records = read_manifest(&set, model_args.classes()?)?;
     let grid = feature_grid(&model, model_args.image_shape(), &device);
     match draw_cams(
         &model,
@@ -74,4 +63,18 @@ pub fn draw_run_cams(
         Err(PlotError::NoMaps) => Ok(None),
         Err(error) => Err(error.into()),
     }
+}
+
+/// The run's first test set by name as `sets/` records it (`test-…` sorts after `val`), else
+/// its validation set; `None` before the run was evaluated.
+pub fn first_evaluated_set(dir: &std::path::Path) -> Option<PathBuf> {
+    let mut files = csv_files(&dir.join(SETS_FOLDER)).ok()?;
+    files.sort_by_key(|p| {
+        (
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("test-")),
+            p.clone(),
+        )
+    });
+    files.into_iter().next()
 }

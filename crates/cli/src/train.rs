@@ -264,5 +264,8 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     if let Some(picture) = crate::plot::draw_run_cams(&args.out, &args.backend)? {
         println!("wrote {}", picture.display());
     }
+    let report = args.out.join(cyborg_train::REPORT_FILE);
+    crate::report::write(std::slice::from_ref(&args.out), &report, 8, &args.backend)?;
+    println!("wrote {}", report.display());
     Ok(())
 }

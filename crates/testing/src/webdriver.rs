@@ -88,6 +88,7 @@ impl Browser {
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium, "args": args},
+            "goog:loggingPrefs": {"browser": "ALL"},
         }}});
         let mut browser = Self {
             driver: child,
@@ -203,6 +204,28 @@ impl Browser {
     fn perform(&self, actions: Value) {
         self.call("POST", "/actions", Some(json!({ "actions": actions })));
         self.call("DELETE", "/actions", None);
+    }
+
+    /// The page's console messages at level `SEVERE` (errors, failed loads) since the last
+    /// call, as `"<source>: <message>"`.
+    pub fn console_errors(&self) -> Vec<String> {
+        let entries = self.call("POST", "/se/log", Some(json!({"type": "browser"})));
+        entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| format!("{}: {}", e["source"].as_str().unwrap_or("?"), e["message"]))
+            .collect()
+    }
+
+    /// Sets the window's size in CSS pixels.
+    pub fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        );
     }
 
     /// A PNG of the window.

@@ -44,6 +44,8 @@ mod plots;
 mod progress;
 mod recipe;
 mod renderer;
+#[cfg(feature = "pictures")]
+mod report;
 mod run;
 mod run_file;
 mod run_lock;
@@ -73,6 +75,8 @@ pub use plots::{CURVES_FILE, PlotError, draw_curves, draw_roc, draw_run_pictures
 pub use progress::{LogProgress, SharedProgress, TrainingProgress};
 pub use recipe::{Optimizer, Schedule, TrainingConfig};
 pub use renderer::EpochLog;
+#[cfg(feature = "pictures")]
+pub use report::*;
 pub use run::{DEFAULT_WORKERS, Run};
 pub use run_file::{CLASSES_FILE, RunFileError, csv_files, read_classes};
 pub use run_lock::{LOCK_FILE, RunLock};

@@ -2,14 +2,20 @@
 
 use std::path::{Path, PathBuf};
 
-use cyborg_cam::{Legend, LineChartConfig, LinePanel, PictureError, Series, line_chart, save_png};
+use cyborg_cam::{PictureError, save_png};
 
 use crate::history::{HISTORY_FILE, HistoryRow, read_history};
+use crate::report::{Chart, ChartSeries, LegendCorner, charts_picture};
 use crate::run_file::{RunFileError, csv_files, read_classes};
 use crate::scores::{SCORES_FOLDER, read_scores};
 
 /// The training curves' picture in a run folder.
 pub const CURVES_FILE: &str = "curves.png";
+
+/// One panel of `curves.png`, `(width, height)` in pixels.
+const CURVE_PANEL: (u32, u32) = (440, 320);
+/// A ROC picture.
+const ROC_PANEL: (u32, u32) = (440, 420);
 
 /// Why a run's pictures could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +38,15 @@ pub enum PlotError {
     /// No image of the set has a human map to compare the CAM with.
     #[error("no image of the set has a human map: no cams.png")]
     NoMaps,
+    /// A report could not be written.
+    #[error("{path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Draws every picture of a run folder from its files: [`draw_curves`], and [`draw_roc`] once
@@ -64,29 +79,30 @@ pub fn draw_roc(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         let stem = file
             .file_stem()
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        let series: Vec<Series> = scores
+        let series: Vec<ChartSeries> = scores
             .roc_curves()
             .into_iter()
-            .map(|curve| Series {
+            .enumerate()
+            .map(|(i, curve)| ChartSeries {
                 label: format!("{}: AUC {:.3}", curve.class, curve.auc),
                 points: curve.points,
+                color: i,
+                dashed: false,
             })
             .collect();
-        let panel = LinePanel {
+        let chart = Chart {
             title: format!("ROC, {stem}"),
-            series,
+            x_label: "false positive rate".into(),
+            y_label: "true positive rate".into(),
             x_range: Some([0.0, 1.0]),
             y_range: Some([0.0, 1.0]),
+            series,
             marks: vec![],
             diagonal: true,
-            legend: Legend::BottomRight,
+            legend: LegendCorner::LowerRight,
         };
-        let config = LineChartConfig::new()
-            .with_columns(1)
-            .with_plot_width(360)
-            .with_plot_height(360);
         let path = dir.join(format!("roc-{stem}.png"));
-        save_png(&line_chart(&config, &[panel]), &path)?;
+        save_png(&charts_picture(&[chart], 1, ROC_PANEL), &path)?;
         pictures.push(path);
     }
     Ok(pictures)
@@ -113,43 +129,61 @@ pub fn draw_curves(dir: &Path) -> Result<PathBuf, PlotError> {
         return Err(PlotError::Empty(history));
     }
     let best = best_epoch(dir);
-    let measures: [(&str, Measure); 5] = [
-        ("loss", |r| r.loss),
-        ("cross-entropy", |r| r.cross_entropy),
-        ("saliency term", |r| r.saliency),
-        ("accuracy", |r| r.accuracy),
-        ("AUC", |r| r.auc),
+    // Shares (accuracy, AUC) on [0, 1]; the rest fitted, from 0.
+    let measures: [(&str, Measure, Option<[f64; 2]>, LegendCorner); 5] = [
+        ("loss", |r| r.loss, None, LegendCorner::UpperRight),
+        (
+            "cross-entropy",
+            |r| r.cross_entropy,
+            None,
+            LegendCorner::UpperRight,
+        ),
+        (
+            "saliency term",
+            |r| r.saliency,
+            None,
+            LegendCorner::UpperRight,
+        ),
+        (
+            "accuracy",
+            |r| r.accuracy,
+            Some([0.0, 1.0]),
+            LegendCorner::LowerRight,
+        ),
+        ("AUC", |r| r.auc, Some([0.0, 1.0]), LegendCorner::LowerRight),
     ];
-    let panels: Vec<LinePanel> = measures
+    let charts: Vec<Chart> = measures
         .iter()
-        .filter_map(|(title, value)| {
-            let series: Vec<Series> = ["train", "valid"]
+        .filter_map(|&(title, value, y_range, legend)| {
+            let series: Vec<ChartSeries> = ["train", "valid"]
                 .iter()
-                .map(|split| Series {
+                .enumerate()
+                .map(|(color, split)| ChartSeries {
                     label: (*split).into(),
                     points: rows
                         .iter()
                         .filter(|r| r.split == *split)
                         .filter_map(|r| Some([r.epoch as f64, value(r)?]))
                         .collect(),
+                    color,
+                    dashed: false,
                 })
                 .collect();
-            series
-                .iter()
-                .any(|s| !s.points.is_empty())
-                .then(|| LinePanel {
-                    title: (*title).into(),
-                    series,
-                    x_range: None,
-                    y_range: None,
-                    marks: best.into_iter().map(|e| e as f64).collect(),
-                    diagonal: false,
-                    legend: Legend::TitleLine,
-                })
+            series.iter().any(|s| !s.points.is_empty()).then(|| Chart {
+                title: title.into(),
+                x_label: "epoch".into(),
+                y_label: title.into(),
+                x_range: None,
+                y_range,
+                series,
+                marks: best.into_iter().map(|e| e as f64).collect(),
+                diagonal: false,
+                legend,
+            })
         })
         .collect();
     let path = dir.join(CURVES_FILE);
-    save_png(&line_chart(&LineChartConfig::new(), &panels), &path)?;
+    save_png(&charts_picture(&charts, 2, CURVE_PANEL), &path)?;
     Ok(path)
 }
 
@@ -180,20 +214,8 @@ mod tests {
         let path = draw_curves(dir.path()).unwrap();
         let picture = image::open(&path).unwrap();
         // Four panels (no saliency term), two to a line: two lines of two.
-        let single = line_chart(
-            &LineChartConfig::new(),
-            &[LinePanel {
-                title: String::new(),
-                series: vec![],
-                x_range: None,
-                y_range: None,
-                marks: vec![],
-                diagonal: false,
-                legend: Legend::TitleLine,
-            }],
-        );
-        assert_eq!(picture.width(), 2 * single.width());
-        assert_eq!(picture.height(), 2 * single.height());
+        assert_eq!(picture.width(), 2 * CURVE_PANEL.0);
+        assert_eq!(picture.height(), 2 * CURVE_PANEL.1);
     }
 
     #[test]
