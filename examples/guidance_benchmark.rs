@@ -46,7 +46,7 @@ use std::time::Instant;
 
 use burn::prelude::*;
 use clap::{Parser, ValueEnum};
-use cyborg::cam::{IntervalChartConfig, IntervalPanel, IntervalRow, interval_chart, save_png};
+use cyborg::cam::save_png;
 use cyborg::data::{
     BoxShape, DecoyConfig, DecoyPatch, MapAnnotations, MnistFiles, Records, ShortcutTaskConfig,
     attach_annotation_maps, read_box_csv,
@@ -54,8 +54,9 @@ use cyborg::data::{
 use cyborg::models::{Backbone, SmallCnnConfig};
 use cyborg::train::{
     ALL_TEST_IMAGES, CLEAN_TEST, DECOY_TEST, DecoyExperiments, DecoyTaskConfig, Experiment,
-    ExperimentReport, Interval, Run, SQUARE_MISLEADS, TrainingConfig, decoy_experiments,
-    feature_grid, gap_closed, interval95, mean_and_std, shortcut_experiment, write_json,
+    ExperimentReport, Interval, IntervalPanel, IntervalRow, Run, SQUARE_MISLEADS, TrainingConfig,
+    decoy_experiments, feature_grid, gap_closed, interval_chart_picture, interval95, mean_and_std,
+    shortcut_experiment, write_json,
 };
 
 #[path = "support/study_loss.rs"]
@@ -254,7 +255,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     println!("\n{report}");
     std::fs::create_dir_all(&args.out)?;
     std::fs::write(args.out.join("results.md"), &report)?;
-    let chart = interval_chart(&IntervalChartConfig::new(), &panels);
+    let chart = interval_chart_picture(&panels, 3);
     let picture = args.out.join("benchmark.png");
     save_png(&chart, &picture)?;
     println!(
@@ -550,6 +551,7 @@ impl TaskSummary {
                      range,
                      references| IntervalPanel {
             title: format!("{}: {measure}", self.task.short()),
+            x_label: measure.into(),
             rows: self
                 .rows
                 .iter()

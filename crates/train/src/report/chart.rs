@@ -213,8 +213,22 @@ impl Chart {
 
 /// `charts` as one picture, `columns` to a row, each `panel` = `(width, height)` pixels.
 pub fn charts_picture(charts: &[Chart], columns: usize, panel: (u32, u32)) -> RgbImage {
-    let columns = columns.clamp(1, charts.len().max(1));
-    let rows = charts.len().div_ceil(columns).max(1);
+    panels_picture(charts.len(), columns, panel, |i, area| {
+        // Drawing into memory cannot fail.
+        let _ = charts[i].draw(area, 14.0);
+    })
+}
+
+/// A white picture of `count` panels of `panel` pixels, `columns` to a row, each drawn by
+/// `draw(index, area)` through [`FontBackend`].
+pub(crate) fn panels_picture(
+    count: usize,
+    columns: usize,
+    panel: (u32, u32),
+    draw: impl Fn(usize, &DrawingArea<FontBackend<'_>, Shift>),
+) -> RgbImage {
+    let columns = columns.clamp(1, count.max(1));
+    let rows = count.div_ceil(columns).max(1);
     let size = (panel.0 * columns as u32, panel.1 * rows as u32);
     let mut buffer = vec![255u8; size.0 as usize * size.1 as usize * 3];
     {
@@ -222,10 +236,13 @@ pub fn charts_picture(charts: &[Chart], columns: usize, panel: (u32, u32)) -> Rg
             inner: BitMapBackend::with_buffer(&mut buffer, size),
         }
         .into_drawing_area();
-        let areas = root.split_evenly((rows, columns));
-        for (chart, area) in charts.iter().zip(&areas) {
-            // Drawing into memory cannot fail.
-            let _ = chart.draw(area, 14.0);
+        for (i, area) in root
+            .split_evenly((rows, columns))
+            .iter()
+            .take(count)
+            .enumerate()
+        {
+            draw(i, area);
         }
         let _ = root.present();
     }
@@ -234,8 +251,8 @@ pub fn charts_picture(charts: &[Chart], columns: usize, panel: (u32, u32)) -> Rg
 
 /// plotters' bitmap backend with its text drawn in the built-in 5×7 font (see the module's
 /// docs for why).
-struct FontBackend<'a> {
-    inner: BitMapBackend<'a>,
+pub(crate) struct FontBackend<'a> {
+    pub(crate) inner: BitMapBackend<'a>,
 }
 
 /// The font's scale for text of `size` pixels: the largest whose 7-pixel glyphs fit in it
@@ -245,7 +262,7 @@ fn scale_of(size: f64) -> u32 {
 }
 
 /// A tick label: at most three decimals, trailing zeros dropped (`1`, `0.25`, `0.2`).
-fn tick(value: &f64) -> String {
+pub(crate) fn tick(value: &f64) -> String {
     let text = format!("{value:.3}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     match text {

@@ -11,6 +11,7 @@
 mod chart;
 mod gallery;
 mod html;
+mod interval_chart;
 mod run_data;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 pub use chart::{Chart, ChartSeries, LegendCorner, PALETTE, charts_picture};
 pub use gallery::{Gallery, GalleryCam, GalleryConfig, GalleryModel, GalleryRow, cam_gallery};
 pub use html::report_html;
+pub use interval_chart::{IntervalPanel, IntervalRow, interval_chart_picture};
 pub use run_data::{ReportRun, run_names};
 
 use crate::plots::PlotError;
