@@ -8,8 +8,8 @@ use burn::prelude::Device;
 use clap::Args;
 use cyborg_bench::{Measurement, Workload, markdown_report, measure};
 
+use crate::devices::{compiled_backends, device};
 use crate::error::CliError;
-use crate::model::{compiled_backends, device};
 use crate::progress::Progress;
 
 /// Which workloads, on which backends, how often.

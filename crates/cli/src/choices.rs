@@ -55,12 +55,12 @@ pub struct BackendArgs {
 impl BackendArgs {
     /// The backend's device.
     pub fn device(&self) -> Result<Device, CliError> {
-        crate::model::device(self.backend.name())
+        crate::devices::device(self.backend.name())
     }
 
-    /// The first `count` devices of the backend (see [`crate::model::devices`]).
+    /// The first `count` devices of the backend (see [`crate::devices::devices`]).
     pub fn devices(&self, count: usize) -> Result<Vec<Device>, CliError> {
-        crate::model::devices(self.backend.name(), count)
+        crate::devices::devices(self.backend.name(), count)
     }
 }
 

@@ -27,6 +27,7 @@ mod bench;
 mod bench_epoch;
 mod cam;
 mod choices;
+mod devices;
 mod error;
 mod eval;
 mod export;

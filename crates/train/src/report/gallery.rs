@@ -13,7 +13,7 @@ use cyborg_cam::{
 };
 use cyborg_data::{ImageConfig, Normalization, Records, SaliencyConfig, SaliencyDataset};
 
-use crate::plots::PlotError;
+use crate::report::plots::PlotError;
 
 /// How many images the gallery ranks and shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

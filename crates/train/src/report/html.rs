@@ -9,8 +9,8 @@ use serde_json::Value;
 use super::chart::{Chart, ChartSeries, LegendCorner, PALETTE};
 use super::gallery::Gallery;
 use super::run_data::ReportRun;
-use crate::evaluate::Evaluation;
-use crate::history::HistoryRow;
+use crate::evaluation::evaluate::Evaluation;
+use crate::run_folder::history::HistoryRow;
 
 /// A measure of an [`Evaluation`], as the results table shows it.
 struct Measure {

@@ -8,10 +8,12 @@
 //! SVG drawn by [`Chart`], the same drawing as the run folder's PNG pictures
 //! ([`charts_picture`]); pictures are `data:` URLs; nothing is fetched when the page opens.
 
+pub(crate) mod cams_picture;
 mod chart;
 mod gallery;
 mod html;
 mod interval_chart;
+pub(crate) mod plots;
 mod run_data;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +24,7 @@ pub use html::report_html;
 pub use interval_chart::{IntervalPanel, IntervalRow, interval_chart_picture};
 pub use run_data::{ReportRun, run_names};
 
-use crate::plots::PlotError;
+use crate::report::plots::PlotError;
 
 /// The report a run folder holds of itself.
 pub const REPORT_FILE: &str = "report.html";

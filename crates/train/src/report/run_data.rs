@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::experiment::ExperimentReport;
-use crate::history::{HISTORY_FILE, HistoryRow, read_history};
-use crate::run_file::{csv_files, read_classes};
-use crate::scores::{RocCurve, SCORES_FOLDER, read_scores};
+use crate::run_folder::history::{HISTORY_FILE, HistoryRow, read_history};
+use crate::run_folder::run_file::{csv_files, read_classes};
+use crate::run_folder::scores::{RocCurve, SCORES_FOLDER, read_scores};
+use crate::training::experiment::ExperimentReport;
 
 /// One run folder as the report reads it.
 #[derive(Debug, Clone)]

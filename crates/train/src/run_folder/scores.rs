@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use cyborg_data::Records;
 
-use crate::run_file::RunFileError;
+use crate::error::RunFileError;
 
 /// The folder of the score files in a run folder: `scores/<test set>.csv`.
 pub const SCORES_FOLDER: &str = "scores";
@@ -62,8 +62,8 @@ impl Scores {
             let positives: Vec<bool> = self.labels.iter().map(|&l| l == class).collect();
             Some(RocCurve {
                 class: self.classes[class].clone(),
-                points: crate::auc::roc_curve(&scores, &positives)?,
-                auc: crate::auc::roc_auc(&scores, &positives)?,
+                points: crate::evaluation::auc::roc_curve(&scores, &positives)?,
+                auc: crate::evaluation::auc::roc_auc(&scores, &positives)?,
             })
         };
         if k == 1 {

@@ -1,14 +1,12 @@
-//! [`Run`]: where and how a run trains, set by name, for [`train`] and [`run_experiment`].
+//! [`Run`]: where and how a run trains, set by name, for [`train`] and [`run_experiment`]
+//! (its `train` is in the trainer, its `experiment` beside `run_experiment`).
 
 use std::path::PathBuf;
 
 use burn::prelude::*;
 
-use crate::experiment::{Experiment, ExperimentReport, run_and_evaluate};
-use crate::progress::{SharedProgress, TrainingProgress};
-use crate::recipe::TrainingConfig;
-use crate::step::TrainableModel;
-use crate::trainer::{TrainData, TrainError, TrainedRun, hold_run_folder, train_locked};
+use crate::progress::training_progress::{SharedProgress, TrainingProgress};
+use crate::training::recipe::TrainingConfig;
 #[cfg(doc)]
 use crate::{LogProgress, run_experiment, train};
 
@@ -85,44 +83,5 @@ impl Run {
     pub fn progress(mut self, progress: impl TrainingProgress + 'static) -> Self {
         self.progress = SharedProgress::new(progress);
         self
-    }
-
-    /// [`train`] the model `build` makes on `data`.
-    ///
-    /// # Errors
-    /// As [`train`]; no device is a [`TrainError::Config`].
-    pub fn train<M: TrainableModel>(
-        &self,
-        build: impl FnOnce(&Device) -> M + Send,
-        data: TrainData,
-    ) -> Result<TrainedRun<M>, TrainError> {
-        let _lock = hold_run_folder(&self.dir)?;
-        train_locked(build, data, self)
-    }
-
-    /// [`run_experiment`] with the model `build` makes, without progress reports.
-    ///
-    /// # Errors
-    /// As [`run_experiment`]; no device is a [`TrainError::Config`].
-    pub fn experiment<M: TrainableModel>(
-        &self,
-        build: impl FnOnce(&Device) -> M + Send,
-        experiment: Experiment,
-    ) -> Result<ExperimentReport, TrainError> {
-        self.experiment_with_progress(build, experiment, |_, _, _| {})
-    }
-
-    /// [`run_experiment`] with the model `build` makes; `progress(set, done, total)` reports
-    /// the evaluation.
-    ///
-    /// # Errors
-    /// As [`run_experiment`]; no device is a [`TrainError::Config`].
-    pub fn experiment_with_progress<M: TrainableModel>(
-        &self,
-        build: impl FnOnce(&Device) -> M + Send,
-        experiment: Experiment,
-        progress: impl FnMut(&str, usize, usize),
-    ) -> Result<ExperimentReport, TrainError> {
-        run_and_evaluate(build, experiment, self, progress)
     }
 }

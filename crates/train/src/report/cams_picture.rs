@@ -10,7 +10,7 @@ use cyborg_cam::{
 };
 use cyborg_data::{ImageConfig, Normalization, Records, SaliencyConfig, SaliencyDataset};
 
-use crate::plots::PlotError;
+use crate::report::plots::PlotError;
 
 /// The picture of the CAMs of a run's best model in its folder.
 pub const CAMS_FILE: &str = "cams.png";

@@ -11,7 +11,7 @@ use burn::train::metric::{
     NumericEntry, SerializedEntry,
 };
 
-use crate::step::CyborgOutput;
+use crate::training::step::CyborgOutput;
 
 /// Which term a [`LossTermMetric`] follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,23 +16,24 @@ use burn::prelude::*;
 use burn::train::metric::{AccuracyMetric, AurocMetric, LearningRateMetric};
 use burn::train::{
     ExecutionStrategy, Learner, LearnerSummary, MultiDeviceOptim, SupervisedTraining,
-    TrainingError, TrainingStrategy,
+    TrainingStrategy,
 };
 use cyborg_data::{SaliencyBatch, SaliencyBatcher, SaliencyDataset};
 use cyborg_models::{Backbone, ModelError};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpointing::{ACCURACY, BestAndLast, at_least};
-use crate::epoch_loader::EpochLoader;
-use crate::history::HISTORY_FILE;
-use crate::loss_metric::{LossTerm, LossTermMetric};
-use crate::ordered_loader::OrderedLoader;
-use crate::progress::SharedProgress;
-use crate::recipe::{Optimizer, Schedule, TrainingConfig};
-use crate::renderer::EpochLog;
-use crate::run::Run;
-use crate::run_lock::RunLock;
-use crate::step::{CyborgModel, TrainableModel};
+use crate::error::TrainError;
+use crate::loading::epoch_loader::EpochLoader;
+use crate::loading::ordered_loader::OrderedLoader;
+use crate::progress::renderer::EpochLog;
+use crate::progress::training_progress::SharedProgress;
+use crate::run_folder::checkpointing::{ACCURACY, BestAndLast, at_least};
+use crate::run_folder::history::HISTORY_FILE;
+use crate::run_folder::run_lock::RunLock;
+use crate::training::loss_metric::{LossTerm, LossTermMetric};
+use crate::training::recipe::{Optimizer, Schedule, TrainingConfig};
+use crate::training::run::Run;
+use crate::training::step::{CyborgModel, TrainableModel};
 
 /// The data of a run.
 pub struct TrainData {
@@ -44,45 +45,6 @@ pub struct TrainData {
     pub image_shape: [usize; 3],
     /// The CAM grid `[h, w]` the maps are resized to.
     pub grid: [usize; 2],
-}
-
-/// Everything that can stop [`train`].
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    /// A value of the recipe is unusable.
-    #[error("{0}")]
-    Config(String),
-    /// The run folder could not be written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Another run holds the run folder (see [`RunLock`]).
-    #[error(
-        "{dir} is in use by another run ({holder}); wait for it to end or choose another folder"
-    )]
-    Busy {
-        /// The run folder.
-        dir: PathBuf,
-        /// What the lock file says of the run that holds it.
-        holder: String,
-    },
-    /// Burn's learner stopped with an error (data, checkpoint or worker).
-    #[error("training stopped: {0}")]
-    Training(#[source] Arc<TrainingError>),
-    /// The best checkpoint could not be read back or the best model written.
-    #[error(transparent)]
-    Model(#[from] ModelError),
-    /// An image or map could not be read while evaluating.
-    #[error(transparent)]
-    Data(#[from] cyborg_data::DataError),
-    /// The per-image scores could not be written.
-    #[error(transparent)]
-    Scores(Box<crate::run_file::RunFileError>),
 }
 
 /// The outcome of [`train`].
@@ -286,8 +248,8 @@ const RUN_SUBFOLDERS: [&str; 5] = [
     "train",
     "valid",
     "checkpoint",
-    crate::scores::SCORES_FOLDER,
-    crate::experiment::SETS_FOLDER,
+    crate::run_folder::scores::SCORES_FOLDER,
+    crate::run_folder::run_file::SETS_FOLDER,
 ];
 
 /// [`train`] with the settings of `run`, in a folder whose lock the caller holds
@@ -596,4 +558,19 @@ fn keep_best<M: TrainableModel>(
         best_accuracy: best_percent / 100.0,
         dir: dir.to_path_buf(),
     })
+}
+
+impl Run {
+    /// [`train`] the model `build` makes on `data`.
+    ///
+    /// # Errors
+    /// As [`train`]; no device is a [`TrainError::Config`].
+    pub fn train<M: TrainableModel>(
+        &self,
+        build: impl FnOnce(&Device) -> M + Send,
+        data: TrainData,
+    ) -> Result<TrainedRun<M>, TrainError> {
+        let _lock = hold_run_folder(&self.dir)?;
+        train_locked(build, data, self)
+    }
 }

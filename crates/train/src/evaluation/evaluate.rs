@@ -12,7 +12,7 @@ use cyborg_cam::{
 use cyborg_data::{DataError, SaliencyBatch, SaliencyBatcher, SaliencyDataset};
 use serde::{Deserialize, Serialize};
 
-use crate::auc::{AucScore, macro_auc, roc_auc};
+use crate::evaluation::auc::{AucScore, macro_auc, roc_auc};
 
 /// Options of [`evaluate`].
 #[derive(Config, Debug)]

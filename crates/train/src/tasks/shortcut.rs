@@ -5,7 +5,7 @@ use std::path::Path;
 
 use cyborg_data::{DataError, ImageConfig, Normalization, Records, ShortcutTaskConfig};
 
-use crate::experiment::Experiment;
+use crate::training::experiment::Experiment;
 
 /// Name of the test set of the images whose square points to the other class (those a model
 /// that learned the shortcut gets wrong).

@@ -6,7 +6,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use crate::trainer::TrainError;
+use crate::error::TrainError;
 
 /// The lock file's name in a run folder.
 pub const LOCK_FILE: &str = "run.lock";

@@ -4,10 +4,11 @@ use std::path::{Path, PathBuf};
 
 use cyborg_cam::{PictureError, save_png};
 
-use crate::history::{HISTORY_FILE, HistoryRow, read_history};
+use crate::error::RunFileError;
 use crate::report::{Chart, ChartSeries, LegendCorner, charts_picture};
-use crate::run_file::{RunFileError, csv_files, read_classes};
-use crate::scores::{SCORES_FOLDER, read_scores};
+use crate::run_folder::history::{HISTORY_FILE, HistoryRow, read_history};
+use crate::run_folder::run_file::{csv_files, read_classes};
+use crate::run_folder::scores::{SCORES_FOLDER, read_scores};
 
 /// The training curves' picture in a run folder.
 pub const CURVES_FILE: &str = "curves.png";

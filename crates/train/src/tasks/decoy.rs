@@ -8,7 +8,7 @@ use cyborg_data::{
     DataError, DecoyConfig, DecoySplit, IdxArray, ImageConfig, MnistFiles, Normalization, Records,
 };
 
-use crate::experiment::Experiment;
+use crate::training::experiment::Experiment;
 
 /// Name of the test set whose patches no longer code the class.
 pub const DECOY_TEST: &str = "decoy test";

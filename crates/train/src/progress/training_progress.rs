@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::history::HistoryRow;
+use crate::run_folder::history::HistoryRow;
 
 /// Receives training's progress: one pass (split) at a time, batch by batch. Every method
 /// has an empty default, so an implementation takes what it shows.

@@ -14,8 +14,8 @@ use burn::train::renderer::{
     MetricsRendererTraining,
 };
 
-use crate::history::{History, HistoryRow};
-use crate::progress::SharedProgress;
+use crate::progress::training_progress::SharedProgress;
+use crate::run_folder::history::{History, HistoryRow};
 
 /// Reports progress and per-epoch metrics to a [`TrainingProgress`](crate::TrainingProgress)
 /// (by default [`LogProgress`](crate::LogProgress): `tracing`).

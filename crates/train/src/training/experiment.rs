@@ -8,13 +8,14 @@ use burn::prelude::*;
 use cyborg_data::{ImageConfig, Records, SaliencyConfig, SaliencyDataset};
 use serde::{Deserialize, Serialize};
 
-use crate::evaluate::{Evaluation, EvaluationConfig, evaluate_scored};
-use crate::recipe::TrainingConfig;
-use crate::run::Run;
-use crate::run_file::CLASSES_FILE;
-use crate::scores::{SCORES_FOLDER, scores_file_name, scores_of, write_scores};
-use crate::step::TrainableModel;
-use crate::trainer::{TrainData, TrainError, hold_run_folder, train_locked, write_json};
+use crate::error::TrainError;
+use crate::evaluation::evaluate::{Evaluation, EvaluationConfig, evaluate_scored};
+use crate::run_folder::run_file::{CLASSES_FILE, SETS_FOLDER};
+use crate::run_folder::scores::{SCORES_FOLDER, scores_file_name, scores_of, write_scores};
+use crate::training::recipe::TrainingConfig;
+use crate::training::run::Run;
+use crate::training::step::TrainableModel;
+use crate::training::trainer::{TrainData, hold_run_folder, train_locked, write_json};
 
 /// The data of an experiment, as records (decoded on demand).
 #[derive(Debug, Clone)]
@@ -64,10 +65,6 @@ pub fn run_experiment<M: TrainableModel>(
         .resume(resume)
         .experiment_with_progress(build, experiment, progress)
 }
-
-/// The folder of a run's evaluated sets: `sets/val.csv`, `sets/test-<name>.csv`, manifests
-/// with absolute paths.
-pub const SETS_FOLDER: &str = "sets";
 
 /// Writes `records` as a manifest at `path` with absolute paths (a manifest's relative paths
 /// are read against its own folder).
@@ -166,4 +163,32 @@ pub(crate) fn run_and_evaluate<M: TrainableModel>(
     };
     write_json(&dir.join("metrics.json"), &report)?;
     Ok(report)
+}
+
+impl Run {
+    /// [`run_experiment`] with the model `build` makes, without progress reports.
+    ///
+    /// # Errors
+    /// As [`run_experiment`]; no device is a [`TrainError::Config`].
+    pub fn experiment<M: TrainableModel>(
+        &self,
+        build: impl FnOnce(&Device) -> M + Send,
+        experiment: Experiment,
+    ) -> Result<ExperimentReport, TrainError> {
+        self.experiment_with_progress(build, experiment, |_, _, _| {})
+    }
+
+    /// [`run_experiment`] with the model `build` makes; `progress(set, done, total)` reports
+    /// the evaluation.
+    ///
+    /// # Errors
+    /// As [`run_experiment`]; no device is a [`TrainError::Config`].
+    pub fn experiment_with_progress<M: TrainableModel>(
+        &self,
+        build: impl FnOnce(&Device) -> M + Send,
+        experiment: Experiment,
+        progress: impl FnMut(&str, usize, usize),
+    ) -> Result<ExperimentReport, TrainError> {
+        run_and_evaluate(build, experiment, self, progress)
+    }
 }

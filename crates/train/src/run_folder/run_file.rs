@@ -1,42 +1,17 @@
-//! Errors of the CSV files a run folder holds besides Burn's (`history.csv`, `scores/`).
+//! The small files and folders of a run folder: `classes.json`, `sets/`, and the listing of
+//! its CSV files.
 
 use std::path::{Path, PathBuf};
 
-/// A run folder's CSV file could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum RunFileError {
-    /// The file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What the operating system said.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A line is not a row of the file.
-    #[error("{path}:{line}: {message}")]
-    BadRow {
-        /// The file.
-        path: PathBuf,
-        /// The 1-based line.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// A JSON file of the run is not what it should hold.
-    #[error("{path}: {message}")]
-    Json {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
-}
+use crate::error::RunFileError;
 
 /// The file of a run folder that lists the class names in the model's order (a label `i` is
 /// `classes[i]`), written by [`run_experiment`](crate::run_experiment).
 pub const CLASSES_FILE: &str = "classes.json";
+
+/// The folder of a run's evaluated sets: `sets/val.csv`, `sets/test-<name>.csv`, manifests
+/// with absolute paths.
+pub const SETS_FOLDER: &str = "sets";
 
 /// Reads the class names of the run folder `dir` ([`CLASSES_FILE`]).
 ///

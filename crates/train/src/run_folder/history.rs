@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::run_file::RunFileError;
+use crate::error::RunFileError;
 
 /// The name of the history file in a run folder.
 pub const HISTORY_FILE: &str = "history.csv";
