@@ -5,6 +5,7 @@ use std::path::Path;
 use burn::config::Config;
 use serde::{Deserialize, Serialize};
 
+use crate::window::{window_mean, window_reduce};
 use crate::{DataError, IdxArray, Record, Records, SplitMix64, write_manifest};
 
 /// What the decoy patch shows, and so how a model can read the class from it.
@@ -110,6 +111,11 @@ pub struct DecoyConfig {
     /// Seed of the corners and test levels.
     #[config(default = 0)]
     pub seed: u64,
+    /// Share of the training images ([`DecoySplit::Train`]) whose decoy codes their own label,
+    /// in `[0, 1]`; the others carry the decoy of another class drawn uniformly. 1 (the
+    /// default): a perfect shortcut.
+    #[config(default = 1.0)]
+    pub agreement: f64,
 }
 
 /// One image with its decoy.
@@ -207,9 +213,13 @@ impl DecoyConfig {
     /// `dir/<name>/saliency/<i>.png` and the manifest `dir/<name>.csv` (classes `"0"`…`"9"`).
     /// `limit` keeps the first images only.
     ///
+    /// With [`DecoyConfig::agreement`] below 1, a training image's decoy codes another class
+    /// (drawn uniformly among the labels' classes) with probability `1 − agreement`; the
+    /// manifest keeps the true label.
+    ///
     /// # Errors
-    /// [`DataError::Idx`] if the arrays do not fit together, [`DataError::Io`] or
-    /// [`DataError::Encode`] if `dir` cannot be written.
+    /// [`DataError::Idx`] if the arrays do not fit together or `agreement` is not in `[0, 1]`,
+    /// [`DataError::Io`] or [`DataError::Encode`] if `dir` cannot be written.
     pub fn write_dataset(
         &self,
         images: &IdxArray,
@@ -238,6 +248,12 @@ impl DecoyConfig {
                 labels.dims
             )));
         }
+        if !(0.0..=1.0).contains(&self.agreement) {
+            return Err(bad(format!(
+                "agreement must be in [0, 1], got {}",
+                self.agreement
+            )));
+        }
         let n = limit.map_or(n, |l| l.min(n));
         let folder = dir.join(name);
         for sub in ["images", "saliency"] {
@@ -253,10 +269,19 @@ impl DecoyConfig {
             .map_or(1, |m| m as usize + 1);
         for i in 0..n {
             let label = labels.data[i] as usize;
+            // No draw at full agreement: the datasets of earlier releases stay the same.
+            let disagrees = split == DecoySplit::Train
+                && self.agreement < 1.0
+                && num_classes > 1
+                && f64::from(rng.next_f32()) >= self.agreement;
+            let coded = match disagrees {
+                true => (label + 1 + rng.below(num_classes - 1)) % num_classes,
+                false => label,
+            };
             let decoy = self.apply(
                 &images.data[i * h * w..(i + 1) * h * w],
                 [h, w],
-                label,
+                coded,
                 split,
                 &mut rng,
             );
@@ -287,40 +312,6 @@ fn save_gray(path: &Path, pixels: Vec<u8>, [h, w]: [usize; 2]) -> Result<(), Dat
             path: path.to_path_buf(),
             source,
         })
-}
-
-/// Reduces each `(2r+1)²` window (clipped at the borders) with `f`.
-fn window_reduce(plane: &[f32], [h, w]: [usize; 2], r: usize, f: fn(f32, f32) -> f32) -> Vec<f32> {
-    let mut out = vec![0.0; h * w];
-    for y in 0..h {
-        for x in 0..w {
-            let mut acc = plane[y * w + x];
-            for yy in y.saturating_sub(r)..(y + r + 1).min(h) {
-                for xx in x.saturating_sub(r)..(x + r + 1).min(w) {
-                    acc = f(acc, plane[yy * w + xx]);
-                }
-            }
-            out[y * w + x] = acc;
-        }
-    }
-    out
-}
-
-/// Mean of each `(2r+1)²` window, clipped at the borders.
-fn window_mean(plane: &[f32], [h, w]: [usize; 2], r: usize) -> Vec<f32> {
-    let mut out = vec![0.0; h * w];
-    for y in 0..h {
-        for x in 0..w {
-            let rows = y.saturating_sub(r)..(y + r + 1).min(h);
-            let cols = x.saturating_sub(r)..(x + r + 1).min(w);
-            let count = rows.len() * cols.len();
-            let sum: f32 = rows
-                .flat_map(|yy| cols.clone().map(move |xx| plane[yy * w + xx]))
-                .sum();
-            out[y * w + x] = sum / count as f32;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -419,6 +410,57 @@ mod tests {
                 assert_ne!(pattern, other, "class {k} repeats a pattern");
             }
         }
+    }
+
+    #[test]
+    fn a_partial_decoy_codes_another_class_on_its_share_of_training_images() {
+        // Blank 8×8 images, four classes: the only bright pixels are the patch, whose level
+        // 255 − 25·c tells the class c it codes.
+        let n = 400;
+        let images = IdxArray {
+            dims: vec![n, 8, 8],
+            data: vec![0; n * 64],
+        };
+        let labels = IdxArray {
+            dims: vec![n],
+            data: (0..n).map(|i| (i % 4) as u8).collect(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let coded = |config: &DecoyConfig, split: DecoySplit| -> Vec<(usize, usize)> {
+            let records = config
+                .write_dataset(&images, &labels, dir.path(), "d", split, None)
+                .unwrap();
+            records
+                .items
+                .iter()
+                .map(|r| {
+                    let pixels = image::open(&r.image).unwrap().into_luma8();
+                    let level = *pixels.as_raw().iter().max().unwrap();
+                    (r.label, usize::from((255 - level) / 25))
+                })
+                .collect()
+        };
+        let config = DecoyConfig::new().with_patch_size(3).with_agreement(0.75);
+        let train = coded(&config, DecoySplit::Train);
+        let agreeing = train.iter().filter(|(label, c)| label == c).count();
+        // Binomial(400, 0.75): mean 300, sd 8.7; ±5 sd.
+        assert!((257..=343).contains(&agreeing), "{agreeing} of 400");
+        assert!(
+            train.iter().all(|&(_, c)| c < 4),
+            "only the labels' classes are coded"
+        );
+        let full = coded(&DecoyConfig::new().with_patch_size(3), DecoySplit::Train);
+        assert!(full.iter().all(|(label, c)| label == c));
+        let error = DecoyConfig::new()
+            .with_agreement(-0.1)
+            .write_dataset(&images, &labels, dir.path(), "d", DecoySplit::Train, None)
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("agreement must be in [0, 1], got -0.1"),
+            "{error}"
+        );
     }
 
     #[test]

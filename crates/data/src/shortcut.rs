@@ -42,6 +42,12 @@ pub struct ShortcutTaskConfig {
     /// Seed of the generator; the same seed gives the same images on every platform.
     #[config(default = 0)]
     pub seed: u64,
+    /// Share of the training images whose square agrees with the label, in `[0, 1]`; the others
+    /// carry the other class's square. 1 (the default) makes the shortcut perfect, so more data
+    /// cannot help; below 1, cross-entropy can learn from more data that the square misleads.
+    /// The test split's square stays random.
+    #[config(default = 1.0)]
+    pub cue_agreement: f64,
 }
 
 /// One split of the task, in host memory.
@@ -55,14 +61,15 @@ pub struct ShortcutSplit {
     pub labels: Vec<i64>,
     /// Human maps, row-major `[n, image_size, image_size]`, 1 on and around the bar.
     pub saliency: Vec<f32>,
-    /// Whether the shortcut square sits where training taught it (always in training).
+    /// Whether the shortcut square sits where the label's class has it (in training, a share
+    /// `cue_agreement` of the images).
     pub cue_agrees: Vec<bool>,
 }
 
 /// The training and test splits of the shortcut task.
 #[derive(Debug, Clone)]
 pub struct ShortcutTask {
-    /// Training split: the square always agrees with the label.
+    /// Training split: the square agrees with the label on a share `cue_agreement`.
     pub train: ShortcutSplit,
     /// Test split: the square is placed at random.
     pub test: ShortcutSplit,
@@ -83,12 +90,17 @@ impl ShortcutTaskConfig {
     /// Generates both splits.
     ///
     /// # Panics
-    /// If `image_size < 12`.
+    /// If `image_size < 12` or `cue_agreement` is not in `[0, 1]`.
     pub fn generate(&self) -> ShortcutTask {
         assert!(
             self.image_size >= 12,
             "image_size must be at least 12, got {}",
             self.image_size
+        );
+        assert!(
+            (0.0..=1.0).contains(&self.cue_agreement),
+            "cue_agreement must be in [0, 1], got {}",
+            self.cue_agreement
         );
         let mut rng = SplitMix64::new(self.seed);
         let train = self.split(self.train_size, true, &mut rng);
@@ -126,7 +138,10 @@ impl ShortcutTaskConfig {
                 }
             }
             let cue_top = if cue_follows_label {
-                label == 0
+                // No draw at full agreement: the images of earlier releases stay the same.
+                let agrees =
+                    self.cue_agreement >= 1.0 || f64::from(rng.next_f32()) < self.cue_agreement;
+                (label == 0) == agrees
             } else {
                 rng.below(2) == 0
             };
@@ -251,6 +266,52 @@ mod tests {
             (16..=48).contains(&agreeing),
             "{agreeing} of 64 test cues agree"
         );
+    }
+
+    #[test]
+    fn a_partial_shortcut_agrees_on_its_share_and_full_agreement_draws_nothing_more() {
+        let partial = ShortcutTaskConfig::new()
+            .with_train_size(2000)
+            .with_test_size(8)
+            .with_cue_agreement(0.9)
+            .generate();
+        let agreeing = partial.train.cue_agrees.iter().filter(|&&a| a).count();
+        // Binomial(2000, 0.9): mean 1800, sd 13.4; ±5 sd.
+        assert!((1733..=1867).contains(&agreeing), "{agreeing} of 2000");
+        // The square sits where `cue_agrees` says: top (rows 1..4) for class 0 when it agrees.
+        let s = partial.train.image_size;
+        for i in 0..50 {
+            let image = &partial.train.images[i * s * s..(i + 1) * s * s];
+            let top: f32 = (1..4).map(|r| image[r * s + s - 3]).sum();
+            let bottom: f32 = (s - 4..s - 1).map(|r| image[r * s + s - 3]).sum();
+            let class0 = partial.train.labels[i] == 0;
+            assert_eq!(
+                top > bottom,
+                class0 == partial.train.cue_agrees[i],
+                "image {i}"
+            );
+        }
+        let none = ShortcutTaskConfig::new()
+            .with_train_size(200)
+            .with_test_size(8)
+            .with_cue_agreement(0.0)
+            .generate();
+        assert!(none.train.cue_agrees.iter().all(|&a| !a));
+        // Full agreement is the default's data, image for image.
+        let full = task();
+        let explicit = ShortcutTaskConfig::new()
+            .with_train_size(64)
+            .with_test_size(64)
+            .with_cue_agreement(1.0)
+            .generate();
+        assert_eq!(full.train.images, explicit.train.images);
+        assert_eq!(full.test.images, explicit.test.images);
+    }
+
+    #[test]
+    #[should_panic(expected = "cue_agreement must be in [0, 1], got 1.5")]
+    fn an_agreement_above_one_is_refused() {
+        ShortcutTaskConfig::new().with_cue_agreement(1.5).generate();
     }
 
     #[test]
