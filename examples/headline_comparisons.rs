@@ -221,6 +221,8 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         );
     }
     for &loss in &args.focus {
+        // The reference of both comparisons: silhouettes on every image.
+        settings.push(Setting::plain(headline, loss, Images::Small));
         for &maps in &args.map_kinds {
             settings.push(Setting {
                 maps,
@@ -234,6 +236,9 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             });
         }
     }
+    // Each setting once (the reference runs above may repeat the tables' runs).
+    let mut seen = std::collections::BTreeSet::new();
+    settings.retain(|s| seen.insert(s.key()));
     // Each (agreement, images, maps, fraction) once; the losses share it.
     let mut data: BTreeMap<String, Experiment> = BTreeMap::new();
     let mut results: BTreeMap<String, Vec<ExperimentReport>> = BTreeMap::new();

@@ -65,9 +65,10 @@ pub fn write(
     Ok(runs.iter().map(|r| r.problems.len()).sum())
 }
 
-/// The CAM gallery of every run that has its model (`model.json`, `best.bpk`), on the first
-/// test set the first such run evaluated (the validation set without one). Runs without a
-/// model are named in the gallery's notes.
+/// The CAM gallery of every run that has its model (`model.json`, `best.bpk`) and the first
+/// run's classes, on the first test set the first such run evaluated (the validation set
+/// without one). A run left out, or a gallery that cannot be drawn, is a note on the page,
+/// never the end of the report.
 pub fn gallery(
     runs: &[ReportRun],
     shown: usize,
@@ -75,12 +76,11 @@ pub fn gallery(
 ) -> Result<Gallery, CliError> {
     let mut notes = Vec::new();
     let mut models = Vec::new();
-    let mut set = None;
+    let mut set: Option<(PathBuf, Option<Vec<String>>)> = None;
     let device = backend.device()?;
     for run in runs {
         let usable = run.dir.join("model.json").is_file() && run.dir.join("best.bpk").is_file();
-        let first_set = first_evaluated_set(&run.dir);
-        let (true, Some(run_set)) = (usable, first_set) else {
+        let (true, Some(run_set)) = (usable, first_evaluated_set(&run.dir)) else {
             notes.push(format!(
                 "{}: not in the CAM gallery (it needs model.json, best.bpk and sets/, which \
                  cyborg train writes)",
@@ -88,30 +88,51 @@ pub fn gallery(
             ));
             continue;
         };
-        let model_args = ModelArgs::of_run(&run.dir).resolve()?;
+        let loaded = ModelArgs::of_run(&run.dir)
+            .resolve()
+            .and_then(|args| Ok((args.load(&device)?, args.image_config()?, args.classes()?)));
+        let (model, image, classes) = match loaded {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                notes.push(format!("{}: not in the CAM gallery ({error})", run.name));
+                continue;
+            }
+        };
+        if let Some((_, first)) = &set
+            && *first != classes
+        {
+            notes.push(format!(
+                "{}: not in the CAM gallery (its classes differ from the first run's)",
+                run.name
+            ));
+            continue;
+        }
+        set.get_or_insert((run_set, classes));
         models.push(GalleryModel {
             name: run.name.clone(),
-            model: model_args.load(&device)?,
-            image: model_args.image_config()?,
+            model,
+            image,
         });
-        let classes = model_args.classes()?;
-        set.get_or_insert((run_set, classes));
     }
-    let Some((set, classes)) = set else {
-        return Ok(Gallery {
-            notes,
-            ..Gallery::default()
-        });
+    let drawn = set.map(|(set, classes)| -> Result<Gallery, CliError> {
+        let records = read_manifest(&set, classes)?;
+        let name = set
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let config = GalleryConfig {
+            shown,
+            ..GalleryConfig::default()
+        };
+        Ok(cam_gallery(&models, &name, &records, &device, &config)?)
+    });
+    let mut gallery = match drawn {
+        Some(Ok(gallery)) => gallery,
+        Some(Err(error)) => {
+            notes.push(format!("no CAM gallery: {error}"));
+            Gallery::default()
+        }
+        None => Gallery::default(),
     };
-    let records = read_manifest(&set, classes)?;
-    let name = set
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    let config = GalleryConfig {
-        shown,
-        ..GalleryConfig::default()
-    };
-    let mut gallery = cam_gallery(&models, &name, &records, &device, &config)?;
     gallery.notes = notes;
     Ok(gallery)
 }

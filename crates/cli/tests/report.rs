@@ -124,6 +124,13 @@ fn the_report_shows_every_runs_numbers_and_names_what_is_damaged() {
         "{\"best_epoch\": 2, \"val\": ",
     )
     .unwrap();
+    // Its sets/ copied, its model.json damaged: left out of the gallery with a note.
+    std::fs::create_dir(damaged.join("sets")).unwrap();
+    for entry in std::fs::read_dir(guided.join("sets")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, damaged.join("sets").join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(damaged.join("model.json"), "{ damaged").unwrap();
 
     let report = dir.path().join("report.html");
     let stdout = cyborg(&[
@@ -135,7 +142,7 @@ fn the_report_shows_every_runs_numbers_and_names_what_is_damaged() {
         report.to_str().unwrap(),
     ]);
     assert!(
-        stdout.contains("3 run(s); 2 file(s) missing or unreadable"),
+        stdout.contains("3 run(s); 3 file(s) missing or unreadable"),
         "{stdout}"
     );
     let html = std::fs::read_to_string(&report).unwrap();
@@ -195,14 +202,31 @@ fn the_report_shows_every_runs_numbers_and_names_what_is_damaged() {
     }
     // val and test-data, accuracy + AUC + six CAM measures, two runs.
     assert_eq!(checked, 2 * 8 * 2, "{cells:?}");
-    let best = browser.execute(
-        "return document.querySelectorAll('table.metrics td.best').length;",
+    // The stars: in each row, exactly the cells with the best value (lowest for CAM MSE).
+    let rows = browser.execute(
+        "return Array.from(document.querySelectorAll('table.metrics tr[data-metric]')).map(tr =>
+           [tr.dataset.metric, Array.from(tr.querySelectorAll('td[data-value]')).map(td =>
+             [Number(td.dataset.value), td.classList.contains('best')])]);",
         json!([]),
     );
-    assert!(
-        best.as_u64().unwrap() >= 16,
-        "one best (or tied) per row: {best}"
-    );
+    assert_eq!(rows.as_array().unwrap().len(), 16);
+    for row in rows.as_array().unwrap() {
+        let metric = row[0].as_str().unwrap();
+        let cells: Vec<(f64, bool)> = row[1]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c[0].as_f64().unwrap(), c[1].as_bool().unwrap()))
+            .collect();
+        let values = cells.iter().map(|c| c.0);
+        let best = match metric {
+            "cam_mse" => values.fold(f64::INFINITY, f64::min),
+            _ => values.fold(f64::NEG_INFINITY, f64::max),
+        };
+        for (value, starred) in &cells {
+            assert_eq!(*starred, *value == best, "{metric}: {cells:?}");
+        }
+    }
 
     // The damage, named; the damaged run's cells empty.
     let problems = browser.execute(
@@ -238,7 +262,7 @@ fn the_report_shows_every_runs_numbers_and_names_what_is_damaged() {
     assert_eq!(count("#gallery tbody tr"), 8);
     assert_eq!(count("#gallery tbody tr:first-child img"), 2 + 2);
     assert!(
-        problems.contains("damaged: not in the CAM gallery"),
+        problems.contains("damaged: not in the CAM gallery (") && problems.contains("model.json"),
         "{problems}"
     );
     let texts = browser.execute(
