@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::chart::{Chart, ChartSeries, LegendCorner, PALETTE};
+use super::curves::CURVES;
 use super::gallery::Gallery;
 use super::run_data::ReportRun;
 use crate::evaluation::evaluate::Evaluation;
-use crate::run_folder::history::HistoryRow;
 
 /// A measure of an [`Evaluation`], as the results table shows it.
 struct Measure {
@@ -70,37 +70,6 @@ const MEASURES: [Measure; 8] = [
         value: |e| e.cam_confidence_drop,
         higher: true,
     },
-];
-
-/// What a learning-curve panel shows of a history row.
-type Curve = (
-    &'static str,
-    fn(&HistoryRow) -> Option<f64>,
-    Option<[f64; 2]>,
-    LegendCorner,
-);
-
-const CURVES: [Curve; 5] = [
-    ("loss", |r| r.loss, None, LegendCorner::UpperRight),
-    (
-        "cross-entropy",
-        |r| r.cross_entropy,
-        None,
-        LegendCorner::UpperRight,
-    ),
-    (
-        "saliency term",
-        |r| r.saliency,
-        None,
-        LegendCorner::UpperRight,
-    ),
-    (
-        "accuracy",
-        |r| r.accuracy,
-        Some([0.0, 1.0]),
-        LegendCorner::LowerRight,
-    ),
-    ("AUC", |r| r.auc, Some([0.0, 1.0]), LegendCorner::LowerRight),
 ];
 
 const STYLE: &str = "

@@ -10,6 +10,7 @@
 
 pub(crate) mod cams_picture;
 mod chart;
+mod curves;
 mod gallery;
 mod html;
 mod interval_chart;

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use cyborg_cam::{PictureError, save_png};
 
 use crate::error::RunFileError;
+use crate::report::curves::CURVES;
 use crate::report::{Chart, ChartSeries, LegendCorner, charts_picture};
-use crate::run_folder::history::{HISTORY_FILE, HistoryRow, read_history};
+use crate::run_folder::history::{HISTORY_FILE, read_history};
 use crate::run_folder::run_file::{csv_files, read_classes};
 use crate::run_folder::scores::{SCORES_FOLDER, read_scores};
 
@@ -109,9 +110,6 @@ pub fn draw_roc(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     Ok(pictures)
 }
 
-/// What a curve shows of a history row.
-type Measure = fn(&HistoryRow) -> Option<f64>;
-
 /// Draws `dir/curves.png` from `dir/history.csv` (and `dir/best.json` where it is): one panel
 /// per measure (loss, cross-entropy, saliency term where logged, accuracy, AUC where logged)
 /// with the epoch on the x axis, training against validation, the best epoch marked by a
@@ -130,30 +128,7 @@ pub fn draw_curves(dir: &Path) -> Result<PathBuf, PlotError> {
         return Err(PlotError::Empty(history));
     }
     let best = best_epoch(dir);
-    // Shares (accuracy, AUC) on [0, 1]; the rest fitted, from 0.
-    let measures: [(&str, Measure, Option<[f64; 2]>, LegendCorner); 5] = [
-        ("loss", |r| r.loss, None, LegendCorner::UpperRight),
-        (
-            "cross-entropy",
-            |r| r.cross_entropy,
-            None,
-            LegendCorner::UpperRight,
-        ),
-        (
-            "saliency term",
-            |r| r.saliency,
-            None,
-            LegendCorner::UpperRight,
-        ),
-        (
-            "accuracy",
-            |r| r.accuracy,
-            Some([0.0, 1.0]),
-            LegendCorner::LowerRight,
-        ),
-        ("AUC", |r| r.auc, Some([0.0, 1.0]), LegendCorner::LowerRight),
-    ];
-    let charts: Vec<Chart> = measures
+    let charts: Vec<Chart> = CURVES
         .iter()
         .filter_map(|&(title, value, y_range, legend)| {
             let series: Vec<ChartSeries> = ["train", "valid"]
