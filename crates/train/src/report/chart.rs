@@ -87,6 +87,22 @@ impl Chart {
         text
     }
 
+    /// A ROC chart of `set`: false against true positive rate on [0, 1], the chance diagonal
+    /// dashed, the legend lower right.
+    pub fn roc(set: &str, series: Vec<ChartSeries>) -> Self {
+        Chart {
+            title: format!("ROC, {set}"),
+            x_label: "false positive rate".into(),
+            y_label: "true positive rate".into(),
+            x_range: Some([0.0, 1.0]),
+            y_range: Some([0.0, 1.0]),
+            series,
+            marks: vec![],
+            diagonal: true,
+            legend: LegendCorner::LowerRight,
+        }
+    }
+
     /// The chart's x and y ranges: given, or fitted to the data with a margin.
     pub fn ranges(&self) -> ([f64; 2], [f64; 2]) {
         let values = |axis: usize| {

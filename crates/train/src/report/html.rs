@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::chart::{Chart, ChartSeries, LegendCorner, PALETTE};
+use super::chart::{Chart, ChartSeries, PALETTE};
 use super::curves::CURVES;
 use super::gallery::Gallery;
 use super::run_data::ReportRun;
@@ -392,17 +392,7 @@ fn rocs(page: &mut String, runs: &[ReportRun]) {
                 });
             }
         }
-        let chart = Chart {
-            title: format!("ROC, {set}"),
-            x_label: "false positive rate".into(),
-            y_label: "true positive rate".into(),
-            x_range: Some([0.0, 1.0]),
-            y_range: Some([0.0, 1.0]),
-            series,
-            marks: vec![],
-            diagonal: true,
-            legend: LegendCorner::LowerRight,
-        };
+        let chart = Chart::roc(set, series);
         page.push_str(&chart.svg(420, 380));
         page.push('\n');
     }

@@ -6,7 +6,7 @@ use cyborg_cam::{PictureError, save_png};
 
 use crate::error::RunFileError;
 use crate::report::curves::CURVES;
-use crate::report::{Chart, ChartSeries, LegendCorner, charts_picture};
+use crate::report::{Chart, ChartSeries, charts_picture};
 use crate::run_folder::history::{HISTORY_FILE, read_history};
 use crate::run_folder::run_file::{csv_files, read_classes};
 use crate::run_folder::scores::{SCORES_FOLDER, read_scores};
@@ -92,17 +92,7 @@ pub fn draw_roc(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
                 dashed: false,
             })
             .collect();
-        let chart = Chart {
-            title: format!("ROC, {stem}"),
-            x_label: "false positive rate".into(),
-            y_label: "true positive rate".into(),
-            x_range: Some([0.0, 1.0]),
-            y_range: Some([0.0, 1.0]),
-            series,
-            marks: vec![],
-            diagonal: true,
-            legend: LegendCorner::LowerRight,
-        };
+        let chart = Chart::roc(&stem, series);
         let path = dir.join(format!("roc-{stem}.png"));
         save_png(&charts_picture(&[chart], 1, ROC_PANEL), &path)?;
         pictures.push(path);
