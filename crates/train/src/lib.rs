@@ -65,7 +65,7 @@ pub use cyborg_saliency_loss::SaliencyLossConfig;
 pub use error::{RunFileError, TrainError};
 pub use evaluation::auc::{AucScore, macro_auc, roc_auc, roc_curve};
 pub use evaluation::bootstrap::{
-    Interval, bootstrap_interval, gap_closed, interval95, mean_and_std,
+    Interval, bootstrap_interval, gap_closed, gap_closed_of_means, interval95, mean_and_std,
 };
 pub use evaluation::evaluate::{
     Evaluation, EvaluationConfig, evaluate, evaluate_scored, feature_grid,
