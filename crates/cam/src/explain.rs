@@ -1,6 +1,7 @@
 //! Explaining a [`CamBackbone`]'s decisions with the CAM family: CAM, Grad-CAM, Grad-CAM++,
-//! XGrad-CAM, HiResCAM, LayerCAM, EigenCAM and Score-CAM, batched, on any backend, returned
-//! as `[batch, h, w]` tensors that stay on the device.
+//! XGrad-CAM, HiResCAM, LayerCAM, Grad-CAM element-wise, EigenCAM, EigenGrad-CAM and
+//! Score-CAM, with pytorch-grad-cam's `eigen_smooth` and `aug_smooth`, batched, on any backend,
+//! returned as `[batch, h, w]` tensors that stay on the device.
 //!
 //! The explained layer is the backbone's last feature maps (the tensor global average pooling
 //! reads). The gradients of the target score w.r.t. those maps come from Burn's autodiff,
@@ -98,6 +99,9 @@ pub enum CamMethod {
     Gradient(GradientCam),
     /// EigenCAM: the first principal component of the activations (no target involved).
     EigenCam,
+    /// EigenGrad-CAM (pytorch-grad-cam's `EigenGradCAM`): the first principal component of
+    /// the element-wise product of gradients and activations, `G ⊙ A`.
+    EigenGradCam,
     /// Score-CAM (Wang et al., CVPRW 2020) as pytorch-grad-cam defines it: each channel,
     /// upsampled to the image (`align_corners=True`) and min-max scaled, masks the input; the
     /// softmax over channels of the masked inputs' target scores weights the channels.
@@ -106,19 +110,22 @@ pub enum CamMethod {
 
 impl CamMethod {
     /// Every method, in the order of the docs.
-    pub const ALL: [CamMethod; 8] = [
+    pub const ALL: [CamMethod; 10] = [
         CamMethod::Cam,
         CamMethod::Gradient(GradientCam::GradCam),
         CamMethod::Gradient(GradientCam::GradCamPlusPlus),
         CamMethod::Gradient(GradientCam::XGradCam),
         CamMethod::Gradient(GradientCam::HiResCam),
         CamMethod::Gradient(GradientCam::LayerCam),
+        CamMethod::Gradient(GradientCam::ElementWise),
         CamMethod::EigenCam,
+        CamMethod::EigenGradCam,
         CamMethod::ScoreCam,
     ];
 
     /// The method's name on the command line: `cam`, `gradcam`, `gradcam++`, `xgradcam`,
-    /// `hirescam`, `layercam`, `eigencam`, `scorecam`.
+    /// `hirescam`, `layercam`, `gradcamelementwise`, `eigencam`, `eigengradcam`, `scorecam`
+    /// (pytorch-grad-cam's class names in lower case).
     pub fn name(self) -> &'static str {
         match self {
             CamMethod::Cam => "cam",
@@ -127,7 +134,9 @@ impl CamMethod {
             CamMethod::Gradient(GradientCam::XGradCam) => "xgradcam",
             CamMethod::Gradient(GradientCam::HiResCam) => "hirescam",
             CamMethod::Gradient(GradientCam::LayerCam) => "layercam",
+            CamMethod::Gradient(GradientCam::ElementWise) => "gradcamelementwise",
             CamMethod::EigenCam => "eigencam",
+            CamMethod::EigenGradCam => "eigengradcam",
             CamMethod::ScoreCam => "scorecam",
         }
     }
@@ -141,7 +150,9 @@ impl CamMethod {
             CamMethod::Gradient(GradientCam::XGradCam) => "XGrad-CAM",
             CamMethod::Gradient(GradientCam::HiResCam) => "HiResCAM",
             CamMethod::Gradient(GradientCam::LayerCam) => "LayerCAM",
+            CamMethod::Gradient(GradientCam::ElementWise) => "Grad-CAM element-wise",
             CamMethod::EigenCam => "EigenCAM",
+            CamMethod::EigenGradCam => "EigenGrad-CAM",
             CamMethod::ScoreCam => "Score-CAM",
         }
     }
@@ -155,9 +166,7 @@ impl fmt::Display for CamMethod {
 
 /// A method name that is not one of [`CamMethod::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown CAM method {0:?} (expected one of cam, gradcam, gradcam++, xgradcam, hirescam, layercam, eigencam, scorecam)"
-)]
+#[error("unknown CAM method {0:?} (expected one of {names})", names = CamMethod::ALL.map(CamMethod::name).join(", "))]
 pub struct UnknownMethod(pub String);
 
 impl FromStr for CamMethod {
@@ -188,10 +197,29 @@ pub struct ExplainConfig {
     /// Masked images per forward pass in Score-CAM.
     #[config(default = 16)]
     pub score_cam_batch_size: usize,
-    /// Power-iteration steps of EigenCAM (see [`eigen_cam`]).
+    /// Power-iteration steps of EigenCAM, EigenGrad-CAM and `eigen_smooth` (see
+    /// [`eigen_cam`]).
     #[config(default = 200)]
     pub eigen_iterations: usize,
+    /// pytorch-grad-cam's `eigen_smooth`: each map is the first principal component of the
+    /// method's weighted activations (channel weight × activation, or the element-wise
+    /// products; [`GradientCam::weighted_activations`]) instead of their sum over channels,
+    /// with the sign of the sum kept (see [`eigen_cam`]). It removes noise that is not in the
+    /// dominant pattern. No effect on EigenCAM and EigenGrad-CAM, which are projections
+    /// already.
+    #[config(default = false)]
+    pub eigen_smooth: bool,
+    /// pytorch-grad-cam's `aug_smooth`: the mean of the finished maps of six versions of each
+    /// image, mirrored left-right or not × intensities scaled by 0.9, 1 and 1.1
+    /// ([`AUG_SMOOTH_FACTORS`]), each map mirrored back. Six times the work; maps that follow
+    /// the object more closely.
+    #[config(default = false)]
+    pub aug_smooth: bool,
 }
+
+/// The intensity factors of [`ExplainConfig::aug_smooth`] (pytorch-grad-cam's
+/// `tta.Multiply(factors=[0.9, 1, 1.1])`), each with and without a left-right mirror.
+pub const AUG_SMOOTH_FACTORS: [f64; 3] = [0.9, 1.0, 1.1];
 
 /// Explanation maps of `model` for `images` and `target`.
 ///
@@ -211,25 +239,98 @@ pub fn explain<M: CamBackbone>(
     target: &Target,
     config: &ExplainConfig,
 ) -> Tensor<3> {
+    if !config.aug_smooth {
+        return explain_once(model, images, method, target, config);
+    }
+    let mut total: Option<Tensor<3>> = None;
+    for mirror in [false, true] {
+        for factor in AUG_SMOOTH_FACTORS {
+            let mut augmented = images.clone().mul_scalar(factor);
+            if mirror {
+                augmented = augmented.flip([3]);
+            }
+            let mut maps = explain_once(model, augmented, method, target, config);
+            if mirror {
+                maps = maps.flip([2]);
+            }
+            total = Some(match total {
+                Some(total) => total + maps,
+                None => maps,
+            });
+        }
+    }
+    let count = 2 * AUG_SMOOTH_FACTORS.len();
+    total
+        .expect("at least one augmentation")
+        .div_scalar(count as f64)
+}
+
+/// [`explain`] without `aug_smooth`.
+fn explain_once<M: CamBackbone>(
+    model: &M,
+    images: Tensor<4>,
+    method: CamMethod,
+    target: &Target,
+    config: &ExplainConfig,
+) -> Tensor<3> {
     let [_, _, height, width] = images.dims();
     let out = model.forward_classified(images.clone());
+    let smooth = config.eigen_smooth;
+    let project = |weighted: Tensor<4>| eigen_cam(weighted, config.eigen_iterations);
     let raw = match method {
         CamMethod::Cam => match target.classes(&out.logits) {
-            Some(classes) => class_activation_maps(out.features, model.class_weights(), classes),
+            Some(classes) if !smooth => {
+                class_activation_maps(out.features, model.class_weights(), classes)
+            }
+            Some(classes) => {
+                let [b, c, _, _] = out.features.dims();
+                let classes = classes.to_device(&out.features.device());
+                let rows = model
+                    .class_weights()
+                    .select(0, classes)
+                    .reshape([b, c, 1, 1]);
+                project(out.features * rows)
+            }
             None => {
                 let [_, _, h, w] = out.features.dims();
                 let (activations, gradients) = feature_gradients(model, out.features, target);
-                GradientCam::HiResCam
-                    .maps(activations, gradients)
-                    .mul_scalar((h * w) as f64)
+                let hires = GradientCam::HiResCam;
+                let scale = (h * w) as f64;
+                if smooth {
+                    project(
+                        hires
+                            .weighted_activations(activations, gradients)
+                            .mul_scalar(scale),
+                    )
+                } else {
+                    hires.maps(activations, gradients).mul_scalar(scale)
+                }
             }
         },
         CamMethod::Gradient(kind) => {
             let (activations, gradients) = feature_gradients(model, out.features, target);
-            kind.maps(activations, gradients)
+            if smooth {
+                project(kind.weighted_activations(activations, gradients))
+            } else {
+                kind.maps(activations, gradients)
+            }
         }
-        CamMethod::EigenCam => eigen_cam(out.features.inner(), config.eigen_iterations),
-        CamMethod::ScoreCam => score_cam(model, images, out.features, &out.logits, target, config),
+        CamMethod::EigenCam => project(out.features.inner()),
+        CamMethod::EigenGradCam => {
+            let (activations, gradients) = feature_gradients(model, out.features, target);
+            project(GradientCam::HiResCam.weighted_activations(activations, gradients))
+        }
+        CamMethod::ScoreCam => {
+            let activations = out.features.inner();
+            let weights =
+                score_cam_weights(model, images, &activations, &out.logits, target, config);
+            if smooth {
+                let [b, c, _, _] = activations.dims();
+                project(activations * weights.reshape([b, c, 1, 1]))
+            } else {
+                weighted_sum(activations, weights)
+            }
+        }
     };
     let size = config.upsample.then_some([height, width]);
     finish_maps(raw, config.normalization, size, config.eps)
@@ -259,21 +360,20 @@ fn feature_gradients<M: CamBackbone>(
     (activations, gradients)
 }
 
-/// Score-CAM's channel weights and map.
-fn score_cam<M: CamBackbone>(
+/// Score-CAM's channel weights, `[batch, channels]`.
+fn score_cam_weights<M: CamBackbone>(
     model: &M,
     images: Tensor<4>,
-    features: Tensor<4>,
+    activations: &Tensor<4>,
     logits: &Tensor<2>,
     target: &Target,
     config: &ExplainConfig,
-) -> Tensor<3> {
+) -> Tensor<2> {
     assert!(
         config.score_cam_batch_size > 0,
         "score_cam_batch_size must be positive, got 0"
     );
     let images = images.inner();
-    let activations = features.inner();
     let [batch, channels, h, w] = activations.dims();
     let [_, _, height, width] = images.dims();
     let classes = target.classes(&logits.clone().inner());
@@ -300,8 +400,7 @@ fn score_cam<M: CamBackbone>(
         }
         rows.push(Tensor::cat(scores, 0).reshape([1, channels]));
     }
-    let weights = softmax(Tensor::cat(rows, 0), 1);
-    weighted_sum(activations, weights)
+    softmax(Tensor::cat(rows, 0), 1)
 }
 
 /// Per-image drop in confidence when the `fraction` most salient pixels are removed (replaced

@@ -29,6 +29,9 @@ pub enum GradientCam {
     HiResCam,
     /// LayerCAM (Jiang et al., TIP 2021): `Σ_k relu(G_k) ⊙ A_k`.
     LayerCam,
+    /// Grad-CAM element-wise (pytorch-grad-cam's `GradCAMElementWise`): the element-wise
+    /// product kept where positive, `Σ_k relu(G_k ⊙ A_k)`.
+    ElementWise,
 }
 
 impl GradientCam {
@@ -42,42 +45,82 @@ impl GradientCam {
     /// # Panics
     /// If the two shapes differ.
     pub fn maps(self, activations: Tensor<4>, gradients: Tensor<4>) -> Tensor<3> {
-        assert_eq!(
-            activations.dims(),
-            gradients.dims(),
-            "activations {:?} and gradients {:?} must have the same shape",
-            activations.dims(),
-            gradients.dims()
-        );
+        same_shape(&activations, &gradients);
+        match self.channel_weights(&activations, gradients.clone()) {
+            Some(weights) => weighted_sum(activations, weights),
+            None => channel_sum(self.weighted_activations(activations, gradients)),
+        }
+    }
+
+    /// The weighted activations whose sum over channels is [`GradientCam::maps`]: each
+    /// channel weighted by its scalar weight (Grad-CAM, Grad-CAM++, XGrad-CAM) or element-wise
+    /// (HiResCAM, LayerCAM, element-wise). With `eigen_smooth`, pytorch-grad-cam projects
+    /// these on their first principal component instead of summing them ([`crate::eigen_cam`]).
+    ///
+    /// # Shapes
+    /// - activations: `[batch, channels, h, w]`
+    /// - gradients: `[batch, channels, h, w]`
+    /// - output: `[batch, channels, h, w]`
+    ///
+    /// # Panics
+    /// If the two shapes differ.
+    pub fn weighted_activations(self, activations: Tensor<4>, gradients: Tensor<4>) -> Tensor<4> {
+        same_shape(&activations, &gradients);
+        let relu = burn::tensor::activation::relu;
+        if let Some(weights) = self.channel_weights(&activations, gradients.clone()) {
+            let [b, c, _, _] = activations.dims();
+            return activations * weights.reshape([b, c, 1, 1]);
+        }
+        match self {
+            GradientCam::HiResCam => gradients * activations,
+            GradientCam::LayerCam => relu(gradients) * activations,
+            GradientCam::ElementWise => relu(gradients * activations),
+            GradientCam::GradCam | GradientCam::GradCamPlusPlus | GradientCam::XGradCam => {
+                unreachable!("the channel-weighted methods returned above")
+            }
+        }
+    }
+
+    /// The `[batch, channels]` weights of the methods that weight each channel by one number,
+    /// `None` for the element-wise ones.
+    fn channel_weights(self, activations: &Tensor<4>, gradients: Tensor<4>) -> Option<Tensor<2>> {
+        let [b, c, _, _] = activations.dims();
         match self {
             GradientCam::GradCam => {
-                let weights = spatial_sum(gradients.clone()).div_scalar(area(&gradients));
-                weighted_sum(activations, weights)
+                let area = area(&gradients);
+                Some(spatial_sum(gradients).div_scalar(area))
             }
             GradientCam::GradCamPlusPlus => {
                 let squared = gradients.clone().powi_scalar(2);
                 let cubed = squared.clone() * gradients.clone();
-                let [b, c, _, _] = activations.dims();
                 let total = spatial_sum(activations.clone()).reshape([b, c, 1, 1]);
                 let alpha = squared.clone()
                     / (squared.mul_scalar(2.0) + total * cubed).add_scalar(GRAD_CAM_PLUS_PLUS_EPS);
                 let alpha = alpha.mask_fill(gradients.clone().equal_elem(0.0), 0.0);
-                let weights = spatial_sum(burn::tensor::activation::relu(gradients) * alpha);
-                weighted_sum(activations, weights)
+                Some(spatial_sum(
+                    burn::tensor::activation::relu(gradients) * alpha,
+                ))
             }
             GradientCam::XGradCam => {
-                let [b, c, _, _] = activations.dims();
                 let total = spatial_sum(activations.clone()).reshape([b, c, 1, 1]);
-                let weights =
-                    spatial_sum(gradients * activations.clone() / total.add_scalar(XGRAD_CAM_EPS));
-                weighted_sum(activations, weights)
+                Some(spatial_sum(
+                    gradients * activations.clone() / total.add_scalar(XGRAD_CAM_EPS),
+                ))
             }
-            GradientCam::HiResCam => channel_sum(gradients * activations),
-            GradientCam::LayerCam => {
-                channel_sum(burn::tensor::activation::relu(gradients) * activations)
-            }
+            GradientCam::HiResCam | GradientCam::LayerCam | GradientCam::ElementWise => None,
         }
     }
+}
+
+/// Panics unless the activations and gradients have the same shape.
+fn same_shape(activations: &Tensor<4>, gradients: &Tensor<4>) {
+    assert_eq!(
+        activations.dims(),
+        gradients.dims(),
+        "activations {:?} and gradients {:?} must have the same shape",
+        activations.dims(),
+        gradients.dims()
+    );
 }
 
 /// `h · w` of a `[batch, channels, h, w]` tensor.
@@ -151,6 +194,45 @@ mod tests {
     fn hires_cam_multiplies_element_wise() {
         // [1·1 + 2·3, -1·2 + 2·0]
         check(GradientCam::HiResCam, [7.0, -2.0]);
+    }
+
+    #[test]
+    fn element_wise_keeps_positive_products() {
+        // products [[1, -2], [6, 0]]: [1 + 6, 0 + 0]
+        check(GradientCam::ElementWise, [7.0, 0.0]);
+        // Where a product is negative in one channel and positive in the other, only the
+        // positive one counts: A = [[1], [1]], G = [[-3], [2]] gives relu(-3) + relu(2) = 2,
+        // where HiResCAM gives -1.
+        let a = Tensor::<1>::from_floats([1.0, 1.0], &device()).reshape([1, 2, 1, 1]);
+        let g = Tensor::<1>::from_floats([-3.0, 2.0], &device()).reshape([1, 2, 1, 1]);
+        let element_wise = GradientCam::ElementWise.maps(a.clone(), g.clone());
+        let hires = GradientCam::HiResCam.maps(a, g);
+        assert_eq!(to_vec(element_wise), vec![2.0]);
+        assert_eq!(to_vec(hires), vec![-1.0]);
+    }
+
+    #[test]
+    fn weighted_activations_sum_to_the_maps() {
+        let methods = [
+            GradientCam::GradCam,
+            GradientCam::GradCamPlusPlus,
+            GradientCam::XGradCam,
+            GradientCam::HiResCam,
+            GradientCam::LayerCam,
+            GradientCam::ElementWise,
+        ];
+        for method in methods {
+            let (a, g) = case();
+            let summed = method.weighted_activations(a.clone(), g.clone()).sum_dim(1);
+            summed
+                .reshape([1, 1, 2])
+                .into_data()
+                .assert_approx_eq::<f32>(&method.maps(a, g).into_data(), Tolerance::absolute(1e-6));
+        }
+    }
+
+    fn to_vec(t: Tensor<3>) -> Vec<f32> {
+        t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
     }
 
     #[test]

@@ -33,6 +33,14 @@ pub struct CamArgs {
         default_value = "cam,gradcam,gradcam++,layercam,eigencam"
     )]
     methods: Vec<Methods>,
+    /// Each map the first principal component of the method's weighted activations instead of
+    /// their sum (pytorch-grad-cam's `eigen_smooth`): less noise outside the dominant pattern.
+    #[arg(long)]
+    eigen_smooth: bool,
+    /// Each map the mean over the image mirrored or not × intensities 0.9, 1 and 1.1
+    /// (pytorch-grad-cam's `aug_smooth`): six times the work.
+    #[arg(long)]
+    aug_smooth: bool,
     /// Explain the label's class (manifests only) or the predicted one.
     #[arg(long, value_enum, default_value_t = ClassChoice::Label)]
     target: ClassChoice,
@@ -156,7 +164,10 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
     let image_config = model_args.image_config()?;
     let size = model_args.image_size();
     let map_config = SaliencyConfig::new([size, size]);
-    let explain_config = ExplainConfig::new().with_upsample(true);
+    let explain_config = ExplainConfig::new()
+        .with_upsample(true)
+        .with_eigen_smooth(args.eigen_smooth)
+        .with_aug_smooth(args.aug_smooth);
     let grid_config = GridConfig::new()
         .with_tile_size(args.tile_size)
         .with_colormap(args.colormap.into())

@@ -182,6 +182,29 @@ fn cam_writes_one_grid_per_rows_images() {
     assert_eq!((last.width(), last.height()), (layout.width, layout.height));
     assert!(!out.join("cam-0003.png").exists());
 
+    // The methods new to pytorch-grad-cam parity, plain and with both smoothings: the same
+    // grid, other pixels.
+    let with = |folder: &str, extra: &[&'static str]| {
+        let folder = dir.path().join(folder);
+        let mut run: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let at = |run: &Vec<String>, flag: &str| run.iter().position(|a| a == flag).unwrap() + 1;
+        let methods = at(&run, "--methods");
+        run[methods] = "gradcamelementwise,eigengradcam,gradcam".into();
+        let out_at = at(&run, "--out");
+        run[out_at] = folder.to_str().unwrap().into();
+        run.extend(extra.iter().map(|e| e.to_string()));
+        cyborg_ok(&run.iter().map(String::as_str).collect::<Vec<_>>());
+        image::open(folder.join("cam-0001.png")).unwrap().to_rgb8()
+    };
+    let plain = with("plain", &[]);
+    let smooth = with("smooth", &["--eigen-smooth", "--aug-smooth"]);
+    assert_eq!(plain.dimensions(), smooth.dimensions());
+    assert_eq!((plain.width(), plain.height()), {
+        let layout = GridConfig::new().with_tile_size(32).layout(4, 5);
+        (layout.width, layout.height)
+    });
+    assert_ne!(plain.as_raw(), smooth.as_raw());
+
     // --resize-short: the inputs are shown as the model sees them, zoomed by the centre crop.
     let zoomed = dir.path().join("zoomed");
     let mut crop = args.clone();

@@ -62,10 +62,78 @@ fn every_method_matches_pytorch_grad_cam() {
         (CamMethod::Gradient(GradientCam::XGradCam), "xgradcam"),
         (CamMethod::Gradient(GradientCam::HiResCam), "hirescam"),
         (CamMethod::Gradient(GradientCam::LayerCam), "layercam"),
+        (
+            CamMethod::Gradient(GradientCam::ElementWise),
+            "gradcamelementwise",
+        ),
         (CamMethod::EigenCam, "eigencam"),
+        (CamMethod::EigenGradCam, "eigengradcam"),
         (CamMethod::ScoreCam, "scorecam"),
     ] {
         let maps = explain(&model, x.clone(), method, &classes(), &raw());
+        assert_matches_reference("cam_methods", key, maps);
+    }
+}
+
+/// pytorch-grad-cam's `eigen_smooth`: the projection of each method's weighted activations.
+#[test]
+fn eigen_smooth_matches_pytorch_grad_cam() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let smooth = raw().with_eigen_smooth(true);
+    for (method, key) in [
+        (CamMethod::Gradient(GradientCam::GradCam), "gradcam_eigen"),
+        (
+            CamMethod::Gradient(GradientCam::GradCamPlusPlus),
+            "gradcampp_eigen",
+        ),
+        (CamMethod::Gradient(GradientCam::HiResCam), "hirescam_eigen"),
+        (CamMethod::Gradient(GradientCam::LayerCam), "layercam_eigen"),
+        (
+            CamMethod::Gradient(GradientCam::ElementWise),
+            "gradcamelementwise_eigen",
+        ),
+        (CamMethod::ScoreCam, "scorecam_eigen"),
+    ] {
+        let maps = explain(&model, x.clone(), method, &classes(), &smooth);
+        assert_matches_reference("cam_methods", key, maps);
+    }
+    // The projections are projections already; CAM's is Grad-CAM's times h·w (16).
+    for method in [CamMethod::EigenCam, CamMethod::EigenGradCam] {
+        assert_same(
+            &format!("{method} with eigen_smooth"),
+            explain(&model, x.clone(), method, &classes(), &smooth),
+            explain(&model, x.clone(), method, &classes(), &raw()),
+        );
+    }
+    let grad_cam = CamMethod::Gradient(GradientCam::GradCam);
+    assert_same(
+        "smoothed CAM vs smoothed Grad-CAM · 16",
+        explain(&model, x.clone(), CamMethod::Cam, &classes(), &smooth),
+        explain(&model, x, grad_cam, &classes(), &smooth).mul_scalar(16.0),
+    );
+}
+
+/// pytorch-grad-cam's `aug_smooth`: finished maps (ReLU, min-max, at the image size) averaged
+/// over the image mirrored or not × intensities 0.9, 1 and 1.1.
+#[test]
+fn aug_smooth_matches_pytorch_grad_cam() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let config = ExplainConfig::new()
+        .with_upsample(true)
+        .with_aug_smooth(true);
+    for (kind, key) in [
+        (GradientCam::GradCam, "gradcam_aug"),
+        (GradientCam::LayerCam, "layercam_aug"),
+    ] {
+        let maps = explain(
+            &model,
+            x.clone(),
+            CamMethod::Gradient(kind),
+            &classes(),
+            &config,
+        );
         assert_matches_reference("cam_methods", key, maps);
     }
 }
@@ -207,6 +275,17 @@ fn method_names_round_trip() {
         "Grad-CAM++".parse::<CamMethod>(),
         Ok(CamMethod::Gradient(GradientCam::GradCamPlusPlus))
     );
-    let error = "gradcam+".parse::<CamMethod>().unwrap_err();
-    assert!(error.to_string().contains("gradcam+"));
+    assert_eq!(
+        "GradCAMElementWise".parse::<CamMethod>(),
+        Ok(CamMethod::Gradient(GradientCam::ElementWise))
+    );
+    assert_eq!(
+        "EigenGradCAM".parse::<CamMethod>(),
+        Ok(CamMethod::EigenGradCam)
+    );
+    let error = "gradcam+".parse::<CamMethod>().unwrap_err().to_string();
+    assert!(
+        error.contains("\"gradcam+\"") && error.contains("eigengradcam, scorecam"),
+        "{error}"
+    );
 }
