@@ -1,6 +1,6 @@
 //! Explaining a [`CamBackbone`]'s decisions with the CAM family: CAM, Grad-CAM, Grad-CAM++,
-//! XGrad-CAM, HiResCAM, LayerCAM, Grad-CAM element-wise, EigenCAM, EigenGrad-CAM and
-//! Score-CAM, with pytorch-grad-cam's `eigen_smooth` and `aug_smooth`, batched, on any backend,
+//! XGrad-CAM, HiResCAM, LayerCAM, Grad-CAM element-wise, EigenCAM, EigenGrad-CAM, Ablation-CAM
+//! and Score-CAM, with pytorch-grad-cam's `eigen_smooth` and `aug_smooth`, batched, on any backend,
 //! returned as `[batch, h, w]` tensors that stay on the device.
 //!
 //! The explained layer is the backbone's last feature maps (the tensor global average pooling
@@ -102,6 +102,15 @@ pub enum CamMethod {
     /// EigenGrad-CAM (pytorch-grad-cam's `EigenGradCAM`): the first principal component of
     /// the element-wise product of gradients and activations, `G ⊙ A`.
     EigenGradCam,
+    /// Ablation-CAM (Desai & Ramaswamy, WACV 2020) as pytorch-grad-cam defines it: each
+    /// channel's weight is the relative drop of the target score when that channel of the
+    /// explained layer is set to zero, `(s − s_k) / s`. The rest of the network after that layer
+    /// is the head (global average pooling + linear), so the ablated scores come from the head
+    /// alone, every channel at once. (pytorch-grad-cam sets the channel to zero when the
+    /// activations contain a zero, as post-ReLU features do; otherwise to a large negative
+    /// value, which is not the paper's and is not copied.) A target score of exactly zero gives
+    /// non-finite weights, as there.
+    AblationCam,
     /// Score-CAM (Wang et al., CVPRW 2020) as pytorch-grad-cam defines it: each channel,
     /// upsampled to the image (`align_corners=True`) and min-max scaled, masks the input; the
     /// softmax over channels of the masked inputs' target scores weights the channels.
@@ -110,7 +119,7 @@ pub enum CamMethod {
 
 impl CamMethod {
     /// Every method, in the order of the docs.
-    pub const ALL: [CamMethod; 10] = [
+    pub const ALL: [CamMethod; 11] = [
         CamMethod::Cam,
         CamMethod::Gradient(GradientCam::GradCam),
         CamMethod::Gradient(GradientCam::GradCamPlusPlus),
@@ -120,12 +129,13 @@ impl CamMethod {
         CamMethod::Gradient(GradientCam::ElementWise),
         CamMethod::EigenCam,
         CamMethod::EigenGradCam,
+        CamMethod::AblationCam,
         CamMethod::ScoreCam,
     ];
 
     /// The method's name on the command line: `cam`, `gradcam`, `gradcam++`, `xgradcam`,
-    /// `hirescam`, `layercam`, `gradcamelementwise`, `eigencam`, `eigengradcam`, `scorecam`
-    /// (pytorch-grad-cam's class names in lower case).
+    /// `hirescam`, `layercam`, `gradcamelementwise`, `eigencam`, `eigengradcam`,
+    /// `ablationcam`, `scorecam` (pytorch-grad-cam's class names in lower case).
     pub fn name(self) -> &'static str {
         match self {
             CamMethod::Cam => "cam",
@@ -137,6 +147,7 @@ impl CamMethod {
             CamMethod::Gradient(GradientCam::ElementWise) => "gradcamelementwise",
             CamMethod::EigenCam => "eigencam",
             CamMethod::EigenGradCam => "eigengradcam",
+            CamMethod::AblationCam => "ablationcam",
             CamMethod::ScoreCam => "scorecam",
         }
     }
@@ -153,6 +164,7 @@ impl CamMethod {
             CamMethod::Gradient(GradientCam::ElementWise) => "Grad-CAM element-wise",
             CamMethod::EigenCam => "EigenCAM",
             CamMethod::EigenGradCam => "EigenGrad-CAM",
+            CamMethod::AblationCam => "Ablation-CAM",
             CamMethod::ScoreCam => "Score-CAM",
         }
     }
@@ -320,16 +332,16 @@ fn explain_once<M: CamBackbone>(
             let (activations, gradients) = feature_gradients(model, out.features, target);
             project(GradientCam::HiResCam.weighted_activations(activations, gradients))
         }
+        CamMethod::AblationCam => {
+            let activations = out.features.inner();
+            let weights = ablation_weights(model, &activations, &out.logits, target);
+            channel_weighted(activations, weights, smooth, &project)
+        }
         CamMethod::ScoreCam => {
             let activations = out.features.inner();
             let weights =
                 score_cam_weights(model, images, &activations, &out.logits, target, config);
-            if smooth {
-                let [b, c, _, _] = activations.dims();
-                project(activations * weights.reshape([b, c, 1, 1]))
-            } else {
-                weighted_sum(activations, weights)
-            }
+            channel_weighted(activations, weights, smooth, &project)
         }
     };
     let size = config.upsample.then_some([height, width]);
@@ -358,6 +370,66 @@ fn feature_gradients<M: CamBackbone>(
         .grad(&grads)
         .expect("the features take part in the target score");
     (activations, gradients)
+}
+
+/// `Σ_k weights_k · A_k`, or with `smooth` the projection of the weighted activations.
+///
+/// # Shapes
+/// - activations: `[batch, channels, h, w]`
+/// - weights: `[batch, channels]`
+/// - output: `[batch, h, w]`
+fn channel_weighted(
+    activations: Tensor<4>,
+    weights: Tensor<2>,
+    smooth: bool,
+    project: &dyn Fn(Tensor<4>) -> Tensor<3>,
+) -> Tensor<3> {
+    if smooth {
+        let [b, c, _, _] = activations.dims();
+        project(activations * weights.reshape([b, c, 1, 1]))
+    } else {
+        weighted_sum(activations, weights)
+    }
+}
+
+/// Ablation-CAM's channel weights `(s − s_k) / s`, `[batch, channels]`: `s_k` is the target
+/// score with channel `k` of the features set to zero, through the head (its pooled value
+/// removed from the pooled features), all channels of an image in one product.
+fn ablation_weights<M: CamBackbone>(
+    model: &M,
+    activations: &Tensor<4>,
+    logits: &Tensor<2>,
+    target: &Target,
+) -> Tensor<2> {
+    let [batch, channels, _, _] = activations.dims();
+    let logits = logits.clone().inner();
+    let classes = target.classes(&logits);
+    let device = activations.device();
+    let weights = model.class_weights().inner(); // [classes, channels]
+    let bias = model.class_bias().map(|b| b.inner());
+    let pooled = global_average_pool(activations.clone()); // [batch, channels]
+    let keep =
+        Tensor::<2>::ones([channels, channels], &device) - Tensor::<2>::eye(channels, &device); // row k: every channel but k
+    let mut rows = Vec::with_capacity(batch);
+    for image in 0..batch {
+        let ablated = keep.clone() * pooled.clone().narrow(0, image, 1); // [channels, channels]
+        let mut ablated_logits = ablated.matmul(weights.clone().transpose());
+        if let Some(bias) = &bias {
+            let [classes] = bias.dims();
+            ablated_logits = ablated_logits + bias.clone().reshape([1, classes]);
+        }
+        let class = classes
+            .as_ref()
+            .map(|c| c.clone().narrow(0, image, 1).repeat_dim(0, channels));
+        rows.push(
+            target
+                .score(ablated_logits, class.as_ref())
+                .reshape([1, channels]),
+        );
+    }
+    let ablated = Tensor::cat(rows, 0); // [batch, channels]
+    let original = target.score(logits, classes.as_ref()).reshape([batch, 1]);
+    (original.clone() - ablated) / original
 }
 
 /// Score-CAM's channel weights, `[batch, channels]`.

@@ -68,6 +68,7 @@ fn every_method_matches_pytorch_grad_cam() {
         ),
         (CamMethod::EigenCam, "eigencam"),
         (CamMethod::EigenGradCam, "eigengradcam"),
+        (CamMethod::AblationCam, "ablationcam"),
         (CamMethod::ScoreCam, "scorecam"),
     ] {
         let maps = explain(&model, x.clone(), method, &classes(), &raw());
@@ -93,6 +94,7 @@ fn eigen_smooth_matches_pytorch_grad_cam() {
             CamMethod::Gradient(GradientCam::ElementWise),
             "gradcamelementwise_eigen",
         ),
+        (CamMethod::AblationCam, "ablationcam_eigen"),
         (CamMethod::ScoreCam, "scorecam_eigen"),
     ] {
         let maps = explain(&model, x.clone(), method, &classes(), &smooth);
@@ -285,7 +287,7 @@ fn method_names_round_trip() {
     );
     let error = "gradcam+".parse::<CamMethod>().unwrap_err().to_string();
     assert!(
-        error.contains("\"gradcam+\"") && error.contains("eigengradcam, scorecam"),
+        error.contains("\"gradcam+\"") && error.contains("ablationcam, scorecam"),
         "{error}"
     );
 }
