@@ -54,7 +54,7 @@ impl fmt::Debug for Target {
 
 impl Target {
     /// The class indices this target selects for `logits`, or `None` for a custom score.
-    fn classes(&self, logits: &Tensor<2>) -> Option<Tensor<1, Int>> {
+    pub(crate) fn classes(&self, logits: &Tensor<2>) -> Option<Tensor<1, Int>> {
         let [batch, _] = logits.dims();
         match self {
             Target::Classes(classes) => {
@@ -72,7 +72,7 @@ impl Target {
     }
 
     /// The score per row of `logits` (`classes` fixed beforehand for class targets).
-    fn score(&self, logits: Tensor<2>, classes: Option<&Tensor<1, Int>>) -> Tensor<1> {
+    pub(crate) fn score(&self, logits: Tensor<2>, classes: Option<&Tensor<1, Int>>) -> Tensor<1> {
         let [batch, _] = logits.dims();
         match (self, classes) {
             (Target::Score(score), _) => score(logits),

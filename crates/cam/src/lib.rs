@@ -44,6 +44,7 @@ mod picture;
 mod pool;
 mod postprocess;
 mod resize;
+mod road;
 
 pub use activation_map::*;
 pub use agreement::*;
@@ -60,3 +61,4 @@ pub use picture::*;
 pub use pool::*;
 pub use postprocess::*;
 pub use resize::*;
+pub use road::*;

@@ -11,6 +11,7 @@ use burn::tensor::activation::softmax;
 use cam::{CamNormalization, GradientCam};
 use common::{assert_matches_reference, fixture, probe_input};
 use cyborg_cam as cam;
+use cyborg_cam::{RoadConfig, road};
 use cyborg_models::{
     CamMethod, ExplainConfig, ImportOptions, ResNet, ResNetConfig, Target, confidence_drop,
     explain, load_pytorch_weights,
@@ -266,6 +267,63 @@ fn confidence_drop_with_everything_removed_by_hand() {
     };
     let expected = p(x) - p(means);
     compare_slices("drop", &to_f64_vec(drop), &to_f64_vec(expected), 1e-5, 1e-6);
+}
+
+/// `road_map` of gen_cam_reference.py: `1 − d / max(d)`, `d` the squared distance to a point
+/// that differs per image, in f32.
+fn road_map(batch: usize, side: usize) -> Tensor<3> {
+    let mut values = Vec::with_capacity(batch * side * side);
+    for i in 0..batch as i64 {
+        let d: Vec<f32> = (0..side as i64)
+            .flat_map(|r| {
+                (0..side as i64)
+                    .map(move |c| ((r - 40 - 20 * i).pow(2) + (c - 70 + 10 * i).pow(2)) as f32)
+            })
+            .collect();
+        let max = d.iter().cloned().fold(f32::MIN, f32::max);
+        values.extend(d.iter().map(|v| 1.0 - v / max));
+    }
+    Tensor::<1>::from_floats(values.as_slice(), &Device::flex()).reshape([batch, side, side])
+}
+
+/// ROAD against pytorch-grad-cam's metrics (noise 0: its draws cannot be shared) to 1e-3.
+#[test]
+fn road_matches_pytorch_grad_cam() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let config = RoadConfig::new()
+        .with_percentiles(vec![20.0, 50.0, 80.0])
+        .with_noise(0.0);
+    let scores = road(&model, x.clone(), road_map(2, 128), &classes(), &config);
+    for (key, values) in [
+        ("road_morf", &scores.most_relevant_first),
+        ("road_lerf", &scores.least_relevant_first),
+        ("road_combined", &scores.combined),
+    ] {
+        let (_, expected) = common::reference("cam_methods", key);
+        compare_slices(key, values, &expected, 1e-3, 1e-3);
+    }
+    // With noise (at one percentile), a seed gives the same scores again, and they stay near
+    // the noiseless ones.
+    let one = RoadConfig::new().with_percentiles(vec![50.0]);
+    let noiseless = road(
+        &model,
+        x.clone(),
+        road_map(2, 128),
+        &classes(),
+        &one.clone().with_noise(0.0),
+    );
+    let noisy = one.with_noise(0.01).with_seed(3);
+    let first = road(&model, x.clone(), road_map(2, 128), &classes(), &noisy);
+    assert_eq!(first, road(&model, x, road_map(2, 128), &classes(), &noisy));
+    assert_ne!(first, noiseless);
+    compare_slices(
+        "noisy ROAD",
+        &first.combined,
+        &noiseless.combined,
+        0.05,
+        0.05,
+    );
 }
 
 #[test]
