@@ -257,7 +257,7 @@ pub fn impute(
         let solution = conjugate_gradients(&apply, &rhs);
         let target = &mut out[channel * plane..][..plane];
         for (&i, x) in unknowns.iter().zip(solution) {
-            target[i] = (x + noise * rng.next()) as f32;
+            target[i] = (x + noise * rng.sample()) as f32;
         }
     }
     out
@@ -322,7 +322,7 @@ impl Gaussian {
     }
 
     /// The next standard normal value.
-    pub fn next(&mut self) -> f64 {
+    pub fn sample(&mut self) -> f64 {
         if let Some(spare) = self.spare.take() {
             return spare;
         }

@@ -68,7 +68,7 @@ pub struct CamArgs {
 
 /// One value of `--methods`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Methods {
+pub(crate) enum Methods {
     /// Every method.
     All,
     /// One method.
@@ -77,7 +77,7 @@ enum Methods {
 
 /// Parses `--methods` values among the names of [`CamMethod::ALL`] and `all` (listed in
 /// `--help`).
-fn method_parser() -> impl clap::builder::TypedValueParser<Value = Methods> {
+pub(crate) fn method_parser() -> impl clap::builder::TypedValueParser<Value = Methods> {
     use clap::builder::TypedValueParser;
     let names = CamMethod::ALL.map(CamMethod::name);
     clap::builder::PossibleValuesParser::new(names.into_iter().chain(["all"])).map(
@@ -89,7 +89,7 @@ fn method_parser() -> impl clap::builder::TypedValueParser<Value = Methods> {
 }
 
 /// The methods `--methods` names, in order, each once.
-fn selected_methods(values: &[Methods]) -> Vec<CamMethod> {
+pub(crate) fn selected_methods(values: &[Methods]) -> Vec<CamMethod> {
     if values.contains(&Methods::All) {
         return CamMethod::ALL.to_vec();
     }

@@ -31,6 +31,7 @@ mod devices;
 mod error;
 mod eval;
 mod export;
+mod faithfulness;
 mod images;
 mod maps;
 mod model;
@@ -64,6 +65,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// CAM-family heatmaps for the images of a manifest or a folder, as PNG grids.
     Cam(cam::CamArgs),
+    /// Which CAM method is most faithful to a model: ROAD and the confidence drop per method
+    /// on a test manifest, with intervals over its images.
+    Faithfulness(faithfulness::FaithfulnessArgs),
     /// Draw human maps in the browser (a local web page), saved with a manifest that
     /// `cyborg train` reads.
     Annotate(annotate::AnnotateArgs),
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Cam(args) => cam::run(args),
+        Command::Faithfulness(args) => faithfulness::run(args),
         Command::Annotate(args) => annotate::run(args),
         Command::Maps(args) => maps::run(args),
         Command::Plot(args) => plot::run(args),

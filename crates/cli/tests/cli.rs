@@ -1,15 +1,17 @@
-//! The `cyborg` binary as a user runs it: `eval` writes metrics.json equal to the library's
-//! figures, `cam` writes grids of the documented size, and bad flags or files give one line
-//! and a non-zero exit.
+//! The `cyborg` binary as a user runs it: `eval` writes metrics.json and `faithfulness`
+//! faithfulness.json equal to the library's figures, `cam` writes grids of the documented size,
+//! and bad flags or files give one line and a non-zero exit.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use burn::prelude::*;
 use cyborg_cam::GridConfig;
+use cyborg_cam::{GradientCam, RoadConfig, road};
 use cyborg_data::{ImageConfig, Normalization, SaliencyConfig, SaliencyDataset, read_manifest};
 use cyborg_models::{
-    ImportOptions, SmallCnnConfig, load_checkpoint, load_pytorch_weights, save_checkpoint,
+    CamMethod, ExplainConfig, ImportOptions, SmallCnnConfig, Target, confidence_drop, explain,
+    load_checkpoint, load_pytorch_weights, save_checkpoint,
 };
 use cyborg_train::{EvaluationConfig, evaluate};
 
@@ -148,6 +150,121 @@ fn eval_writes_the_librarys_figures_to_metrics_json() {
     close("cam_mse", expected.cam_mse.unwrap());
     close("cam_confidence_drop", expected.cam_confidence_drop.unwrap());
     assert_eq!(test["annotated"], 4);
+}
+
+#[test]
+fn faithfulness_writes_the_librarys_road_and_confidence_drop() {
+    let (dir, csv, checkpoint) = setup();
+    let out = dir.path().join("faithfulness");
+    let mut args = vec!["faithfulness"];
+    args.extend(MODEL);
+    args.extend([
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--test",
+        csv.to_str().unwrap(),
+        "--methods",
+        "gradcam,eigencam",
+        "--percentiles",
+        "30,70",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let output = cyborg_ok(&args);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("7 images") && stdout.contains("Grad-CAM") && stdout.contains("EigenCAM"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("faithfulness.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["images"], 7);
+
+    // The same figures from the library: the seven images in one batch (seed 0).
+    let device = Device::flex();
+    let model = load_checkpoint(
+        SmallCnnConfig::new(2).with_channels(1).init(&device),
+        &checkpoint,
+    )
+    .unwrap();
+    let config = ImageConfig::new(16, 16)
+        .with_channels(1)
+        .with_normalization(Normalization::None);
+    let records = read_manifest(&csv, None).unwrap();
+    let mut values = Vec::new();
+    for record in &records.items {
+        values.extend(cyborg_data::load_image(&record.image, &config).unwrap());
+    }
+    let images = Tensor::<1>::from_floats(values.as_slice(), &device).reshape([7, 1, 16, 16]);
+    let labels: Vec<i64> = records.items.iter().map(|r| r.label as i64).collect();
+    let target = Target::Classes(Tensor::from_ints(labels.as_slice(), &device));
+    for (method, name) in [
+        (CamMethod::Gradient(GradientCam::GradCam), "gradcam"),
+        (CamMethod::EigenCam, "eigencam"),
+    ] {
+        let maps = explain(
+            &model,
+            images.clone(),
+            method,
+            &target,
+            &ExplainConfig::new().with_upsample(true),
+        );
+        let road_config = RoadConfig::new().with_percentiles(vec![30.0, 70.0]);
+        let scores = road(&model, images.clone(), maps.clone(), &target, &road_config);
+        let drop: Vec<f64> = confidence_drop(&model, images.clone(), maps, &target, 0.2)
+            .into_data()
+            .convert::<f64>()
+            .iter::<f64>()
+            .collect();
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let figures = &json["methods"][name];
+        for (key, expected) in [
+            ("road_combined", mean(&scores.combined)),
+            (
+                "road_most_relevant_first",
+                mean(&scores.most_relevant_first),
+            ),
+            (
+                "road_least_relevant_first",
+                mean(&scores.least_relevant_first),
+            ),
+            ("confidence_drop", mean(&drop)),
+        ] {
+            let got = figures[key]["mean"].as_f64().unwrap();
+            assert!(
+                (got - expected).abs() < 1e-9,
+                "{name} {key}: {got} vs {expected}"
+            );
+            let (low, high) = (
+                figures[key]["low"].as_f64().unwrap(),
+                figures[key]["high"].as_f64().unwrap(),
+            );
+            assert!(
+                low <= got && got <= high,
+                "{name} {key}: {low} {got} {high}"
+            );
+        }
+    }
+
+    // Bad values: one line, nothing loaded.
+    for (flag, value, needle) in [
+        (
+            "--percentiles",
+            "0,50",
+            "--percentiles must be in (0, 100), got 0",
+        ),
+        (
+            "--drop-fraction",
+            "1.5",
+            "--drop-fraction must be in (0, 1], got 1.5",
+        ),
+        ("--batch-size", "0", "--batch-size must be positive"),
+    ] {
+        let mut bad = args.clone();
+        bad.extend([flag, value]);
+        assert_one_line_error(&cyborg(&bad), needle);
+    }
 }
 
 #[test]
