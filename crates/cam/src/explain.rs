@@ -1,6 +1,6 @@
 //! Explaining a [`CamBackbone`]'s decisions with the CAM family: CAM, Grad-CAM, Grad-CAM++,
-//! XGrad-CAM, HiResCAM, LayerCAM, Grad-CAM element-wise, EigenCAM, EigenGrad-CAM, Ablation-CAM
-//! and Score-CAM, with pytorch-grad-cam's `eigen_smooth` and `aug_smooth`, batched, on any backend,
+//! XGrad-CAM, HiResCAM, LayerCAM, Grad-CAM element-wise, EigenCAM, KPCA-CAM, EigenGrad-CAM,
+//! Ablation-CAM and Score-CAM, with pytorch-grad-cam's `eigen_smooth` and `aug_smooth`, batched, on any backend,
 //! returned as `[batch, h, w]` tensors that stay on the device.
 //!
 //! The explained layer is the backbone's last feature maps (the tensor global average pooling
@@ -18,7 +18,8 @@ use std::sync::Arc;
 
 use crate::{
     CamNormalization, GradientCam, class_activation_maps, eigen_cam, finish_maps,
-    global_average_pool, normalize_min_max, top_fraction_mask, upsample_bilinear, weighted_sum,
+    global_average_pool, kpca_cam, normalize_min_max, top_fraction_mask, upsample_bilinear,
+    weighted_sum,
 };
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -99,6 +100,9 @@ pub enum CamMethod {
     Gradient(GradientCam),
     /// EigenCAM: the first principal component of the activations (no target involved).
     EigenCam,
+    /// KPCA-CAM (pytorch-grad-cam's `KPCA_CAM`): EigenCAM with kernel PCA (sigmoid kernel,
+    /// [`ExplainConfig::kpca_gamma`]; see [`kpca_cam`]). No target involved.
+    KpcaCam,
     /// EigenGrad-CAM (pytorch-grad-cam's `EigenGradCAM`): the first principal component of
     /// the element-wise product of gradients and activations, `G ⊙ A`.
     EigenGradCam,
@@ -119,7 +123,7 @@ pub enum CamMethod {
 
 impl CamMethod {
     /// Every method, in the order of the docs.
-    pub const ALL: [CamMethod; 11] = [
+    pub const ALL: [CamMethod; 12] = [
         CamMethod::Cam,
         CamMethod::Gradient(GradientCam::GradCam),
         CamMethod::Gradient(GradientCam::GradCamPlusPlus),
@@ -128,13 +132,14 @@ impl CamMethod {
         CamMethod::Gradient(GradientCam::LayerCam),
         CamMethod::Gradient(GradientCam::ElementWise),
         CamMethod::EigenCam,
+        CamMethod::KpcaCam,
         CamMethod::EigenGradCam,
         CamMethod::AblationCam,
         CamMethod::ScoreCam,
     ];
 
     /// The method's name on the command line: `cam`, `gradcam`, `gradcam++`, `xgradcam`,
-    /// `hirescam`, `layercam`, `gradcamelementwise`, `eigencam`, `eigengradcam`,
+    /// `hirescam`, `layercam`, `gradcamelementwise`, `eigencam`, `kpcacam`, `eigengradcam`,
     /// `ablationcam`, `scorecam` (pytorch-grad-cam's class names in lower case).
     pub fn name(self) -> &'static str {
         match self {
@@ -146,6 +151,7 @@ impl CamMethod {
             CamMethod::Gradient(GradientCam::LayerCam) => "layercam",
             CamMethod::Gradient(GradientCam::ElementWise) => "gradcamelementwise",
             CamMethod::EigenCam => "eigencam",
+            CamMethod::KpcaCam => "kpcacam",
             CamMethod::EigenGradCam => "eigengradcam",
             CamMethod::AblationCam => "ablationcam",
             CamMethod::ScoreCam => "scorecam",
@@ -163,6 +169,7 @@ impl CamMethod {
             CamMethod::Gradient(GradientCam::LayerCam) => "LayerCAM",
             CamMethod::Gradient(GradientCam::ElementWise) => "Grad-CAM element-wise",
             CamMethod::EigenCam => "EigenCAM",
+            CamMethod::KpcaCam => "KPCA-CAM",
             CamMethod::EigenGradCam => "EigenGrad-CAM",
             CamMethod::AblationCam => "Ablation-CAM",
             CamMethod::ScoreCam => "Score-CAM",
@@ -221,6 +228,9 @@ pub struct ExplainConfig {
     /// already.
     #[config(default = false)]
     pub eigen_smooth: bool,
+    /// `γ` of KPCA-CAM's sigmoid kernel; `None`: `1 / channels` (scikit-learn's default).
+    #[config(default = "None")]
+    pub kpca_gamma: Option<f64>,
     /// pytorch-grad-cam's `aug_smooth`: the mean of the finished maps of six versions of each
     /// image, mirrored left-right or not × intensities scaled by 0.9, 1 and 1.1
     /// ([`AUG_SMOOTH_FACTORS`]), each map mirrored back. Six times the work; maps that follow
@@ -328,6 +338,7 @@ fn explain_once<M: CamBackbone>(
             }
         }
         CamMethod::EigenCam => project(out.features.inner()),
+        CamMethod::KpcaCam => kpca_cam(out.features.inner(), config.kpca_gamma),
         CamMethod::EigenGradCam => {
             let (activations, gradients) = feature_gradients(model, out.features, target);
             project(GradientCam::HiResCam.weighted_activations(activations, gradients))

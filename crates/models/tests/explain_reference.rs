@@ -68,6 +68,7 @@ fn every_method_matches_pytorch_grad_cam() {
             "gradcamelementwise",
         ),
         (CamMethod::EigenCam, "eigencam"),
+        (CamMethod::KpcaCam, "kpcacam"),
         (CamMethod::EigenGradCam, "eigengradcam"),
         (CamMethod::AblationCam, "ablationcam"),
         (CamMethod::ScoreCam, "scorecam"),
@@ -102,7 +103,11 @@ fn eigen_smooth_matches_pytorch_grad_cam() {
         assert_matches_reference("cam_methods", key, maps);
     }
     // The projections are projections already; CAM's is Grad-CAM's times h·w (16).
-    for method in [CamMethod::EigenCam, CamMethod::EigenGradCam] {
+    for method in [
+        CamMethod::EigenCam,
+        CamMethod::KpcaCam,
+        CamMethod::EigenGradCam,
+    ] {
         assert_same(
             &format!("{method} with eigen_smooth"),
             explain(&model, x.clone(), method, &classes(), &smooth),
