@@ -243,10 +243,97 @@ pub struct ExplainConfig {
 /// `tta.Multiply(factors=[0.9, 1, 1.1])`), each with and without a left-right mirror.
 pub const AUG_SMOOTH_FACTORS: [f64; 3] = [0.9, 1.0, 1.1];
 
+/// Why [`try_explain`] refused its input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExplainError {
+    /// A batch without images, or an image with a zero-sized side.
+    #[error("images must be [batch, channels, height, width] with every size positive, got {0:?}")]
+    EmptyImages([usize; 4]),
+    /// [`Target::Classes`] does not hold one class per image.
+    #[error("{given} target classes for a batch of {batch} images: give one per image")]
+    TargetCount {
+        /// Classes given.
+        given: usize,
+        /// Images in the batch.
+        batch: usize,
+    },
+    /// A target class the model does not have.
+    #[error(
+        "target class {class} of image {image} is out of range: the model has {classes} classes (0..{classes})"
+    )]
+    ClassOutOfRange {
+        /// The image's index in the batch.
+        image: usize,
+        /// The class asked for.
+        class: i64,
+        /// The model's number of classes.
+        classes: usize,
+    },
+    /// [`ExplainConfig::score_cam_batch_size`] or [`ExplainConfig::eigen_iterations`] is 0.
+    #[error("{0} must be positive, got 0")]
+    ZeroSetting(&'static str),
+}
+
+/// [`explain`] after checking what it would otherwise panic on: the images' shape, the number
+/// and range of the target classes (read back from the device), and the config.
+///
+/// # Errors
+/// [`ExplainError`], naming the value at fault.
+///
+/// # Shapes
+/// As [`explain`].
+pub fn try_explain<M: CamBackbone>(
+    model: &M,
+    images: Tensor<4>,
+    method: CamMethod,
+    target: &Target,
+    config: &ExplainConfig,
+) -> Result<Tensor<3>, ExplainError> {
+    let dims = images.dims();
+    if dims.contains(&0) {
+        return Err(ExplainError::EmptyImages(dims));
+    }
+    if config.score_cam_batch_size == 0 {
+        return Err(ExplainError::ZeroSetting("score_cam_batch_size"));
+    }
+    if config.eigen_iterations == 0 {
+        return Err(ExplainError::ZeroSetting("eigen_iterations"));
+    }
+    if let Target::Classes(classes) = target {
+        let [given] = classes.dims();
+        if given != dims[0] {
+            return Err(ExplainError::TargetCount {
+                given,
+                batch: dims[0],
+            });
+        }
+        let [count, _] = model.class_weights().dims();
+        let values: Vec<i64> = classes
+            .clone()
+            .into_data()
+            .convert::<i64>()
+            .iter::<i64>()
+            .collect();
+        if let Some((image, &class)) = values
+            .iter()
+            .enumerate()
+            .find(|(_, c)| **c < 0 || **c as usize >= count)
+        {
+            return Err(ExplainError::ClassOutOfRange {
+                image,
+                class,
+                classes: count,
+            });
+        }
+    }
+    Ok(explain(model, images, method, target, config))
+}
+
 /// Explanation maps of `model` for `images` and `target`.
 ///
 /// Works on any device; gradient methods run the head (not the backbone) a second time on an
-/// autodiff copy of the features, so the model's device needs no autodiff. Only
+/// autodiff copy of the features, so the model's device needs no autodiff. [`try_explain`]
+/// checks the input first and returns an error instead of panicking. Only
 /// [`CamMethod::Cam`] keeps the autodiff graph of its inputs (train through it with the
 /// CYBORG loss); the others return constants.
 ///

@@ -6,7 +6,7 @@ use burn::prelude::*;
 use clap::Args;
 use cyborg_cam::{GridConfig, GridMap, GridRow, grid, image_from_tensor, save_png};
 use cyborg_data::{Augmentation, SaliencyConfig, load_saliency_aligned, read_manifest};
-use cyborg_models::{CamMethod, ExplainConfig, Target, explain};
+use cyborg_models::{CamMethod, ExplainConfig, Target, try_explain};
 
 use crate::choices::{BackendArgs, ClassChoice, ColormapChoice};
 use crate::error::CliError;
@@ -207,7 +207,7 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
             rows.push(GridRow::new(picture, vec![human]));
         }
         for method in &methods {
-            let maps = explain(&model, images.clone(), *method, &target, &explain_config);
+            let maps = try_explain(&model, images.clone(), *method, &target, &explain_config)?;
             for (row, map) in rows.iter_mut().zip(maps.iter_dim(0)) {
                 let values = map
                     .into_data()

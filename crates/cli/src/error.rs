@@ -29,6 +29,9 @@ pub enum CliError {
     /// Writing a picture.
     #[error(transparent)]
     Picture(#[from] cyborg_cam::PictureError),
+    /// An explanation the model cannot give for this input.
+    #[error(transparent)]
+    Explain(#[from] cyborg_cam::ExplainError),
     /// Any other file operation.
     #[error("{path}: {source}")]
     Io {

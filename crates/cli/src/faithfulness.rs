@@ -7,7 +7,7 @@ use burn::prelude::*;
 use clap::Args;
 use cyborg_cam::{RoadConfig, road};
 use cyborg_data::read_manifest;
-use cyborg_models::{CamMethod, ExplainConfig, Target, confidence_drop, explain};
+use cyborg_models::{CamMethod, ExplainConfig, Target, confidence_drop, try_explain};
 use cyborg_train::{Interval, interval95};
 
 use crate::cam::{Methods, method_parser, selected_methods};
@@ -91,7 +91,7 @@ pub fn run(args: &FaithfulnessArgs) -> Result<(), CliError> {
             .with_percentiles(args.percentiles.clone())
             .with_seed(args.seed ^ ((batch as u64) << 32));
         for (m, &method) in methods.iter().enumerate() {
-            let maps = explain(&model, images.clone(), method, &target, &explain_config);
+            let maps = try_explain(&model, images.clone(), method, &target, &explain_config)?;
             let scores = road(&model, images.clone(), maps.clone(), &target, &road_config);
             let drop = confidence_drop(&model, images.clone(), maps, &target, args.drop_fraction);
             let entry = &mut measures[m];

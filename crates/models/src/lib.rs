@@ -52,8 +52,8 @@ pub use count::{parameter_shapes, trainable_parameters};
 /// The CAM contract and the explanations, from `cyborg-cam` (where a model of your own
 /// implements it without this crate).
 pub use cyborg_cam::{
-    CamBackbone, CamMethod, Classified, ExplainConfig, Target, UnknownMethod, confidence_drop,
-    explain,
+    CamBackbone, CamMethod, Classified, ExplainConfig, ExplainError, RoadConfig, RoadScores,
+    Target, UnknownMethod, confidence_drop, explain, road, try_explain,
 };
 pub use densenet::{
     DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,

@@ -1,6 +1,7 @@
 //! The CAM family against pytorch-grad-cam (`tests/fixtures/gen_cam_reference.py`) on the thin
 //! ResNet of `resnet_basic.safetensors`, plus the identities that hold for a global average
-//! pooling + linear head, targets, and the faithfulness measure.
+//! pooling + linear head, targets, the faithfulness measures (confidence drop, ROAD) and the
+//! errors of bad input.
 
 mod common;
 
@@ -11,10 +12,9 @@ use burn::tensor::activation::softmax;
 use cam::{CamNormalization, GradientCam};
 use common::{assert_matches_reference, fixture, probe_input};
 use cyborg_cam as cam;
-use cyborg_cam::{RoadConfig, road};
 use cyborg_models::{
-    CamMethod, ExplainConfig, ImportOptions, ResNet, ResNetConfig, Target, confidence_drop,
-    explain, load_pytorch_weights,
+    CamMethod, ExplainConfig, ExplainError, ImportOptions, ResNet, ResNetConfig, RoadConfig,
+    Target, confidence_drop, explain, load_pytorch_weights, road, try_explain,
 };
 use cyborg_testing::{compare_slices, to_f64_vec};
 
@@ -328,6 +328,54 @@ fn road_matches_pytorch_grad_cam() {
         &noiseless.combined,
         0.05,
         0.05,
+    );
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_value() {
+    let model = model();
+    let device = Device::flex();
+    let x = probe_input(INPUT, &device);
+    let grad_cam = CamMethod::Gradient(GradientCam::GradCam);
+    let config = ExplainConfig::new();
+    let with = |classes: &[i32]| Target::Classes(Tensor::from_ints(classes, &device));
+    let error = try_explain(&model, x.clone(), grad_cam, &with(&[0, 3]), &config).unwrap_err();
+    assert_eq!(
+        error,
+        ExplainError::ClassOutOfRange {
+            image: 1,
+            class: 3,
+            classes: 3
+        }
+    );
+    assert!(
+        error.to_string().contains("target class 3 of image 1"),
+        "{error}"
+    );
+    let error = try_explain(&model, x.clone(), grad_cam, &with(&[0, -1]), &config).unwrap_err();
+    assert!(matches!(
+        error,
+        ExplainError::ClassOutOfRange { class: -1, .. }
+    ));
+    assert_eq!(
+        try_explain(&model, x.clone(), grad_cam, &with(&[0]), &config).unwrap_err(),
+        ExplainError::TargetCount { given: 1, batch: 2 }
+    );
+    let zero = ExplainConfig::new().with_score_cam_batch_size(0);
+    assert_eq!(
+        try_explain(&model, x.clone(), CamMethod::ScoreCam, &classes(), &zero).unwrap_err(),
+        ExplainError::ZeroSetting("score_cam_batch_size")
+    );
+    let empty = Tensor::<4>::zeros([0, 3, 128, 128], &device);
+    assert!(matches!(
+        try_explain(&model, empty, grad_cam, &Target::Predicted, &config),
+        Err(ExplainError::EmptyImages([0, 3, 128, 128]))
+    ));
+    // Good input: the same maps as explain.
+    assert_same(
+        "try_explain vs explain",
+        try_explain(&model, x.clone(), grad_cam, &classes(), &config).unwrap(),
+        explain(&model, x, grad_cam, &classes(), &config),
     );
 }
 
