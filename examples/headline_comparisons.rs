@@ -163,12 +163,13 @@ impl Setting {
         }
     }
 
-    /// Its name in the run folders and results.json.
+    /// Its name in the run folders and results.json. The ceiling's clean images carry no
+    /// texture, so its runs are the same for every agreement: one key (and one run) for all.
     fn key(&self) -> String {
         let images = match self.images {
             Images::Small => "n",
             Images::Large => "large",
-            Images::Clean => "clean",
+            Images::Clean => return format!("{}-clean", self.loss),
         };
         format!(
             "p{}-{}-{images}-{}-f{}",
