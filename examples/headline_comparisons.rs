@@ -24,7 +24,9 @@
 //!
 //! Each cell: mean [95 % bootstrap interval over `--seeds` seeds] of the accuracy on the
 //! decoy test (textures at random). `--quick`: two seeds, the first agreement only, fractions
-//! 0.1 and 0.5. Writes `results.md`, `results.json` and `fractions.png` under `--out`.
+//! 0.1 and 0.5. Writes `results.md`, `results.json`, `more_data.png` (the "more data" tables
+//! as intervals) and `fractions.png` under `--out`; `--from-results FILE` redraws them from an
+//! earlier run's results.json without training.
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -40,8 +42,9 @@ use cyborg::data::{DecoyConfig, DecoyPatch, MapDegradationConfig, MnistFiles, Re
 use cyborg::models::{Backbone, SmallCnnConfig};
 use cyborg::train::{
     CLEAN_TEST, Chart, ChartSeries, DECOY_TEST, DecoyExperiments, DecoyTaskConfig, Experiment,
-    ExperimentReport, LegendCorner, Run, Schedule, TrainingConfig, charts_picture,
-    decoy_experiments, feature_grid, gap_closed_of_means, interval95, write_json,
+    ExperimentReport, IntervalPanel, IntervalRow, LegendCorner, Run, Schedule, TrainingConfig,
+    charts_picture, decoy_experiments, feature_grid, gap_closed_of_means, interval_chart_picture,
+    interval95, write_json,
 };
 
 #[path = "support/box_maps.rs"]
@@ -105,6 +108,10 @@ struct Args {
     /// Two seeds, the headline agreement only, fractions 0.1 and 0.5.
     #[arg(long)]
     quick: bool,
+    /// Train nothing: redraw results.md and the pictures from this results.json (written by
+    /// an earlier run with the same options).
+    #[arg(long)]
+    from_results: Option<PathBuf>,
     /// The folder of Fashion-MNIST's IDX files.
     #[arg(long, default_value = "/usr/share/datasets/fashion-mnist")]
     fashion_mnist: PathBuf,
@@ -205,11 +212,6 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let start = Instant::now();
-    let device = Device::flex();
-    let cnn = SmallCnnConfig::new(10).with_width(8);
-    let build = |device: &Device| Backbone::SmallCnn(cnn.init(device));
-    let grid = feature_grid(&build(&device), [1, 28, 28], &device);
-    let files = MnistFiles::read(&args.fashion_mnist)?;
     let headline = args.detail_agreement;
 
     let mut settings = Vec::new();
@@ -247,38 +249,24 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     // Each setting once (the reference runs above may repeat the tables' runs).
     let mut seen = std::collections::BTreeSet::new();
     settings.retain(|s| seen.insert(s.key()));
-    // Each (agreement, images, maps, fraction) once; the losses share it.
-    let mut data: BTreeMap<String, Experiment> = BTreeMap::new();
-    let mut results: BTreeMap<String, Vec<ExperimentReport>> = BTreeMap::new();
-    for seed in 0..args.seeds {
-        for setting in &settings {
-            let experiment = experiment(args, &files, grid, setting, seed, &mut data)?;
-            let small = args.large_epochs * args.multiple;
-            let epochs = match setting.images {
-                Images::Large => args.large_epochs,
-                Images::Small | Images::Clean => small,
-            };
-            let recipe = TrainingConfig::from_scratch()
-                .with_loss(setting.loss.config(args.lambda))
-                .with_schedule(Schedule::Cosine)
-                .with_batch_size(64)
-                .with_epochs(epochs)
-                .with_seed(seed);
-            let dir = args.out.join(format!("runs/{}-seed{seed}", setting.key()));
-            eprintln!("\nseed {seed}: {}", setting.key());
-            let report = Run::new(recipe, &dir)
-                .on(device.clone())
-                .experiment(build, experiment)?;
-            results.entry(setting.key()).or_default().push(report);
+    let (results, timing) = match &args.from_results {
+        Some(path) => (
+            read_results(path)?,
+            format!("redrawn from {}", path.display()),
+        ),
+        None => {
+            let results = train_all(args, &settings)?;
+            std::fs::create_dir_all(&args.out)?;
+            write_json(&args.out.join("results.json"), &results)?;
+            let minutes = start.elapsed().as_secs_f64() / 60.0;
+            (results, format!("{minutes:.0} min in all"))
         }
-    }
+    };
     std::fs::create_dir_all(&args.out)?;
-    write_json(&args.out.join("results.json"), &results)?;
-    let minutes = start.elapsed().as_secs_f64() / 60.0;
     let mut report = format!(
-        "Headline comparisons on Decoy Fashion-MNIST ({}×{} textures): N = {}, {}·N, {} seeds, {} epochs on {}·N \
-         and {} on N (equal steps), {minutes:.0} min in all. Accuracy on the decoy test, mean \
-         [95 % bootstrap interval over seeds].\n",
+        "Headline comparisons on Decoy Fashion-MNIST ({}×{} textures): N = {}, {}·N, {} seeds, \
+         {} epochs on {}·N and {} on N (equal steps), {timing}. Accuracy on the decoy test, \
+         mean [95 % bootstrap interval over seeds].\n",
         args.patch_size,
         args.patch_size,
         args.n,
@@ -291,9 +279,15 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let accuracy = |key: &str, set: &str| -> Vec<f64> {
         results[key].iter().map(|r| r.test[set].accuracy).collect()
     };
-    for &p in &args.agreements {
-        more_data(&mut report, args, p, &accuracy);
-    }
+    let panels: Vec<IntervalPanel> = args
+        .agreements
+        .iter()
+        .map(|&p| more_data(&mut report, args, p, &accuracy))
+        .collect();
+    save_png(
+        &interval_chart_picture(&panels, panels.len().clamp(1, 3)),
+        &args.out.join("more_data.png"),
+    )?;
     let base = |loss: Loss| Setting::plain(headline, loss, Images::Small);
     let floor = accuracy(&base(Loss::Ce).key(), DECOY_TEST);
     let ceiling = accuracy(
@@ -378,7 +372,12 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         &args.out.join("fractions.png"),
     )?;
     println!(
-        "wrote results.md, results.json and fractions.png under {}",
+        "wrote results.md, more_data.png and fractions.png{} under {}",
+        if args.from_results.is_some() {
+            ""
+        } else {
+            " (and results.json)"
+        },
         args.out.display()
     );
     Ok(())
@@ -386,8 +385,14 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
 
 /// The "more data" table of agreement `p`: cross-entropy on N and on multiple × N, the
 /// ceiling, and each guided loss on N, with whether it beats cross-entropy on multiple × N
-/// (the interval of the seed-by-seed difference above 0).
-fn more_data(report: &mut String, args: &Args, p: f64, accuracy: &dyn Fn(&str, &str) -> Vec<f64>) {
+/// (the interval of the seed-by-seed difference above 0); returned as a chart panel too
+/// (decoy-test accuracy, a dashed line at cross-entropy on multiple × N).
+fn more_data(
+    report: &mut String,
+    args: &Args,
+    p: f64,
+    accuracy: &dyn Fn(&str, &str) -> Vec<f64>,
+) -> IntervalPanel {
     let large = accuracy(
         &Setting::plain(p, Loss::Ce, Images::Large).key(),
         DECOY_TEST,
@@ -398,29 +403,40 @@ fn more_data(report: &mut String, args: &Args, p: f64, accuracy: &dyn Fn(&str, &
          minus CE on {}·N | beats CE on {}·N? |\n|---|---|---|---|---|",
         args.multiple, args.multiple
     );
+    // (table name, chart name in the picture's plain font, setting)
     let mut rows = vec![
         (
             "cross-entropy on N".to_string(),
+            "CE on N".to_string(),
             Setting::plain(p, Loss::Ce, Images::Small),
         ),
         (
             format!("cross-entropy on {}·N", args.multiple),
+            format!("CE on {}N", args.multiple),
             Setting::plain(p, Loss::Ce, Images::Large),
         ),
         (
             "cross-entropy on N clean images (ceiling)".to_string(),
+            "ceiling (clean N)".to_string(),
             Setting::plain(p, Loss::Ceiling, Images::Clean),
         ),
     ];
     rows.extend(args.losses.iter().map(|&loss| {
         (
             format!("{} on N", label(loss, args.lambda)),
+            format!("{} on N", loss.short()),
             Setting::plain(p, loss, Images::Small),
         )
     }));
-    for (name, setting) in rows {
+    let mut chart_rows = Vec::new();
+    for (name, chart_name, setting) in rows {
         let key = setting.key();
         let decoy = accuracy(&key, DECOY_TEST);
+        let decoy_interval = interval95(&decoy);
+        chart_rows.push(IntervalRow {
+            label: chart_name,
+            value: Some([decoy_interval.low, decoy_interval.mean, decoy_interval.high]),
+        });
         let difference: Vec<f64> = decoy.iter().zip(&large).map(|(a, b)| a - b).collect();
         let interval = interval95(&difference);
         let verdict = match (setting.images, interval.low > 0.0, interval.high < 0.0) {
@@ -431,11 +447,81 @@ fn more_data(report: &mut String, args: &Args, p: f64, accuracy: &dyn Fn(&str, &
         };
         let _ = writeln!(
             report,
-            "| {name} | {} | {} | {interval} | {verdict} |",
-            interval95(&decoy),
+            "| {name} | {decoy_interval} | {} | {interval} | {verdict} |",
             interval95(&accuracy(&key, CLEAN_TEST)),
         );
     }
+    // The axis: the rows' intervals with a margin, on a 0.05 grid.
+    let lows = chart_rows.iter().filter_map(|r| r.value.map(|v| v[0]));
+    let highs = chart_rows.iter().filter_map(|r| r.value.map(|v| v[2]));
+    let low = (lows.fold(1.0, f64::min) / 0.05).floor() * 0.05;
+    let high = (highs.fold(0.0, f64::max) / 0.05).ceil() * 0.05;
+    let large_mean = large.iter().sum::<f64>() / large.len() as f64;
+    IntervalPanel {
+        title: format!("p = {p}"),
+        x_label: "accuracy, decoy test".into(),
+        rows: chart_rows,
+        range: [low.max(0.0), high.min(1.0).max(low + 0.05)],
+        references: vec![large_mean],
+    }
+}
+
+/// The runs of every setting, `--seeds` times each.
+fn train_all(
+    args: &Args,
+    settings: &[Setting],
+) -> Result<BTreeMap<String, Vec<ExperimentReport>>, Box<dyn Error>> {
+    let device = Device::flex();
+    let cnn = SmallCnnConfig::new(10).with_width(8);
+    let build = |device: &Device| Backbone::SmallCnn(cnn.init(device));
+    let grid = feature_grid(&build(&device), [1, 28, 28], &device);
+    let files = MnistFiles::read(&args.fashion_mnist)?;
+    // Each (agreement, images, maps, fraction) once; the losses share it.
+    let mut data: BTreeMap<String, Experiment> = BTreeMap::new();
+    let mut results: BTreeMap<String, Vec<ExperimentReport>> = BTreeMap::new();
+    for seed in 0..args.seeds {
+        for setting in settings {
+            let experiment = experiment(args, &files, grid, setting, seed, &mut data)?;
+            let small = args.large_epochs * args.multiple;
+            let epochs = match setting.images {
+                Images::Large => args.large_epochs,
+                Images::Small | Images::Clean => small,
+            };
+            let recipe = TrainingConfig::from_scratch()
+                .with_loss(setting.loss.config(args.lambda))
+                .with_schedule(Schedule::Cosine)
+                .with_batch_size(64)
+                .with_epochs(epochs)
+                .with_seed(seed);
+            let dir = args.out.join(format!("runs/{}-seed{seed}", setting.key()));
+            eprintln!("\nseed {seed}: {}", setting.key());
+            let report = Run::new(recipe, &dir)
+                .on(device.clone())
+                .experiment(build, experiment)?;
+            results.entry(setting.key()).or_default().push(report);
+        }
+    }
+    Ok(results)
+}
+
+/// The results.json of an earlier run. Its ceiling runs may carry their agreement in their
+/// key (`p0.9-ceiling-clean-silhouettes-f1`, before the ceiling was trained once for all):
+/// those are read under the one key.
+fn read_results(path: &Path) -> Result<BTreeMap<String, Vec<ExperimentReport>>, Box<dyn Error>> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut results: BTreeMap<String, Vec<ExperimentReport>> =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let ceiling = Setting::plain(1.0, Loss::Ceiling, Images::Clean).key();
+    let legacy: Vec<String> = results
+        .keys()
+        .filter(|k| k.contains(&format!("-{ceiling}-")))
+        .cloned()
+        .collect();
+    for key in legacy {
+        let runs = results.remove(&key).expect("a key just listed");
+        results.entry(ceiling.clone()).or_insert(runs);
+    }
+    Ok(results)
 }
 
 /// The experiment of `setting` (written once per data choice; runs of other losses and seeds
