@@ -234,7 +234,9 @@ pub struct ExplainConfig {
     /// pytorch-grad-cam's `aug_smooth`: the mean of the finished maps of six versions of each
     /// image, mirrored left-right or not × intensities scaled by 0.9, 1 and 1.1
     /// ([`AUG_SMOOTH_FACTORS`]), each map mirrored back. Six times the work; maps that follow
-    /// the object more closely.
+    /// the object more closely. With [`Target::Predicted`] every version explains the class
+    /// predicted for the image itself (pytorch-grad-cam, given no targets, re-predicts each
+    /// version).
     #[config(default = false)]
     pub aug_smooth: bool,
 }
@@ -351,6 +353,21 @@ pub fn explain<M: CamBackbone>(
     if !config.aug_smooth {
         return explain_once(model, images, method, target, config);
     }
+    // The predicted classes of the image itself, for every version of it (pytorch-grad-cam
+    // re-predicts each version, and one mean map could mix two classes).
+    let fixed;
+    let target = match target {
+        Target::Predicted => {
+            let logits = model.forward_classified(images.clone()).logits;
+            fixed = Target::Classes(
+                target
+                    .classes(&logits.inner())
+                    .expect("a predicted target has classes"),
+            );
+            &fixed
+        }
+        other => other,
+    };
     let mut total: Option<Tensor<3>> = None;
     for mirror in [false, true] {
         for factor in AUG_SMOOTH_FACTORS {

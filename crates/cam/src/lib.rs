@@ -36,6 +36,7 @@ mod cam_class;
 mod eigen_cam;
 mod explain;
 mod gradient_cam;
+mod imputation;
 mod kpca_cam;
 mod linear_head;
 mod mass;

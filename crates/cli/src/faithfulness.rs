@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use clap::Args;
-use cyborg_cam::{RoadConfig, road};
+use cyborg_cam::{RoadConfig, RoadRemoval, road};
 use cyborg_data::read_manifest;
 use cyborg_models::{CamMethod, ExplainConfig, Target, confidence_drop, try_explain};
 use cyborg_train::{Interval, interval95};
@@ -40,6 +40,11 @@ pub struct FaithfulnessArgs {
     /// the pixels below the map's p-th percentile.
     #[arg(long, value_delimiter = ',', default_values_t = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0])]
     percentiles: Vec<f64>,
+    /// Which pixels ROAD removes at percentile p: `rank`, exactly 100 − p % of them (ties by
+    /// position), or `threshold`, pytorch-grad-cam's rule (those at or above the p-th
+    /// percentile: all of a ReLU map's zeros at once), to reproduce its numbers.
+    #[arg(long, value_enum, default_value_t = RemovalChoice::Rank)]
+    removal: RemovalChoice,
     /// Share of the pixels (most salient first) the confidence drop replaces by the image's
     /// channel means, in (0, 1].
     #[arg(long, default_value_t = 0.2)]
@@ -52,6 +57,24 @@ pub struct FaithfulnessArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     backend: BackendArgs,
+}
+
+/// `--removal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RemovalChoice {
+    /// Exactly the share of the percentile.
+    Rank,
+    /// pytorch-grad-cam's threshold.
+    Threshold,
+}
+
+impl From<RemovalChoice> for RoadRemoval {
+    fn from(choice: RemovalChoice) -> Self {
+        match choice {
+            RemovalChoice::Rank => RoadRemoval::Rank,
+            RemovalChoice::Threshold => RoadRemoval::Threshold,
+        }
+    }
 }
 
 /// Per-image measures of one method.
@@ -89,7 +112,9 @@ pub fn run(args: &FaithfulnessArgs) -> Result<(), CliError> {
         let target = Target::Classes(Tensor::from_ints(labels.as_slice(), &device));
         let road_config = RoadConfig::new()
             .with_percentiles(args.percentiles.clone())
-            .with_seed(args.seed ^ ((batch as u64) << 32));
+            .with_removal(args.removal.into())
+            .with_seed(args.seed)
+            .with_first_image(batch * args.batch_size);
         for (m, &method) in methods.iter().enumerate() {
             let maps = try_explain(&model, images.clone(), method, &target, &explain_config)?;
             let scores = road(&model, images.clone(), maps.clone(), &target, &road_config);
@@ -150,6 +175,7 @@ pub fn run(args: &FaithfulnessArgs) -> Result<(), CliError> {
             "test": args.test.display().to_string(),
             "images": items.len(),
             "percentiles": args.percentiles,
+            "removal": format!("{:?}", args.removal).to_lowercase(),
             "drop_fraction": args.drop_fraction,
             "methods": methods,
         });
