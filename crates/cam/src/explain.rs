@@ -18,14 +18,15 @@ use std::sync::Arc;
 
 use crate::{
     CamNormalization, GradientCam, class_activation_maps, eigen_cam, finish_maps,
-    global_average_pool, kpca_cam, normalize_min_max, top_fraction_mask, upsample_bilinear,
-    weighted_sum,
+    global_average_pool, head_logits, kpca_cam, top_fraction_mask, weighted_sum,
 };
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 use serde::{Deserialize, Serialize};
 
+use crate::ablation_cam::ablation_weights;
 use crate::backbone::CamBackbone;
+use crate::score_cam::score_cam_weights;
 
 /// The score an explanation explains, per image.
 // Built once per explanation call, never stored in bulk: the tensor's size does not matter.
@@ -472,12 +473,11 @@ fn feature_gradients<M: CamBackbone>(
 ) -> (Tensor<4>, Tensor<4>) {
     let activations = features.inner();
     let leaf = activations.clone().autodiff().require_grad();
-    let weights = model.class_weights().inner().autodiff();
-    let mut logits = global_average_pool(leaf.clone()).matmul(weights.transpose());
-    if let Some(bias) = model.class_bias() {
-        let [classes] = bias.dims();
-        logits = logits + bias.inner().autodiff().reshape([1, classes]);
-    }
+    let logits = head_logits(
+        global_average_pool(leaf.clone()),
+        model.class_weights().inner().autodiff(),
+        model.class_bias().map(|b| b.inner().autodiff()),
+    );
     let classes = target.classes(&logits.clone().inner());
     let score = target.score(logits, classes.as_ref()).sum();
     let grads = score.backward();
@@ -505,89 +505,6 @@ fn channel_weighted(
     } else {
         weighted_sum(activations, weights)
     }
-}
-
-/// Ablation-CAM's channel weights `(s − s_k) / s`, `[batch, channels]`: `s_k` is the target
-/// score with channel `k` of the features set to zero, through the head (its pooled value
-/// removed from the pooled features), all channels of an image in one product.
-fn ablation_weights<M: CamBackbone>(
-    model: &M,
-    activations: &Tensor<4>,
-    logits: &Tensor<2>,
-    target: &Target,
-) -> Tensor<2> {
-    let [batch, channels, _, _] = activations.dims();
-    let logits = logits.clone().inner();
-    let classes = target.classes(&logits);
-    let device = activations.device();
-    let weights = model.class_weights().inner(); // [classes, channels]
-    let bias = model.class_bias().map(|b| b.inner());
-    let pooled = global_average_pool(activations.clone()); // [batch, channels]
-    let keep =
-        Tensor::<2>::ones([channels, channels], &device) - Tensor::<2>::eye(channels, &device); // row k: every channel but k
-    let mut rows = Vec::with_capacity(batch);
-    for image in 0..batch {
-        let ablated = keep.clone() * pooled.clone().narrow(0, image, 1); // [channels, channels]
-        let mut ablated_logits = ablated.matmul(weights.clone().transpose());
-        if let Some(bias) = &bias {
-            let [classes] = bias.dims();
-            ablated_logits = ablated_logits + bias.clone().reshape([1, classes]);
-        }
-        let class = classes
-            .as_ref()
-            .map(|c| c.clone().narrow(0, image, 1).repeat_dim(0, channels));
-        rows.push(
-            target
-                .score(ablated_logits, class.as_ref())
-                .reshape([1, channels]),
-        );
-    }
-    let ablated = Tensor::cat(rows, 0); // [batch, channels]
-    let original = target.score(logits, classes.as_ref()).reshape([batch, 1]);
-    (original.clone() - ablated) / original
-}
-
-/// Score-CAM's channel weights, `[batch, channels]`.
-fn score_cam_weights<M: CamBackbone>(
-    model: &M,
-    images: Tensor<4>,
-    activations: &Tensor<4>,
-    logits: &Tensor<2>,
-    target: &Target,
-    config: &ExplainConfig,
-) -> Tensor<2> {
-    assert!(
-        config.score_cam_batch_size > 0,
-        "score_cam_batch_size must be positive, got 0"
-    );
-    let images = images.inner();
-    let [batch, channels, h, w] = activations.dims();
-    let [_, _, height, width] = images.dims();
-    let classes = target.classes(&logits.clone().inner());
-    // Each channel upsampled to the image and min-max scaled: [batch, channels, H, W].
-    let masks = upsample_bilinear(
-        activations.clone().reshape([batch * channels, h, w]),
-        [height, width],
-        true,
-    );
-    let masks = normalize_min_max(masks, config.eps).reshape([batch, channels, 1, height, width]);
-    let mut rows = Vec::with_capacity(batch);
-    for image in 0..batch {
-        let picture = images.clone().narrow(0, image, 1).unsqueeze_dim::<5>(1); // [1,1,c,H,W]
-        let image_masks = masks.clone().narrow(0, image, 1);
-        let class = classes.as_ref().map(|c| c.clone().narrow(0, image, 1));
-        let mut scores = Vec::new();
-        for start in (0..channels).step_by(config.score_cam_batch_size) {
-            let n = config.score_cam_batch_size.min(channels - start);
-            let masked =
-                (picture.clone() * image_masks.clone().narrow(1, start, n)).squeeze_dim::<4>(0); // [n, c, H, W]
-            let masked_logits = model.forward_classified(masked).logits.inner();
-            let repeated = class.as_ref().map(|c| c.clone().repeat_dim(0, n));
-            scores.push(target.score(masked_logits, repeated.as_ref()));
-        }
-        rows.push(Tensor::cat(scores, 0).reshape([1, channels]));
-    }
-    softmax(Tensor::cat(rows, 0), 1)
 }
 
 /// Per-image drop in confidence when the `fraction` most salient pixels are removed (replaced

@@ -29,6 +29,7 @@
 //! assert_eq!(cam.dims(), [2, 4, 4]);
 //! ```
 
+mod ablation_cam;
 mod activation_map;
 mod agreement;
 mod backbone;
@@ -47,6 +48,7 @@ mod pool;
 mod postprocess;
 mod resize;
 mod road;
+mod score_cam;
 
 pub use activation_map::*;
 pub use agreement::*;

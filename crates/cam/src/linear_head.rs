@@ -1,4 +1,4 @@
-//! Reading class weights out of Burn's `Linear`.
+//! Reading class weights out of Burn's `Linear`, and applying a head given by them.
 
 use burn::nn::Linear;
 use burn::prelude::*;
@@ -14,6 +14,27 @@ use burn::prelude::*;
 /// - output: `[num_classes, channels]`
 pub fn linear_class_weights(head: &Linear) -> Tensor<2> {
     head.weight.val().transpose()
+}
+
+/// The logits of a linear head from pooled features: `pooled · weightsᵀ + bias`, with the
+/// weights in PyTorch's `[num_classes, channels]` layout ([`CamBackbone::class_weights`]).
+///
+/// [`CamBackbone::class_weights`]: crate::CamBackbone::class_weights
+///
+/// # Shapes
+/// - pooled: `[n, channels]`
+/// - weights: `[num_classes, channels]`
+/// - bias: `[num_classes]`
+/// - output: `[n, num_classes]`
+pub fn head_logits(pooled: Tensor<2>, weights: Tensor<2>, bias: Option<Tensor<1>>) -> Tensor<2> {
+    let logits = pooled.matmul(weights.transpose());
+    match bias {
+        Some(bias) => {
+            let [classes] = bias.dims();
+            logits + bias.reshape([1, classes])
+        }
+        None => logits,
+    }
 }
 
 #[cfg(test)]
@@ -34,5 +55,24 @@ mod tests {
         head.forward(x)
             .into_data()
             .assert_approx_eq::<f32>(&by_rows.into_data(), Tolerance::absolute(1e-5));
+    }
+
+    #[test]
+    fn head_logits_by_hand() {
+        let device = Device::flex();
+        let pooled = Tensor::<1>::from_floats([1.0, 2.0], &device).reshape([1, 2]);
+        let weights =
+            Tensor::<1>::from_floats([1.0, 0.0, 0.0, 1.0, 1.0, 1.0], &device).reshape([3, 2]);
+        let bias = Tensor::<1>::from_floats([0.5, 0.0, -1.0], &device);
+        let logits = head_logits(pooled.clone(), weights.clone(), Some(bias));
+        logits.into_data().assert_approx_eq::<f32>(
+            &TensorData::new(vec![1.5f32, 2.0, 2.0], [1, 3]),
+            Tolerance::absolute(1e-6),
+        );
+        let logits = head_logits(pooled, weights, None);
+        logits.into_data().assert_approx_eq::<f32>(
+            &TensorData::new(vec![1.0f32, 2.0, 3.0], [1, 3]),
+            Tolerance::absolute(1e-6),
+        );
     }
 }
