@@ -78,6 +78,65 @@ enum Order {
     LeastRelevantFirst,
 }
 
+/// Why [`try_road`] refused its input.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RoadError {
+    /// [`RoadConfig::percentiles`] is empty.
+    #[error("ROAD needs at least one percentile")]
+    NoPercentiles,
+    /// A percentile outside `(0, 100)`.
+    #[error("ROAD percentiles must be in (0, 100), got {0}")]
+    Percentile(f64),
+    /// Maps whose shape is not `[batch, height, width]` of the images.
+    #[error("maps {maps:?} must be [batch, height, width] of images {images:?}")]
+    Shape {
+        /// The maps' shape.
+        maps: [usize; 3],
+        /// The images' shape.
+        images: [usize; 4],
+    },
+    /// A custom score: ROAD reads a class's logit.
+    #[error("ROAD needs a class target (Classes or Predicted), not a custom score")]
+    CustomScore,
+}
+
+/// [`road`] after checking what it would otherwise panic on.
+///
+/// # Errors
+/// [`RoadError`], naming the value at fault.
+///
+/// # Shapes
+/// As [`road`].
+pub fn try_road<M: CamBackbone>(
+    model: &M,
+    images: Tensor<4>,
+    maps: Tensor<3>,
+    target: &Target,
+    config: &RoadConfig,
+) -> Result<RoadScores, RoadError> {
+    if config.percentiles.is_empty() {
+        return Err(RoadError::NoPercentiles);
+    }
+    if let Some(&p) = config
+        .percentiles
+        .iter()
+        .find(|p| !(**p > 0.0 && **p < 100.0))
+    {
+        return Err(RoadError::Percentile(p));
+    }
+    let [batch, _, height, width] = images.dims();
+    if maps.dims() != [batch, height, width] {
+        return Err(RoadError::Shape {
+            maps: maps.dims(),
+            images: images.dims(),
+        });
+    }
+    if matches!(target, Target::Score(_)) {
+        return Err(RoadError::CustomScore);
+    }
+    Ok(road(model, images, maps, target, config))
+}
+
 /// ROAD scores of `maps` (one explanation per image, at the image's size) for `model`'s
 /// `target` score, which must be a class target ([`Target::Classes`] or [`Target::Predicted`];
 /// the predicted classes are those of the unperturbed images). The score is the target's raw
@@ -96,7 +155,7 @@ enum Order {
 ///
 /// # Panics
 /// If the shapes disagree, a percentile is outside `(0, 100)`, there are none, or the target
-/// is a custom score.
+/// is a custom score ([`try_road`] returns these as errors).
 pub fn road<M: CamBackbone>(
     model: &M,
     images: Tensor<4>,

@@ -32,6 +32,9 @@ pub enum CliError {
     /// An explanation the model cannot give for this input.
     #[error(transparent)]
     Explain(#[from] cyborg_cam::ExplainError),
+    /// ROAD refused its input.
+    #[error(transparent)]
+    Road(#[from] cyborg_cam::RoadError),
     /// Any other file operation.
     #[error("{path}: {source}")]
     Io {

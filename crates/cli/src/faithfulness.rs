@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use clap::Args;
-use cyborg_cam::{RoadConfig, RoadRemoval, road};
+use cyborg_cam::{RoadConfig, RoadRemoval, try_road};
 use cyborg_data::read_manifest;
 use cyborg_models::{CamMethod, ExplainConfig, Target, confidence_drop, try_explain};
 use cyborg_train::{Interval, interval95};
@@ -117,7 +117,7 @@ pub fn run(args: &FaithfulnessArgs) -> Result<(), CliError> {
             .with_first_image(batch * args.batch_size);
         for (m, &method) in methods.iter().enumerate() {
             let maps = try_explain(&model, images.clone(), method, &target, &explain_config)?;
-            let scores = road(&model, images.clone(), maps.clone(), &target, &road_config);
+            let scores = try_road(&model, images.clone(), maps.clone(), &target, &road_config)?;
             let drop = confidence_drop(&model, images.clone(), maps, &target, args.drop_fraction);
             let entry = &mut measures[m];
             entry.combined.extend(scores.combined);

@@ -52,8 +52,9 @@ pub use count::{parameter_shapes, trainable_parameters};
 /// The CAM contract and the explanations, from `cyborg-cam` (where a model of your own
 /// implements it without this crate).
 pub use cyborg_cam::{
-    CamBackbone, CamMethod, Classified, ExplainConfig, ExplainError, RoadConfig, RoadScores,
-    Target, UnknownMethod, confidence_drop, explain, road, try_explain,
+    CamBackbone, CamMethod, Classified, ExplainConfig, ExplainError, RoadConfig, RoadError,
+    RoadRemoval, RoadScores, Target, UnknownMethod, confidence_drop, explain, road, try_explain,
+    try_road,
 };
 pub use densenet::{
     DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,

@@ -14,7 +14,7 @@ use common::{assert_matches_reference, fixture, probe_input};
 use cyborg_cam as cam;
 use cyborg_models::{
     CamMethod, ExplainConfig, ExplainError, ImportOptions, ResNet, ResNetConfig, RoadConfig,
-    Target, confidence_drop, explain, load_pytorch_weights, road, try_explain,
+    RoadError, Target, confidence_drop, explain, load_pytorch_weights, road, try_explain, try_road,
 };
 use cyborg_testing::{compare_slices, to_f64_vec};
 
@@ -371,6 +371,41 @@ fn bad_input_is_an_error_naming_the_value() {
         try_explain(&model, empty, grad_cam, &Target::Predicted, &config),
         Err(ExplainError::EmptyImages([0, 3, 128, 128]))
     ));
+    // ROAD's input.
+    let maps = road_map(2, 128);
+    let road_with = |config: RoadConfig, maps: Tensor<3>, target: &Target| {
+        try_road(&model, x.clone(), maps, target, &config).unwrap_err()
+    };
+    assert_eq!(
+        road_with(
+            RoadConfig::new().with_percentiles(vec![]),
+            maps.clone(),
+            &classes()
+        ),
+        RoadError::NoPercentiles
+    );
+    assert_eq!(
+        road_with(
+            RoadConfig::new().with_percentiles(vec![50.0, 100.0]),
+            maps.clone(),
+            &classes()
+        ),
+        RoadError::Percentile(100.0)
+    );
+    assert_eq!(
+        road_with(RoadConfig::new(), road_map(2, 64), &classes()),
+        RoadError::Shape {
+            maps: [2, 64, 64],
+            images: [2, 3, 128, 128]
+        }
+    );
+    let score = Target::Score(Arc::new(|logits: Tensor<2>| {
+        logits.sum_dim(1).squeeze_dim(1)
+    }));
+    assert_eq!(
+        road_with(RoadConfig::new(), maps, &score),
+        RoadError::CustomScore
+    );
     // Good input: the same maps as explain.
     assert_same(
         "try_explain vs explain",
