@@ -1,6 +1,6 @@
 //! Explaining a [`CamBackbone`]'s decisions with the CAM family: CAM, Grad-CAM, Grad-CAM++,
 //! XGrad-CAM, HiResCAM, LayerCAM, Grad-CAM element-wise, EigenCAM, KPCA-CAM, EigenGrad-CAM,
-//! Ablation-CAM and Score-CAM, with pytorch-grad-cam's `eigen_smooth` and `aug_smooth`, batched, on any backend,
+//! Ablation-CAM, Score-CAM and Random-CAM (a baseline), with pytorch-grad-cam's `eigen_smooth` and `aug_smooth`, batched, on any backend,
 //! returned as `[batch, h, w]` tensors that stay on the device.
 //!
 //! The explained layer is the backbone's last feature maps (the tensor global average pooling
@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ablation_cam::ablation_weights;
 use crate::backbone::CamBackbone;
+use crate::random_cam::random_cam_weights;
 use crate::score_cam::score_cam_weights;
 
 /// The score an explanation explains, per image.
@@ -116,6 +117,10 @@ pub enum CamMethod {
     /// value, which is not the paper's and is not copied.) A target score of exactly zero gives
     /// non-finite weights, as there.
     AblationCam,
+    /// Random-CAM (pytorch-grad-cam's `RandomCAM`): each channel weighted by a uniform draw in
+    /// `(−1, 1]` ([`ExplainConfig::random_seed`], per image). A baseline: in
+    /// ROAD ([`crate::try_road`]) or [`confidence_drop`] a method should beat it.
+    RandomCam,
     /// Score-CAM (Wang et al., CVPRW 2020) as pytorch-grad-cam defines it: each channel,
     /// upsampled to the image (`align_corners=True`) and min-max scaled, masks the input; the
     /// softmax over channels of the masked inputs' target scores weights the channels.
@@ -124,7 +129,7 @@ pub enum CamMethod {
 
 impl CamMethod {
     /// Every method, in the order of the docs.
-    pub const ALL: [CamMethod; 12] = [
+    pub const ALL: [CamMethod; 13] = [
         CamMethod::Cam,
         CamMethod::Gradient(GradientCam::GradCam),
         CamMethod::Gradient(GradientCam::GradCamPlusPlus),
@@ -137,11 +142,12 @@ impl CamMethod {
         CamMethod::EigenGradCam,
         CamMethod::AblationCam,
         CamMethod::ScoreCam,
+        CamMethod::RandomCam,
     ];
 
     /// The method's name on the command line: `cam`, `gradcam`, `gradcam++`, `xgradcam`,
     /// `hirescam`, `layercam`, `gradcamelementwise`, `eigencam`, `kpcacam`, `eigengradcam`,
-    /// `ablationcam`, `scorecam` (pytorch-grad-cam's class names in lower case).
+    /// `ablationcam`, `scorecam`, `randomcam` (pytorch-grad-cam's class names in lower case).
     pub fn name(self) -> &'static str {
         match self {
             CamMethod::Cam => "cam",
@@ -156,6 +162,7 @@ impl CamMethod {
             CamMethod::EigenGradCam => "eigengradcam",
             CamMethod::AblationCam => "ablationcam",
             CamMethod::ScoreCam => "scorecam",
+            CamMethod::RandomCam => "randomcam",
         }
     }
 
@@ -174,6 +181,7 @@ impl CamMethod {
             CamMethod::EigenGradCam => "EigenGrad-CAM",
             CamMethod::AblationCam => "Ablation-CAM",
             CamMethod::ScoreCam => "Score-CAM",
+            CamMethod::RandomCam => "Random-CAM",
         }
     }
 }
@@ -229,6 +237,9 @@ pub struct ExplainConfig {
     /// already.
     #[config(default = false)]
     pub eigen_smooth: bool,
+    /// Seed of Random-CAM's weights.
+    #[config(default = 0)]
+    pub random_seed: u64,
     /// `γ` of KPCA-CAM's sigmoid kernel; `None`: `1 / channels` (scikit-learn's default).
     #[config(default = "None")]
     pub kpca_gamma: Option<f64>,
@@ -447,6 +458,11 @@ fn explain_once<M: CamBackbone>(
         CamMethod::EigenGradCam => {
             let (activations, gradients) = feature_gradients(model, out.features, target);
             project(GradientCam::HiResCam.weighted_activations(activations, gradients))
+        }
+        CamMethod::RandomCam => {
+            let activations = out.features.inner();
+            let weights = random_cam_weights(&activations, config.random_seed);
+            channel_weighted(activations, weights, smooth, &project)
         }
         CamMethod::AblationCam => {
             let activations = out.features.inner();

@@ -2,6 +2,8 @@
 //! `NoisyLinearImputer`): removed pixels filled from their neighbours by solving a sparse
 //! linear system, plus Gaussian noise.
 
+use crate::random::Gaussian;
+
 /// The eight neighbours of a pixel and their weights in the imputation (pytorch-grad-cam's
 /// `neighbors_weights`): 1/6 for the four sharing an edge, 1/12 for the diagonal ones.
 const NEIGHBOURS: [((isize, isize), f64); 8] = [
@@ -121,46 +123,6 @@ fn conjugate_gradients(apply: &dyn Fn(&[f64], &mut [f64]), b: &[f64]) -> Vec<f64
         }
     }
     x
-}
-
-/// Standard normal draws for the imputation noise (Box–Muller over SplitMix64), one stream per
-/// `(seed, stream)`: [`crate::road`] keys the stream on the image's index in the whole set, the
-/// order and the percentile.
-#[derive(Debug, Clone)]
-pub(crate) struct Gaussian {
-    state: u64,
-    spare: Option<f64>,
-}
-
-impl Gaussian {
-    /// The stream `stream` of `seed`.
-    pub(crate) fn new(seed: u64, stream: u64) -> Self {
-        Self {
-            state: seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03),
-            spare: None,
-        }
-    }
-
-    /// A uniform value in `(0, 1]`.
-    fn uniform(&mut self) -> f64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 + f64::EPSILON / 2.0
-    }
-
-    /// The next standard normal value.
-    pub(crate) fn sample(&mut self) -> f64 {
-        if let Some(spare) = self.spare.take() {
-            return spare;
-        }
-        let (u, v) = (self.uniform(), self.uniform());
-        let radius = (-2.0 * u.ln()).sqrt();
-        let angle = std::f64::consts::TAU * v;
-        self.spare = Some(radius * angle.sin());
-        radius * angle.cos()
-    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,8 @@ mod normalize;
 mod picture;
 mod pool;
 mod postprocess;
+mod random;
+mod random_cam;
 mod resize;
 mod road;
 mod score_cam;

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::backbone::CamBackbone;
 use crate::explain::Target;
-use crate::imputation::{Gaussian, impute};
+use crate::imputation::impute;
+use crate::random::Gaussian;
 
 /// Which pixels ROAD removes at percentile `p`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -331,6 +331,28 @@ fn road_matches_pytorch_grad_cam() {
     );
 }
 
+/// Random-CAM has no reference (pytorch-grad-cam draws from NumPy's global generator): its
+/// maps are a seeded, per-image channel weighting of the features.
+#[test]
+fn random_cam_is_a_seeded_channel_weighting() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let with_seed = |seed| {
+        let config = raw().with_random_seed(seed);
+        explain(&model, x.clone(), CamMethod::RandomCam, &classes(), &config)
+    };
+    let maps = with_seed(4);
+    assert_same("Random-CAM, same seed", maps.clone(), with_seed(4));
+    let other = to_f64_vec(with_seed(5));
+    assert_ne!(to_f64_vec(maps.clone()), other);
+    // A weighted sum of the channels: inside ±(the channel sum of |A|) everywhere.
+    let features = model.forward_classified(x).features;
+    let bound = to_f64_vec(features.abs().sum_dim(1));
+    for (v, b) in to_f64_vec(maps).iter().zip(&bound) {
+        assert!(v.abs() <= b + 1e-5, "{v} beyond {b}");
+    }
+}
+
 #[test]
 fn bad_input_is_an_error_naming_the_value() {
     let model = model();
