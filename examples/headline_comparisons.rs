@@ -249,6 +249,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     // Each setting once (the reference runs above may repeat the tables' runs).
     let mut seen = std::collections::BTreeSet::new();
     settings.retain(|s| seen.insert(s.key()));
+    std::fs::create_dir_all(&args.out)?;
     let (results, timing) = match &args.from_results {
         Some(path) => (
             read_results(path)?,
@@ -256,13 +257,11 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
         ),
         None => {
             let results = train_all(args, &settings)?;
-            std::fs::create_dir_all(&args.out)?;
             write_json(&args.out.join("results.json"), &results)?;
             let minutes = start.elapsed().as_secs_f64() / 60.0;
             (results, format!("{minutes:.0} min in all"))
         }
     };
-    std::fs::create_dir_all(&args.out)?;
     let mut report = format!(
         "Headline comparisons on Decoy Fashion-MNIST ({}×{} textures): N = {}, {}·N, {} seeds, \
          {} epochs on {}·N and {} on N (equal steps), {timing}. Accuracy on the decoy test, \

@@ -1,7 +1,8 @@
 //! Explaining a [`CamBackbone`]'s decisions with the CAM family: CAM, Grad-CAM, Grad-CAM++,
 //! XGrad-CAM, HiResCAM, LayerCAM, Grad-CAM element-wise, EigenCAM, KPCA-CAM, EigenGrad-CAM,
-//! Ablation-CAM, Score-CAM and Random-CAM (a baseline), with pytorch-grad-cam's `eigen_smooth` and `aug_smooth`, batched, on any backend,
-//! returned as `[batch, h, w]` tensors that stay on the device.
+//! Ablation-CAM, Score-CAM and Random-CAM (a baseline), with pytorch-grad-cam's `eigen_smooth`
+//! and `aug_smooth`, batched, on any backend, returned as `[batch, h, w]` tensors that stay on
+//! the device.
 //!
 //! The explained layer is the backbone's last feature maps (the tensor global average pooling
 //! reads). The gradients of the target score w.r.t. those maps come from Burn's autodiff,
@@ -17,8 +18,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::{
-    CamNormalization, GradientCam, class_activation_maps, eigen_cam, finish_maps,
-    global_average_pool, head_logits, kpca_cam, top_fraction_mask, weighted_sum,
+    CamNormalization, GradientCam, channel_sum, class_activation_maps, eigen_cam, finish_maps,
+    global_average_pool, head_logits, kpca_cam, top_fraction_mask,
 };
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -421,13 +422,9 @@ fn explain_once<M: CamBackbone>(
                 class_activation_maps(out.features, model.class_weights(), classes)
             }
             Some(classes) => {
-                let [b, c, _, _] = out.features.dims();
                 let classes = classes.to_device(&out.features.device());
-                let rows = model
-                    .class_weights()
-                    .select(0, classes)
-                    .reshape([b, c, 1, 1]);
-                project(out.features * rows)
+                let rows = model.class_weights().select(0, classes); // [batch, channels]
+                channel_weighted(out.features, rows, true, &project)
             }
             None => {
                 let [_, _, h, w] = out.features.dims();
@@ -447,11 +444,11 @@ fn explain_once<M: CamBackbone>(
         },
         CamMethod::Gradient(kind) => {
             let (activations, gradients) = feature_gradients(model, out.features, target);
-            if smooth {
-                project(kind.weighted_activations(activations, gradients))
-            } else {
-                kind.maps(activations, gradients)
-            }
+            weighted_map(
+                kind.weighted_activations(activations, gradients),
+                smooth,
+                &project,
+            )
         }
         CamMethod::EigenCam => project(out.features.inner()),
         CamMethod::KpcaCam => kpca_cam(out.features.inner(), config.kpca_gamma),
@@ -503,7 +500,25 @@ fn feature_gradients<M: CamBackbone>(
     (activations, gradients)
 }
 
-/// `Σ_k weights_k · A_k`, or with `smooth` the projection of the weighted activations.
+/// The map of weighted activations: their sum over channels, or with `smooth` their first
+/// principal component (`project`).
+///
+/// # Shapes
+/// - weighted: `[batch, channels, h, w]`
+/// - output: `[batch, h, w]`
+fn weighted_map(
+    weighted: Tensor<4>,
+    smooth: bool,
+    project: &dyn Fn(Tensor<4>) -> Tensor<3>,
+) -> Tensor<3> {
+    if smooth {
+        project(weighted)
+    } else {
+        channel_sum(weighted)
+    }
+}
+
+/// [`weighted_map`] of the activations each weighted by its channel's weight.
 ///
 /// # Shapes
 /// - activations: `[batch, channels, h, w]`
@@ -515,12 +530,8 @@ fn channel_weighted(
     smooth: bool,
     project: &dyn Fn(Tensor<4>) -> Tensor<3>,
 ) -> Tensor<3> {
-    if smooth {
-        let [b, c, _, _] = activations.dims();
-        project(activations * weights.reshape([b, c, 1, 1]))
-    } else {
-        weighted_sum(activations, weights)
-    }
+    let [b, c, _, _] = activations.dims();
+    weighted_map(activations * weights.reshape([b, c, 1, 1]), smooth, project)
 }
 
 /// Per-image drop in confidence when the `fraction` most salient pixels are removed (replaced

@@ -136,7 +136,7 @@ pub(crate) fn spatial_sum(x: Tensor<4>) -> Tensor<2> {
 }
 
 /// `Σ_k x_k`: `[batch, channels, h, w]` → `[batch, h, w]`.
-fn channel_sum(x: Tensor<4>) -> Tensor<3> {
+pub(crate) fn channel_sum(x: Tensor<4>) -> Tensor<3> {
     let [b, _, h, w] = x.dims();
     x.sum_dim(1).reshape([b, h, w])
 }

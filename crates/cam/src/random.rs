@@ -5,12 +5,12 @@
 /// stream)`: ROAD's imputation noise keys the stream on the image's index in the whole set,
 /// the order and the percentile; Random-CAM on the image's index.
 #[derive(Debug, Clone)]
-pub(crate) struct Gaussian {
+pub(crate) struct SeededRandom {
     state: u64,
     spare: Option<f64>,
 }
 
-impl Gaussian {
+impl SeededRandom {
     /// The stream `stream` of `seed`.
     pub(crate) fn new(seed: u64, stream: u64) -> Self {
         Self {

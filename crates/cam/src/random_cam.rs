@@ -3,7 +3,7 @@
 
 use burn::prelude::*;
 
-use crate::random::Gaussian;
+use crate::random::SeededRandom;
 
 /// Uniform channel weights in `(−1, 1]`, image `i`'s from stream `i` of `seed`, so the same
 /// seed gives the same weights on every backend.
@@ -15,7 +15,7 @@ pub(crate) fn random_cam_weights(activations: &Tensor<4>, seed: u64) -> Tensor<2
     let [batch, channels, _, _] = activations.dims();
     let values: Vec<f32> = (0..batch)
         .flat_map(|image| {
-            let mut rng = Gaussian::new(seed, image as u64);
+            let mut rng = SeededRandom::new(seed, image as u64);
             (0..channels)
                 .map(move |_| (2.0 * rng.uniform() - 1.0) as f32)
                 .collect::<Vec<_>>()

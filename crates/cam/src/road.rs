@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::backbone::CamBackbone;
 use crate::explain::Target;
 use crate::imputation::impute;
-use crate::random::Gaussian;
+use crate::random::SeededRandom;
 
 /// Which pixels ROAD removes at percentile `p`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -115,6 +115,17 @@ pub fn try_road<M: CamBackbone>(
     target: &Target,
     config: &RoadConfig,
 ) -> Result<RoadScores, RoadError> {
+    check(&images, &maps, target, config)?;
+    Ok(road(model, images, maps, target, config))
+}
+
+/// What [`road`] asserts and [`try_road`] returns as an error.
+fn check(
+    images: &Tensor<4>,
+    maps: &Tensor<3>,
+    target: &Target,
+    config: &RoadConfig,
+) -> Result<(), RoadError> {
     if config.percentiles.is_empty() {
         return Err(RoadError::NoPercentiles);
     }
@@ -135,7 +146,7 @@ pub fn try_road<M: CamBackbone>(
     if matches!(target, Target::Score(_)) {
         return Err(RoadError::CustomScore);
     }
-    Ok(road(model, images, maps, target, config))
+    Ok(())
 }
 
 /// ROAD scores of `maps` (one explanation per image, at the image's size) for `model`'s
@@ -164,30 +175,14 @@ pub fn road<M: CamBackbone>(
     target: &Target,
     config: &RoadConfig,
 ) -> RoadScores {
-    assert!(
-        !config.percentiles.is_empty(),
-        "ROAD needs at least one percentile"
-    );
-    for &p in &config.percentiles {
-        assert!(
-            p > 0.0 && p < 100.0,
-            "ROAD percentiles must be in (0, 100), got {p}"
-        );
+    if let Err(error) = check(&images, &maps, target, config) {
+        panic!("{error}");
     }
     let images = images.inner();
     let device = images.device();
     let [batch, channels, height, width] = images.dims();
-    assert_eq!(
-        maps.dims(),
-        [batch, height, width],
-        "maps {:?} must be [batch, height, width] of images {:?}",
-        maps.dims(),
-        images.dims()
-    );
     let logits = model.forward_classified(images.clone()).logits.inner();
-    let classes = target
-        .classes(&logits)
-        .expect("ROAD needs a class target (Classes or Predicted)");
+    let classes = target.classes(&logits).expect("checked: a class target");
     let original = host(target.score(logits, Some(&classes)));
     let pixels = host(images);
     let maps = host(maps.inner());
@@ -214,7 +209,7 @@ pub fn road<M: CamBackbone>(
                     &keep,
                     [channels, height, width],
                     config.noise,
-                    &mut Gaussian::new(config.seed, stream),
+                    &mut SeededRandom::new(config.seed, stream),
                 )
             };
             let perturbed = in_parallel(batch, &perturb).concat();

@@ -104,12 +104,10 @@ pub fn gap_closed_of_means(
         return None;
     }
     shares.sort_by(f64::total_cmp);
-    let kept = shares.len();
-    let rank = |q: f64| shares[((q * kept as f64).ceil() as usize).clamp(1, kept) - 1];
     Some(Interval {
         mean,
-        low: rank(0.025),
-        high: rank(0.975),
+        low: nearest_rank(&shares, 0.025),
+        high: nearest_rank(&shares, 0.975),
     })
 }
 
@@ -148,12 +146,18 @@ pub fn bootstrap_interval(values: &[f64], resamples: usize, level: f64, seed: u6
         .map(|_| (0..n).map(|_| values[rng.below(n)]).sum::<f64>() / n as f64)
         .collect();
     means.sort_by(f64::total_cmp);
-    let rank = |q: f64| means[((q * resamples as f64).ceil() as usize).clamp(1, resamples) - 1];
     Interval {
         mean,
-        low: rank((1.0 - level) / 2.0),
-        high: rank((1.0 + level) / 2.0),
+        low: nearest_rank(&means, (1.0 - level) / 2.0),
+        high: nearest_rank(&means, (1.0 + level) / 2.0),
     }
+}
+
+/// The `q` quantile of non-empty `sorted` values by the nearest-rank rule: the value of rank
+/// `⌈q · n⌉`, at least the first.
+fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1]
 }
 
 #[cfg(test)]
