@@ -38,4 +38,46 @@ pub trait CamBackbone {
 
     /// The linear head's bias `[num_classes]`, if it has one.
     fn class_bias(&self) -> Option<Tensor<1>>;
+
+    /// Whether the logits are the linear head applied to the global average pool of
+    /// [`Classified::features`], so that the CAM identity above holds. True for every CNN
+    /// here; false for a ViT whose head reads the class token. A model that returns false
+    /// serves only the explanations that do not go through the head (EigenCAM, KPCA-CAM,
+    /// Random-CAM; [`try_explain`](crate::try_explain) refuses the others) and no saliency
+    /// loss; explain it at an inner layer with [`explain_layer`](crate::explain_layer).
+    fn pools_features(&self) -> bool {
+        true
+    }
+
+    /// The `[height, width]` of the images the model takes, if it takes only one size (a
+    /// ViT's learned position embedding); `None` (the default) for any size.
+    /// [`try_explain`](crate::try_explain) refuses images of another size.
+    fn input_size(&self) -> Option<[usize; 2]> {
+        None
+    }
+}
+
+/// A model explained at one of its inner layers (pytorch-grad-cam's `target_layers`, with its
+/// `reshape_transform` for token layers): the layer's activations laid out as feature maps,
+/// and the gradients of the target score w.r.t. them through the rest of the network. Used by
+/// [`explain_layer`](crate::explain_layer), for models whose head does not read their last
+/// feature maps (a class-token ViT) or to look at an earlier layer.
+pub trait TargetLayer {
+    /// The logits of one forward pass in which the explained layer's activations, as
+    /// `[batch, channels, h, w]`, are passed through `tap` and the network continues from
+    /// what `tap` returns (same shape). `tap` is called exactly once.
+    ///
+    /// # Shapes
+    /// - images: `[batch, channels, height, width]`
+    /// - output: `[batch, num_classes]`
+    fn forward_tapped(
+        &self,
+        images: Tensor<4>,
+        tap: &mut dyn FnMut(Tensor<4>) -> Tensor<4>,
+    ) -> Tensor<2>;
+
+    /// The `[height, width]` of the images the model takes, if only one; `None` for any.
+    fn input_size(&self) -> Option<[usize; 2]> {
+        None
+    }
 }

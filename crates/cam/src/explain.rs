@@ -146,6 +146,15 @@ impl CamMethod {
         CamMethod::RandomCam,
     ];
 
+    /// Whether the method reads the activations alone, never the head's weights or the
+    /// gradients through it: EigenCAM, KPCA-CAM and Random-CAM.
+    pub fn ignores_head(self) -> bool {
+        matches!(
+            self,
+            CamMethod::EigenCam | CamMethod::KpcaCam | CamMethod::RandomCam
+        )
+    }
+
     /// The method's name on the command line: `cam`, `gradcam`, `gradcam++`, `xgradcam`,
     /// `hirescam`, `layercam`, `gradcamelementwise`, `eigencam`, `kpcacam`, `eigengradcam`,
     /// `ablationcam`, `scorecam`, `randomcam` (pytorch-grad-cam's class names in lower case).
@@ -287,6 +296,84 @@ pub enum ExplainError {
     /// [`ExplainConfig::score_cam_batch_size`] or [`ExplainConfig::eigen_iterations`] is 0.
     #[error("{0} must be positive, got 0")]
     ZeroSetting(&'static str),
+    /// Images of another size than the one the model takes ([`CamBackbone::input_size`]).
+    #[error("the model takes {expected:?} (height, width) images, got {got:?}")]
+    ImageSize {
+        /// The model's input size.
+        expected: [usize; 2],
+        /// The images' size.
+        got: [usize; 2],
+    },
+    /// A method the model or the explained layer cannot serve.
+    #[error("{method} cannot explain this model: {reason}")]
+    Unsupported {
+        /// The method.
+        method: CamMethod,
+        /// Why, and what to use instead.
+        reason: &'static str,
+    },
+}
+
+/// Checks what both [`try_explain`] and [`explain_layer`](crate::explain_layer) refuse before
+/// any forward pass: empty images, a zero setting, images of the wrong size, a class count
+/// that is not one per image.
+pub(crate) fn check_request(
+    dims: [usize; 4],
+    input_size: Option<[usize; 2]>,
+    target: &Target,
+    config: &ExplainConfig,
+) -> Result<(), ExplainError> {
+    if dims.contains(&0) {
+        return Err(ExplainError::EmptyImages(dims));
+    }
+    if config.score_cam_batch_size == 0 {
+        return Err(ExplainError::ZeroSetting("score_cam_batch_size"));
+    }
+    if config.eigen_iterations == 0 {
+        return Err(ExplainError::ZeroSetting("eigen_iterations"));
+    }
+    let got = [dims[2], dims[3]];
+    if let Some(expected) = input_size
+        && expected != got
+    {
+        return Err(ExplainError::ImageSize { expected, got });
+    }
+    if let Target::Classes(classes) = target {
+        let [given] = classes.dims();
+        if given != dims[0] {
+            return Err(ExplainError::TargetCount {
+                given,
+                batch: dims[0],
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every class of a [`Target::Classes`] is one of the model's `count` classes
+/// (read back from the device).
+pub(crate) fn check_classes(target: &Target, count: usize) -> Result<(), ExplainError> {
+    let Target::Classes(classes) = target else {
+        return Ok(());
+    };
+    let values: Vec<i64> = classes
+        .clone()
+        .into_data()
+        .convert::<i64>()
+        .iter::<i64>()
+        .collect();
+    match values
+        .iter()
+        .enumerate()
+        .find(|(_, c)| **c < 0 || **c as usize >= count)
+    {
+        Some((image, &class)) => Err(ExplainError::ClassOutOfRange {
+            image,
+            class,
+            classes: count,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// [`explain`] after checking what it would otherwise panic on: the images' shape, the number
@@ -304,43 +391,16 @@ pub fn try_explain<M: CamBackbone>(
     target: &Target,
     config: &ExplainConfig,
 ) -> Result<Tensor<3>, ExplainError> {
-    let dims = images.dims();
-    if dims.contains(&0) {
-        return Err(ExplainError::EmptyImages(dims));
+    check_request(images.dims(), model.input_size(), target, config)?;
+    if !model.pools_features() && !method.ignores_head() {
+        return Err(ExplainError::Unsupported {
+            method,
+            reason: "its head does not pool the feature maps (a class-token ViT): explain it \
+                     at an inner layer with explain_layer, or use eigencam, kpcacam or randomcam",
+        });
     }
-    if config.score_cam_batch_size == 0 {
-        return Err(ExplainError::ZeroSetting("score_cam_batch_size"));
-    }
-    if config.eigen_iterations == 0 {
-        return Err(ExplainError::ZeroSetting("eigen_iterations"));
-    }
-    if let Target::Classes(classes) = target {
-        let [given] = classes.dims();
-        if given != dims[0] {
-            return Err(ExplainError::TargetCount {
-                given,
-                batch: dims[0],
-            });
-        }
-        let [count, _] = model.class_weights().dims();
-        let values: Vec<i64> = classes
-            .clone()
-            .into_data()
-            .convert::<i64>()
-            .iter::<i64>()
-            .collect();
-        if let Some((image, &class)) = values
-            .iter()
-            .enumerate()
-            .find(|(_, c)| **c < 0 || **c as usize >= count)
-        {
-            return Err(ExplainError::ClassOutOfRange {
-                image,
-                class,
-                classes: count,
-            });
-        }
-    }
+    let [count, _] = model.class_weights().dims();
+    check_classes(target, count)?;
     Ok(explain(model, images, method, target, config))
 }
 
@@ -363,15 +423,34 @@ pub fn explain<M: CamBackbone>(
     target: &Target,
     config: &ExplainConfig,
 ) -> Tensor<3> {
-    if !config.aug_smooth {
-        return explain_once(model, images, method, target, config);
+    smoothed(
+        images,
+        target,
+        config.aug_smooth,
+        &|images| model.forward_classified(images).logits,
+        &|images, target| explain_once(model, images, method, target, config),
+    )
+}
+
+/// `explain(images, target)` alone, or with `aug_smooth` the mean of its maps over the six
+/// augmentations of [`ExplainConfig::aug_smooth`], each map mirrored back; a
+/// [`Target::Predicted`] is fixed from `forward(images)` first.
+pub(crate) fn smoothed(
+    images: Tensor<4>,
+    target: &Target,
+    aug_smooth: bool,
+    forward: &dyn Fn(Tensor<4>) -> Tensor<2>,
+    explain: &dyn Fn(Tensor<4>, &Target) -> Tensor<3>,
+) -> Tensor<3> {
+    if !aug_smooth {
+        return explain(images, target);
     }
     // The predicted classes of the image itself, for every version of it (pytorch-grad-cam
     // re-predicts each version, and one mean map could mix two classes).
     let fixed;
     let target = match target {
         Target::Predicted => {
-            let logits = model.forward_classified(images.clone()).logits;
+            let logits = forward(images.clone());
             fixed = Target::Classes(
                 target
                     .classes(&logits.inner())
@@ -388,7 +467,7 @@ pub fn explain<M: CamBackbone>(
             if mirror {
                 augmented = augmented.flip([3]);
             }
-            let mut maps = explain_once(model, augmented, method, target, config);
+            let mut maps = explain(augmented, target);
             if mirror {
                 maps = maps.flip([2]);
             }
@@ -468,8 +547,9 @@ fn explain_once<M: CamBackbone>(
         }
         CamMethod::ScoreCam => {
             let activations = out.features.inner();
+            let forward = |images| model.forward_classified(images).logits;
             let weights =
-                score_cam_weights(model, images, &activations, &out.logits, target, config);
+                score_cam_weights(&forward, images, &activations, &out.logits, target, config);
             channel_weighted(activations, weights, smooth, &project)
         }
     };
@@ -506,7 +586,7 @@ fn feature_gradients<M: CamBackbone>(
 /// # Shapes
 /// - weighted: `[batch, channels, h, w]`
 /// - output: `[batch, h, w]`
-fn weighted_map(
+pub(crate) fn weighted_map(
     weighted: Tensor<4>,
     smooth: bool,
     project: &dyn Fn(Tensor<4>) -> Tensor<3>,
@@ -524,7 +604,7 @@ fn weighted_map(
 /// - activations: `[batch, channels, h, w]`
 /// - weights: `[batch, channels]`
 /// - output: `[batch, h, w]`
-fn channel_weighted(
+pub(crate) fn channel_weighted(
     activations: Tensor<4>,
     weights: Tensor<2>,
     smooth: bool,

@@ -3,13 +3,12 @@
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
-use crate::backbone::CamBackbone;
 use crate::explain::{ExplainConfig, Target};
 use crate::{normalize_min_max, upsample_bilinear};
 
 /// Score-CAM's channel weights, `[batch, channels]`.
-pub(crate) fn score_cam_weights<M: CamBackbone>(
-    model: &M,
+pub(crate) fn score_cam_weights(
+    forward: &dyn Fn(Tensor<4>) -> Tensor<2>,
     images: Tensor<4>,
     activations: &Tensor<4>,
     logits: &Tensor<2>,
@@ -41,7 +40,7 @@ pub(crate) fn score_cam_weights<M: CamBackbone>(
             let n = config.score_cam_batch_size.min(channels - start);
             let masked =
                 (picture.clone() * image_masks.clone().narrow(1, start, n)).squeeze_dim::<4>(0); // [n, c, H, W]
-            let masked_logits = model.forward_classified(masked).logits.inner();
+            let masked_logits = forward(masked).inner();
             let repeated = class.as_ref().map(|c| c.clone().repeat_dim(0, n));
             scores.push(target.score(masked_logits, repeated.as_ref()));
         }

@@ -103,8 +103,8 @@ fn all_remaps<M: TorchLayout + ?Sized>(model: &M) -> Vec<(String, String)> {
 const COMMON_REMAPS: [(&str, &str); 1] = [(r"^module\.", "")];
 
 /// Parameter path prefixes of the classifier heads (`fc` of ResNet, Inception-v3 and Xception,
-/// `classifier` of DenseNet, `aux_logits.fc` of Inception-v3's auxiliary head).
-const HEAD_PREFIXES: [&str; 3] = ["fc.", "classifier.", "aux_logits.fc."];
+/// `classifier` of DenseNet, `aux_logits.fc` of Inception-v3's auxiliary head, `head` of ViT).
+const HEAD_PREFIXES: [&str; 4] = ["fc.", "classifier.", "aux_logits.fc.", "head."];
 
 /// File keys that are not parameters and are dropped silently: batch norm's step counter.
 const IGNORED_SUFFIX: &str = ".num_batches_tracked";

@@ -12,6 +12,7 @@
 //! | DenseNet-121 | [`DenseNetConfig`] | 224 | 7×7 |
 //! | Inception-v3 | [`Inception3Config`] | 299 | 8×8 |
 //! | Xception | [`XceptionConfig`] | 299 | 10×10 |
+//! | ViT-S/16, ViT-B/16 | [`VitConfig`] | 224 (fixed) | 14×14 patches |
 //!
 //! Weights: [`load_pytorch_weights`] reads a torchvision-style `.pth`/`.pt` state dict or a
 //! `.safetensors` file from a local path (never downloaded), optionally replacing the head for
@@ -43,6 +44,7 @@ mod inception;
 mod layers;
 mod resnet;
 mod small_cnn;
+mod vit;
 mod xception;
 
 pub use architecture::{Architecture, Backbone, UnknownArchitecture};
@@ -53,8 +55,8 @@ pub use count::{parameter_shapes, trainable_parameters};
 /// implements it without this crate).
 pub use cyborg_cam::{
     CamBackbone, CamMethod, Classified, ExplainConfig, ExplainError, RoadConfig, RoadError,
-    RoadRemoval, RoadScores, Target, UnknownMethod, confidence_drop, explain, road, try_explain,
-    try_road,
+    RoadRemoval, RoadScores, Target, TargetLayer, UnknownMethod, confidence_drop, explain,
+    explain_layer, road, try_explain, try_road,
 };
 pub use densenet::{
     DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,
@@ -68,4 +70,5 @@ pub use inception::{
 };
 pub use resnet::{Downsample, ResNet, ResNetConfig, ResidualBlock};
 pub use small_cnn::{SmallCnn, SmallCnnConfig};
+pub use vit::{Attention, Mlp, PatchEmbed, Vit, VitBlock, VitConfig, VitLayer, VitPool};
 pub use xception::{SeparableConv2d, SeparableUnit, Xception, XceptionBlock, XceptionConfig};

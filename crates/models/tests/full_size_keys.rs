@@ -10,11 +10,17 @@ use std::collections::BTreeMap;
 
 use burn::prelude::*;
 use cyborg_models::{
-    DenseNetConfig, Inception3Config, ResNetConfig, TorchLayout, XceptionConfig, parameter_shapes,
-    pytorch_keys,
+    DenseNetConfig, Inception3Config, ResNetConfig, TorchLayout, VitConfig, XceptionConfig,
+    parameter_shapes, pytorch_keys,
 };
 
 fn check(name: &str, model: &(impl Module + TorchLayout)) {
+    check_keys(name, model, true);
+}
+
+/// [`check`], with the exported keys compared only when `exports_these_keys` (a model exports
+/// one layout; torchvision's ViT keys load, timm's are written).
+fn check_keys(name: &str, model: &(impl Module + TorchLayout), exports_these_keys: bool) {
     let text = std::fs::read_to_string(common::fixture("full_size_keys.json")).unwrap();
     let all: BTreeMap<String, BTreeMap<String, Vec<usize>>> = serde_json::from_str(&text).unwrap();
     let torch = &all[name];
@@ -23,7 +29,9 @@ fn check(name: &str, model: &(impl Module + TorchLayout)) {
     let keys: Vec<String> = torch.keys().cloned().collect();
     let counters = |key: &&String| key.ends_with(".num_batches_tracked");
     let expected: Vec<String> = keys.iter().filter(|k| !counters(k)).cloned().collect();
-    assert_eq!(pytorch_keys(model), expected, "{name}: exported keys");
+    if exports_these_keys {
+        assert_eq!(pytorch_keys(model), expected, "{name}: exported keys");
+    }
     for ((key, shape), path) in torch.iter().zip(model.remap_keys(&keys)) {
         // Burn's batch norm calls PyTorch's `weight` and `bias` `gamma` and `beta` (the import
         // adapter renames them).
@@ -79,4 +87,19 @@ fn inception_v3_matches_torchvision_keys() {
 #[test]
 fn xception_matches_timm_legacy_xception_keys() {
     check("xception", &XceptionConfig::new().init(&Device::flex()));
+}
+
+#[test]
+fn vit_small_matches_timm_keys_with_the_patch_mean_head() {
+    // timm.create_model("vit_small_patch16_224", global_pool="avg", fc_norm=False)
+    check(
+        "vit_small_patch16_224",
+        &VitConfig::vit_small_patch16(1000).init(&Device::flex()),
+    );
+}
+
+#[test]
+fn vit_base_loads_torchvision_vit_b_16_keys() {
+    let model = VitConfig::vit_base_patch16(1000).init(&Device::flex());
+    check_keys("vit_b_16", &model, false);
 }

@@ -10,12 +10,22 @@ use burn::prelude::*;
 use common::{assert_matches_reference, fixture, probe_input};
 use cyborg_models::{
     CamBackbone, DenseNetConfig, ImportOptions, Inception3Config, ResNetConfig, TorchLayout,
-    XceptionConfig, load_pytorch_weights, save_pytorch_weights,
+    VitConfig, VitPool, XceptionConfig, load_pytorch_weights, save_pytorch_weights,
 };
 use safetensors::SafeTensors;
 
 /// Loads `<name>.<extension>` into `model`, runs the probe input and compares with PyTorch.
 fn check<M>(model: M, name: &str, extension: &str, input: [usize; 4]) -> M
+where
+    M: Module + TorchLayout + CamBackbone,
+{
+    let model = check_outputs(model, name, extension, input);
+    assert_exports_the_pytorch_file(&model, name);
+    model
+}
+
+/// [`check`] without the export (for a file in another layout than the one written).
+fn check_outputs<M>(model: M, name: &str, extension: &str, input: [usize; 4]) -> M
 where
     M: Module + TorchLayout + CamBackbone,
 {
@@ -28,7 +38,6 @@ where
     let out = model.forward_classified(probe_input(input, &device));
     assert_matches_reference(name, "features", out.features);
     assert_matches_reference(name, "logits", out.logits);
-    assert_exports_the_pytorch_file(&model, name);
     model
 }
 
@@ -142,4 +151,45 @@ fn xception_matches_the_timm_cadene_port() {
         .with_exit_widths([16, 16, 24])
         .init(&device);
     check(model, "xception", "safetensors", [1, 3, 71, 71]);
+}
+
+/// The thin ViT of `gen_model_reference.py` (`VIT`): 32×32 images, 8×8 patches, width 24, two
+/// blocks of two heads.
+fn thin_vit() -> VitConfig {
+    VitConfig::new(3)
+        .with_image_size(32)
+        .with_patch_size(8)
+        .with_embed_dim(24)
+        .with_depth(2)
+        .with_num_heads(2)
+}
+
+#[test]
+fn vit_with_the_patch_mean_head_matches_timm() {
+    // timm VisionTransformer(..., global_pool="avg", fc_norm=False)
+    let model = thin_vit().init(&Device::flex());
+    check(model, "vit_mean", "safetensors", [2, 3, 32, 32]);
+}
+
+#[test]
+fn vit_without_a_class_token_matches_timm() {
+    let model = thin_vit().with_class_token(false).init(&Device::flex());
+    check(model, "vit_no_class_token", "safetensors", [2, 3, 32, 32]);
+}
+
+#[test]
+fn vit_with_the_class_token_head_matches_timm() {
+    let model = thin_vit()
+        .with_pool(VitPool::ClassToken)
+        .init(&Device::flex());
+    let model = check(model, "vit_token", "safetensors", [2, 3, 32, 32]);
+    assert!(!model.pools_features());
+}
+
+#[test]
+fn torchvision_vit_loads_and_matches() {
+    let model = thin_vit()
+        .with_pool(VitPool::ClassToken)
+        .init(&Device::flex());
+    check_outputs(model, "vit_torchvision", "safetensors", [2, 3, 32, 32]);
 }

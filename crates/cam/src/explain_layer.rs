@@ -1,0 +1,162 @@
+//! Explaining a model at an inner layer ([`TargetLayer`]): the gradients of the target score
+//! come from a backward pass through the rest of the network, as in pytorch-grad-cam with
+//! `target_layers` and a `reshape_transform`. This is how a class-token ViT, whose head does
+//! not read its last feature maps, is explained.
+
+use burn::prelude::*;
+
+use crate::backbone::TargetLayer;
+use crate::explain::{
+    CamMethod, ExplainConfig, ExplainError, Target, channel_weighted, check_classes, check_request,
+    smoothed, weighted_map,
+};
+use crate::random_cam::random_cam_weights;
+use crate::score_cam::score_cam_weights;
+use crate::{GradientCam, eigen_cam, finish_maps, kpca_cam};
+
+/// Explanation maps of `model` at its explained layer ([`TargetLayer`]) for `images` and
+/// `target`: every method of [`explain`](crate::explain) that needs no linear head on that
+/// layer (all but CAM and Ablation-CAM), with the same [`ExplainConfig`] options.
+///
+/// The gradient methods (Grad-CAM and its variants, EigenGrad-CAM) need the model and the
+/// images on an autodiff device (`device.autodiff()`): the score is differentiated through
+/// the layers after the explained one. EigenCAM, KPCA-CAM, Random-CAM and Score-CAM run on
+/// any device. The maps are constants (no autodiff graph).
+///
+/// # Errors
+/// [`ExplainError`]: as [`try_explain`](crate::try_explain), and
+/// [`ExplainError::Unsupported`] for CAM, Ablation-CAM, or a gradient method off autodiff.
+///
+/// # Shapes
+/// - images: `[batch, channels, height, width]`
+/// - output: `[batch, h, w]` at the layer's grid, or `[batch, height, width]` with
+///   [`ExplainConfig::upsample`]
+pub fn explain_layer<M: TargetLayer + ?Sized>(
+    model: &M,
+    images: Tensor<4>,
+    method: CamMethod,
+    target: &Target,
+    config: &ExplainConfig,
+) -> Result<Tensor<3>, ExplainError> {
+    check_request(images.dims(), model.input_size(), target, config)?;
+    let unsupported = |reason| Err(ExplainError::Unsupported { method, reason });
+    match method {
+        CamMethod::Cam => {
+            return unsupported(
+                "CAM weights the last feature maps by the linear head: use explain on a \
+                 CamBackbone, or a gradient method here",
+            );
+        }
+        CamMethod::AblationCam => {
+            return unsupported(
+                "Ablation-CAM at an inner layer (one forward pass per channel) is not \
+                 implemented: use explain on a CamBackbone",
+            );
+        }
+        CamMethod::Gradient(_) | CamMethod::EigenGradCam if !images.device().is_autodiff() => {
+            return unsupported(
+                "gradients through the network need the model and images on an autodiff \
+                 device (device.autodiff())",
+            );
+        }
+        _ => {}
+    }
+    let autodiff = images.device().is_autodiff();
+    // The logits of a plain forward pass, returned on the inner device.
+    let forward = |images: Tensor<4>| {
+        let images = if autodiff { images.autodiff() } else { images };
+        model.forward_tapped(images, &mut |layer| layer).inner()
+    };
+    let logits = forward(images.clone().inner());
+    let [_, classes] = logits.dims();
+    check_classes(target, classes)?;
+    Ok(smoothed(
+        images,
+        target,
+        config.aug_smooth,
+        &|images| forward(images.inner()),
+        &|images, target| explain_layer_once(model, images, method, target, config, &forward),
+    ))
+}
+
+/// [`explain_layer`] without `aug_smooth`, after its checks.
+fn explain_layer_once<M: TargetLayer + ?Sized>(
+    model: &M,
+    images: Tensor<4>,
+    method: CamMethod,
+    target: &Target,
+    config: &ExplainConfig,
+    forward: &dyn Fn(Tensor<4>) -> Tensor<2>,
+) -> Tensor<3> {
+    let [_, _, height, width] = images.dims();
+    let smooth = config.eigen_smooth;
+    let project = |weighted: Tensor<4>| eigen_cam(weighted, config.eigen_iterations);
+    let raw = match method {
+        CamMethod::Gradient(kind) => {
+            let (activations, gradients) = layer_gradients(model, images, target);
+            weighted_map(
+                kind.weighted_activations(activations, gradients),
+                smooth,
+                &project,
+            )
+        }
+        CamMethod::EigenGradCam => {
+            let (activations, gradients) = layer_gradients(model, images, target);
+            project(GradientCam::HiResCam.weighted_activations(activations, gradients))
+        }
+        CamMethod::EigenCam => project(layer_activations(model, images).0),
+        CamMethod::KpcaCam => kpca_cam(layer_activations(model, images).0, config.kpca_gamma),
+        CamMethod::RandomCam => {
+            let activations = layer_activations(model, images).0;
+            let weights = random_cam_weights(&activations, config.random_seed);
+            channel_weighted(activations, weights, smooth, &project)
+        }
+        CamMethod::ScoreCam => {
+            let (activations, logits) = layer_activations(model, images.clone());
+            let weights = score_cam_weights(forward, images, &activations, &logits, target, config);
+            channel_weighted(activations, weights, smooth, &project)
+        }
+        CamMethod::Cam | CamMethod::AblationCam => {
+            unreachable!("explain_layer refuses {method} before this point")
+        }
+    };
+    let size = config.upsample.then_some([height, width]);
+    finish_maps(raw, config.normalization, size, config.eps)
+}
+
+/// The explained layer's activations and the logits, both on the inner device.
+fn layer_activations<M: TargetLayer + ?Sized>(
+    model: &M,
+    images: Tensor<4>,
+) -> (Tensor<4>, Tensor<2>) {
+    let mut captured = None;
+    let logits = model.forward_tapped(images, &mut |layer| {
+        captured = Some(layer.clone().inner());
+        layer
+    });
+    let activations = captured.expect("forward_tapped calls its tap once");
+    (activations, logits.inner())
+}
+
+/// The explained layer's activations and the gradient of the target score w.r.t. them
+/// through the rest of the network, on the inner device. The images are on an autodiff
+/// device.
+fn layer_gradients<M: TargetLayer + ?Sized>(
+    model: &M,
+    images: Tensor<4>,
+    target: &Target,
+) -> (Tensor<4>, Tensor<4>) {
+    let mut leaf = None;
+    let logits = model.forward_tapped(images, &mut |layer| {
+        let layer = layer.detach().require_grad();
+        leaf = Some(layer.clone());
+        layer
+    });
+    let leaf = leaf.expect("forward_tapped calls its tap once");
+    let classes = target.classes(&logits.clone().inner());
+    let grads = target.score(logits, classes.as_ref()).sum().backward();
+    let gradients = leaf
+        .grad(&grads)
+        .expect("the explained layer takes part in the target score");
+    (leaf.inner(), gradients)
+}
