@@ -8,17 +8,18 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use common::assert_cam_identity;
 use cyborg_models::{
-    CamBackbone, DenseNetConfig, Inception3Config, ResNetConfig, SmallCnnConfig, XceptionConfig,
-    load_checkpoint, save_checkpoint, trainable_parameters,
+    CamBackbone, DenseNetConfig, Inception3Config, ResNetConfig, SmallCnnConfig, VitConfig,
+    XceptionConfig, load_checkpoint, save_checkpoint, trainable_parameters,
 };
 
 /// Parameter counts printed by `sum(p.numel() for p in m.parameters())` for
 /// `torchvision.models.resnet18()` etc. (torchvision 0.24) and
-/// `timm.create_model("legacy_xception")` (timm 1.0.31).
+/// `timm.create_model("legacy_xception")`, `timm.create_model("vit_small_patch16_224",
+/// global_pool="avg", fc_norm=False)` (timm 1.0.31) and `torchvision.models.vit_b_16()`.
 #[test]
 fn full_size_parameter_counts_equal_the_pytorch_models() {
     let device = Device::flex();
-    let cases: [(&str, usize, usize); 7] = [
+    let cases: [(&str, usize, usize); 9] = [
         (
             "resnet18",
             trainable_parameters(&ResNetConfig::resnet18(1000).init(&device)),
@@ -53,6 +54,16 @@ fn full_size_parameter_counts_equal_the_pytorch_models() {
             "xception",
             trainable_parameters(&XceptionConfig::new().init(&device)),
             22_855_952,
+        ),
+        (
+            "vit_small_patch16_224",
+            trainable_parameters(&VitConfig::vit_small_patch16(1000).init(&device)),
+            22_050_664,
+        ),
+        (
+            "vit_b_16",
+            trainable_parameters(&VitConfig::vit_base_patch16(1000).init(&device)),
+            86_567_656,
         ),
     ];
     for (name, actual, expected) in cases {
@@ -160,6 +171,20 @@ fn xception_gives_a_10x10_cam_at_299() {
         .with_entry_widths([4, 8, 8, 8, 16])
         .with_exit_widths([16, 16, 24]);
     check(config.init(&device), [1, 3, 299, 299], [1, 24, 10, 10], 24);
+}
+
+#[test]
+fn vit_gives_a_cam_over_its_patch_grid() {
+    let device = Device::flex();
+    let config = VitConfig::new(3)
+        .with_image_size(48)
+        .with_patch_size(8)
+        .with_embed_dim(24)
+        .with_depth(2)
+        .with_num_heads(3);
+    check(config.init(&device), [2, 3, 48, 48], [2, 24, 6, 6], 24);
+    let model = config.clone().with_class_token(false).init(&device);
+    check(model, [1, 3, 48, 48], [1, 24, 6, 6], 24);
 }
 
 #[test]

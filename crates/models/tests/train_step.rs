@@ -5,7 +5,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use cyborg_models::{
-    CamBackbone, DenseNetConfig, Inception3Config, ResNetConfig, SmallCnnConfig, XceptionConfig,
+    CamBackbone, DenseNetConfig, Inception3Config, ResNetConfig, SmallCnnConfig, VitConfig,
+    XceptionConfig,
 };
 use cyborg_saliency_loss::{CyborgLossConfig, SaliencyLoss};
 
@@ -124,6 +125,19 @@ fn gradients_reach_the_head_and_the_stem_of_every_architecture() {
         [2, 3, 71, 71],
         |m| m.conv1.weight.val(),
         |m| m.fc.weight.val(),
+    );
+    let vit = VitConfig::new(2)
+        .with_image_size(32)
+        .with_patch_size(8)
+        .with_embed_dim(24)
+        .with_depth(2)
+        .with_num_heads(2)
+        .init(&device);
+    check_gradients(
+        vit,
+        [2, 3, 32, 32],
+        |m| m.patch_embed.proj.weight.val(),
+        |m| m.head.weight.val(),
     );
 }
 
