@@ -23,7 +23,8 @@ pub struct ModelArgs {
         conflicts_with_all = ["model", "num_classes", "channels", "image_size", "resize_short", "normalization", "checkpoint", "weights"]
     )]
     pub run: Option<PathBuf>,
-    /// small-cnn, resnet18, resnet34, resnet50, densenet121, inception-v3 or xception.
+    /// small-cnn, resnet18, resnet34, resnet50, densenet121, inception-v3, xception or vit-s16
+    /// (ViT-S/16 with the patch-mean head: --image-size a multiple of 16).
     #[arg(long, required_unless_present = "run")]
     pub model: Option<Architecture>,
     /// Number of classes of the model.
@@ -233,9 +234,21 @@ impl ModelArgs {
                 self.num_classes
             )));
         }
-        let model = self.architecture()?.init(
+        let architecture = self.architecture()?;
+        let size = self.image_size();
+        if let Some(patch) = architecture.fixed_input()
+            && (size == 0 || !size.is_multiple_of(patch))
+        {
+            return Err(CliError::Usage(format!(
+                "--image-size {size} is not a multiple of {architecture}'s {patch}-pixel patches \
+                 (e.g. {})",
+                patch * (size / patch).max(1)
+            )));
+        }
+        let model = architecture.init_sized(
             self.num_classes,
             self.channels,
+            size,
             self.torchvision_layout(),
             device,
         );

@@ -1019,3 +1019,78 @@ fn bench_epoch_times_whole_epochs_and_adds_to_its_json() {
         "not written by the epoch benchmark",
     );
 }
+
+/// ViT-S/16 (patch-mean head) trains with CYBORG through `cyborg train`, and its run is
+/// explained by `cyborg cam` on the 2×2 patch grid of 32-pixel images; a size that is not a
+/// multiple of the patches is one line.
+#[test]
+fn train_and_cam_run_the_vit() {
+    let (dir, csv, _) = setup();
+    let out = dir.path().join("vit");
+    let (csv_s, out_s) = (csv.to_str().unwrap(), out.to_str().unwrap());
+    let model = [
+        "--model",
+        "vit-s16",
+        "--channels",
+        "1",
+        "--normalization",
+        "none",
+    ];
+    let mut args = vec!["train"];
+    args.extend(model);
+    args.extend([
+        "--image-size",
+        "32",
+        "--train",
+        csv_s,
+        "--val",
+        csv_s,
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--out",
+        out_s,
+    ]);
+    let output = cyborg_ok(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("epoch 1/1 valid"), "{stderr}");
+    let described: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
+    assert_eq!(described["architecture"], "vit-s16");
+    assert_eq!(described["image_size"], 32);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let cam_mse = json["val"]["cam_mse"].as_f64().expect("cam_mse");
+    assert!(cam_mse.is_finite() && cam_mse >= 0.0, "{json}");
+    let cams = dir.path().join("cams");
+    cyborg_ok(&[
+        "cam",
+        "--run",
+        out_s,
+        "--manifest",
+        csv_s,
+        "--methods",
+        "cam,gradcam",
+        "--out",
+        cams.to_str().unwrap(),
+    ]);
+    assert!(std::fs::read_dir(&cams).unwrap().count() > 0);
+
+    let mut wrong = vec!["train"];
+    wrong.extend(model);
+    wrong.extend([
+        "--image-size",
+        "28",
+        "--train",
+        csv_s,
+        "--val",
+        csv_s,
+        "--out",
+        out_s,
+    ]);
+    assert_one_line_error(
+        &cyborg(&wrong),
+        "--image-size 28 is not a multiple of vit-s16's 16-pixel patches",
+    );
+}

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     CamBackbone, Classified, DenseNet, DenseNetConfig, ExportReport, ImportOptions, ImportReport,
-    Inception3, Inception3Config, ModelError, ResNet, ResNetConfig, SmallCnn, SmallCnnConfig,
-    Xception, XceptionConfig, load_checkpoint, load_pytorch_weights, save_checkpoint,
+    Inception3, Inception3Config, ModelError, ResNet, ResNetConfig, SmallCnn, SmallCnnConfig, Vit,
+    VitConfig, Xception, XceptionConfig, load_checkpoint, load_pytorch_weights, save_checkpoint,
     save_pytorch_weights,
 };
 
@@ -33,11 +33,13 @@ pub enum Architecture {
     InceptionV3,
     /// Xception (`xception`).
     Xception,
+    /// ViT-S/16 with the patch-mean head (`vit-s16`; [`VitConfig::vit_small_patch16`]).
+    VitS16,
 }
 
 impl Architecture {
     /// Every architecture.
-    pub const ALL: [Architecture; 7] = [
+    pub const ALL: [Architecture; 8] = [
         Architecture::SmallCnn,
         Architecture::ResNet18,
         Architecture::ResNet34,
@@ -45,10 +47,11 @@ impl Architecture {
         Architecture::DenseNet121,
         Architecture::InceptionV3,
         Architecture::Xception,
+        Architecture::VitS16,
     ];
 
     /// The name: `small-cnn`, `resnet18`, `resnet34`, `resnet50`, `densenet121`,
-    /// `inception-v3`, `xception`.
+    /// `inception-v3`, `xception`, `vit-s16`.
     pub fn name(self) -> &'static str {
         match self {
             Architecture::SmallCnn => "small-cnn",
@@ -58,10 +61,11 @@ impl Architecture {
             Architecture::DenseNet121 => "densenet121",
             Architecture::InceptionV3 => "inception-v3",
             Architecture::Xception => "xception",
+            Architecture::VitS16 => "vit-s16",
         }
     }
 
-    /// The input size it is designed for: 28 (small CNN), 224 (ResNet, DenseNet) or 299.
+    /// The input size it is designed for: 28 (small CNN), 224 (ResNet, DenseNet, ViT) or 299.
     pub fn default_image_size(self) -> usize {
         match self {
             Architecture::SmallCnn => 28,
@@ -98,16 +102,47 @@ impl Architecture {
             Architecture::Xception => Some(format!(
                 "timm.create_model(\"legacy_xception\", num_classes={num_classes})"
             )),
+            Architecture::VitS16 => Some(format!(
+                "timm.create_model(\"vit_small_patch16_224\", num_classes={num_classes}, global_pool=\"avg\", fc_norm=False)"
+            )),
         }
     }
 
-    /// Builds the full-size model with fresh weights. Inception-v3 gets its auxiliary head
-    /// and torchvision's input transform when `torchvision_weights` is set (what its ImageNet
-    /// file expects), neither otherwise.
+    /// Whether the architecture takes images of one size only (the ViT, whose position
+    /// embedding is learned for [`Architecture::init_sized`]'s `image_size`), and the multiple
+    /// that size must be (its patch size).
+    pub fn fixed_input(self) -> Option<usize> {
+        match self {
+            Architecture::VitS16 => Some(16),
+            _ => None,
+        }
+    }
+
+    /// Builds the full-size model with fresh weights for its default image size
+    /// ([`Architecture::init_sized`]).
     pub fn init(
         self,
         num_classes: usize,
         channels: usize,
+        torchvision_weights: bool,
+        device: &Device,
+    ) -> Backbone {
+        let size = self.default_image_size();
+        self.init_sized(num_classes, channels, size, torchvision_weights, device)
+    }
+
+    /// Builds the full-size model with fresh weights. Inception-v3 gets its auxiliary head
+    /// and torchvision's input transform when `torchvision_weights` is set (what its ImageNet
+    /// file expects), neither otherwise. `image_size` matters to the ViT alone (its position
+    /// embedding; the CNNs take any size).
+    ///
+    /// # Panics
+    /// If `image_size` is not a multiple of [`Architecture::fixed_input`].
+    pub fn init_sized(
+        self,
+        num_classes: usize,
+        channels: usize,
+        image_size: usize,
         torchvision_weights: bool,
         device: &Device,
     ) -> Backbone {
@@ -144,6 +179,12 @@ impl Architecture {
                     .with_channels(channels)
                     .init(device),
             ),
+            Architecture::VitS16 => Backbone::Vit(
+                VitConfig::vit_small_patch16(num_classes)
+                    .with_channels(channels)
+                    .with_image_size(image_size)
+                    .init(device),
+            ),
         }
     }
 }
@@ -157,7 +198,7 @@ impl fmt::Display for Architecture {
 /// A name that is not one of [`Architecture::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown model {0:?} (expected small-cnn, resnet18, resnet34, resnet50, densenet121, inception-v3 or xception)"
+    "unknown model {0:?} (expected small-cnn, resnet18, resnet34, resnet50, densenet121, inception-v3, xception or vit-s16)"
 )]
 pub struct UnknownArchitecture(pub String);
 
@@ -188,6 +229,8 @@ pub enum Backbone {
     Inception(Inception3),
     /// An [`Xception`].
     Xception(Xception),
+    /// A [`Vit`].
+    Vit(Vit),
 }
 
 /// Calls `$body` with `$model` bound to the backbone inside `$self`.
@@ -199,6 +242,7 @@ macro_rules! with_model {
             Backbone::DenseNet($model) => $body,
             Backbone::Inception($model) => $body,
             Backbone::Xception($model) => $body,
+            Backbone::Vit($model) => $body,
         }
     };
 }
@@ -214,6 +258,14 @@ impl CamBackbone for Backbone {
 
     fn class_bias(&self) -> Option<Tensor<1>> {
         with_model!(self, model => CamBackbone::class_bias(model))
+    }
+
+    fn pools_features(&self) -> bool {
+        with_model!(self, model => CamBackbone::pools_features(model))
+    }
+
+    fn input_size(&self) -> Option<[usize; 2]> {
+        with_model!(self, model => CamBackbone::input_size(model))
     }
 }
 
@@ -245,11 +297,11 @@ impl Backbone {
                 }
             };
         }
-        Ok(load!(SmallCnn, ResNet, DenseNet, Inception, Xception))
+        Ok(load!(SmallCnn, ResNet, DenseNet, Inception, Xception, Vit))
     }
 
     /// [`save_pytorch_weights`] for whichever model this holds: a safetensors file that the
-    /// reference implementation (torchvision; timm's `legacy_xception`) loads.
+    /// reference implementation (torchvision; timm's `legacy_xception` and ViT) loads.
     pub fn save_pytorch_weights(
         &self,
         path: impl AsRef<Path>,

@@ -29,6 +29,17 @@ impl Default for SaliencyLossConfig {
 }
 
 impl SaliencyLossConfig {
+    /// Whether the loss reduces to cross-entropy (CYBORG with α = 1, the other losses with
+    /// λ = 0): no CAM takes part.
+    pub fn is_cross_entropy_only(&self) -> bool {
+        match self {
+            Self::Cyborg(config) => config.alpha == 1.0,
+            Self::Masked(config) => config.lambda == 0.0,
+            Self::Energy(config) => config.lambda == 0.0,
+            Self::MaskL1(config) => config.lambda == 0.0,
+        }
+    }
+
     /// The paper's CYBORG loss with weight `alpha` on cross-entropy (1 = cross-entropy alone).
     pub fn cyborg(alpha: f64) -> Self {
         Self::Cyborg(CyborgLossConfig::new().with_alpha(alpha))

@@ -101,3 +101,52 @@ fn a_model_defined_here_trains_evaluates_and_reloads() {
     assert_eq!(evaluation.accuracy, report.val.accuracy);
     assert_eq!(evaluation.cam_mse, report.val.cam_mse);
 }
+
+/// [`TwoConvs`] declaring that its head does not pool its feature maps (as a class-token ViT).
+#[derive(Module, Debug)]
+struct NotPooled {
+    inner: TwoConvs,
+}
+
+impl CamBackbone for NotPooled {
+    fn forward_classified(&self, images: Tensor<4>) -> Classified {
+        self.inner.forward_classified(images)
+    }
+
+    fn class_weights(&self) -> Tensor<2> {
+        self.inner.class_weights()
+    }
+
+    fn class_bias(&self) -> Option<Tensor<1>> {
+        self.inner.class_bias()
+    }
+
+    fn pools_features(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn a_model_whose_head_does_not_pool_its_features_is_refused_a_saliency_loss() {
+    let _guard = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    write_split(dir.path(), "train", 8);
+    write_split(dir.path(), "valid", 4);
+    let build = |device: &Device| NotPooled {
+        inner: TwoConvs::new(device),
+    };
+    let error = Run::new(recipe(1), dir.path().join("run"))
+        .on(Device::flex())
+        .train(build, data(dir.path()))
+        .unwrap_err();
+    assert!(
+        matches!(&error, TrainError::Config(message) if message.contains("does not pool")),
+        "{error}"
+    );
+    // Cross-entropy alone needs no CAM: it trains.
+    let cross_entropy = recipe(1).with_loss(cyborg_saliency_loss::SaliencyLossConfig::cyborg(1.0));
+    Run::new(cross_entropy, dir.path().join("ce"))
+        .on(Device::flex())
+        .train(build, data(dir.path()))
+        .unwrap();
+}

@@ -296,6 +296,14 @@ fn train_steps<M: TrainableModel>(
     // here: in training mode it would leave a pending batch-norm statistics update behind,
     // which Burn applies at the next step, over the statistics a resumed checkpoint loaded.
     let net = build(device).train();
+    if !net.pools_features() && !config.loss.is_cross_entropy_only() {
+        return Err(TrainError::Config(
+            "the model's head does not pool its feature maps (a class-token ViT): no CAM \
+             explains its logits, so it cannot train with a saliency loss; use cross-entropy \
+             alone (CYBORG with alpha 1) or a model with a pooled head (VitPool::PatchMean)"
+                .into(),
+        ));
+    }
     let model =
         CyborgModel::new(net, config.loss.clone()).with_gradient_scale(1.0 / devices.len() as f64);
     let last = resume_point(&model, dir, &candidates)?;
