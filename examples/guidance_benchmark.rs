@@ -1,14 +1,17 @@
 //! cargo run --release --example guidance_benchmark
 //!
-//! The guidance benchmark: every loss of the family on three tasks with a planted shortcut,
-//! over several seeds, each task with its clean ceiling (cross-entropy trained without the
-//! shortcut). About 25 minutes on two CPU cores with the defaults (5 seeds, 150 runs);
+//! The guidance benchmark: every loss of the family on four tasks with a planted shortcut
+//! (one of them with a ViT), over several seeds, each task with its clean ceiling
+//! (cross-entropy trained without the shortcut). About 31 minutes on two CPU cores with the defaults (5 seeds, 200 runs);
 //! `--seeds 2` for a 10-minute look, `--tasks` and `--losses` for less.
 //!
 //! Tasks (`--tasks`):
 //! - `shortcut`: the shipped shortcut task at 16×16 (`cyborg::data::ShortcutTaskConfig`; a
 //!   bright square codes the class in training, at random in the test), the small CNN at
 //!   width 4, 10 epochs, batch 32; the human map marks the bar. Data drawn per seed.
+//! - `shortcut-vit`: the same data and recipe, a small ViT (4×4-pixel patches, width 32, two
+//!   blocks of two heads, the head on the mean of the patch tokens: a 4×4 CAM grid as the
+//!   CNN's).
 //! - `decoy`: Decoy Fashion-MNIST with a class texture (`cyborg::data::DecoyPatch::Texture`,
 //!   a 4×4 black-and-white pattern per class in a random corner; at test time the pattern of
 //!   a random class), 2,000 training, 1,000 validation and 1,000 test images, the small CNN
@@ -48,7 +51,7 @@ use burn::prelude::*;
 use clap::{Parser, ValueEnum};
 use cyborg::cam::save_png;
 use cyborg::data::{DecoyConfig, DecoyPatch, MnistFiles, Records, ShortcutTaskConfig};
-use cyborg::models::{Backbone, SmallCnnConfig};
+use cyborg::models::{Backbone, SmallCnnConfig, VitConfig};
 use cyborg::train::{
     ALL_TEST_IMAGES, CLEAN_TEST, DECOY_TEST, DecoyExperiments, DecoyTaskConfig, Experiment,
     ExperimentReport, Interval, IntervalPanel, IntervalRow, Run, SQUARE_MISLEADS, TrainingConfig,
@@ -67,14 +70,17 @@ use study_loss::Loss;
 
 /// The clean-test name of the shortcut task: its test images without the square.
 const NO_SQUARE: &str = "no square";
+const VIT_PATCH: usize = 4;
+const VIT_EPOCHS: usize = 30;
+const VIT_LR: f64 = 0.001;
 /// Cross-entropy must be this far under the ceiling on every seed for a gap to be shared.
 const MIN_GAP: f64 = 0.05;
 
-/// Every guided loss on three shortcut tasks, over seeds, against the clean ceiling.
+/// Every guided loss on four shortcut tasks, over seeds, against the clean ceiling.
 #[derive(Debug, Parser)]
 struct Args {
     /// The tasks, in the report's order.
-    #[arg(long, value_delimiter = ',', default_values_t = [TaskKind::Shortcut, TaskKind::Decoy, TaskKind::DecoyBoxes])]
+    #[arg(long, value_delimiter = ',', default_values_t = [TaskKind::Shortcut, TaskKind::ShortcutVit, TaskKind::Decoy, TaskKind::DecoyBoxes])]
     tasks: Vec<TaskKind>,
     /// The losses besides cross-entropy and the ceiling (which always run).
     #[arg(long, value_delimiter = ',', default_values_t = [Loss::Cyborg, Loss::Contrast, Loss::Masked, Loss::Energy, Loss::L1])]
@@ -98,6 +104,9 @@ struct Args {
 enum TaskKind {
     /// The shipped shortcut task, 16×16, small CNN at width 4.
     Shortcut,
+    /// The same data, a small ViT (4×4 patches, width 32, two blocks of two heads, patch-mean
+    /// head: the same 4×4 CAM grid as the CNN's).
+    ShortcutVit,
     /// Decoy Fashion-MNIST with class textures, garment silhouettes as human maps.
     Decoy,
     /// The same, garment bounding boxes as human maps.
@@ -115,6 +124,7 @@ impl TaskKind {
     fn title(self) -> &'static str {
         match self {
             TaskKind::Shortcut => "shortcut task, 16x16",
+            TaskKind::ShortcutVit => "shortcut task, 16x16, ViT",
             TaskKind::Decoy => "Decoy Fashion-MNIST, silhouettes",
             TaskKind::DecoyBoxes => "Decoy Fashion-MNIST, boxes",
         }
@@ -124,6 +134,7 @@ impl TaskKind {
     fn short(self) -> &'static str {
         match self {
             TaskKind::Shortcut => "shortcut",
+            TaskKind::ShortcutVit => "shortcut ViT",
             TaskKind::Decoy => "decoy",
             TaskKind::DecoyBoxes => "decoy boxes",
         }
@@ -132,24 +143,51 @@ impl TaskKind {
     /// The test sets where the shortcut misleads and without it.
     fn tests(self) -> (&'static str, &'static str) {
         match self {
-            TaskKind::Shortcut => (SQUARE_MISLEADS, NO_SQUARE),
+            TaskKind::Shortcut | TaskKind::ShortcutVit => (SQUARE_MISLEADS, NO_SQUARE),
             TaskKind::Decoy | TaskKind::DecoyBoxes => (DECOY_TEST, CLEAN_TEST),
         }
     }
 
-    fn cnn(self) -> SmallCnnConfig {
+    /// The task's model, freshly initialised on `device`.
+    fn build(self, device: &Device) -> Backbone {
         match self {
-            TaskKind::Shortcut => SmallCnnConfig::new(2).with_width(4),
-            TaskKind::Decoy | TaskKind::DecoyBoxes => SmallCnnConfig::new(10).with_width(8),
+            TaskKind::Shortcut => {
+                Backbone::SmallCnn(SmallCnnConfig::new(2).with_width(4).init(device))
+            }
+            TaskKind::ShortcutVit => Backbone::Vit(
+                VitConfig::new(2)
+                    .with_channels(1)
+                    .with_image_size(16)
+                    .with_patch_size(VIT_PATCH)
+                    .with_embed_dim(32)
+                    .with_depth(2)
+                    .with_num_heads(2)
+                    .init(device),
+            ),
+            TaskKind::Decoy | TaskKind::DecoyBoxes => {
+                Backbone::SmallCnn(SmallCnnConfig::new(10).with_width(8).init(device))
+            }
         }
+    }
+
+    /// The shortcut task's data (both models), or Fashion-MNIST's.
+    fn shortcut(self) -> bool {
+        matches!(self, TaskKind::Shortcut | TaskKind::ShortcutVit)
     }
 
     fn recipe(self, entry: &Entry, seed: u64) -> TrainingConfig {
         let (epochs, batch) = match self {
             TaskKind::Shortcut => (10, 32),
+            TaskKind::ShortcutVit => (VIT_EPOCHS, 32),
             TaskKind::Decoy | TaskKind::DecoyBoxes => (10, 64),
         };
-        TrainingConfig::from_scratch()
+        let recipe = TrainingConfig::from_scratch();
+        let learning_rate = match self {
+            TaskKind::ShortcutVit => VIT_LR,
+            _ => recipe.learning_rate,
+        };
+        recipe
+            .with_learning_rate(learning_rate)
             .with_loss(entry.loss.config(entry.lambda.unwrap_or(1.0)))
             .with_epochs(epochs)
             .with_batch_size(batch)
@@ -202,7 +240,7 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
     let mut results: Vec<(TaskKind, BTreeMap<String, Vec<ExperimentReport>>)> = Vec::new();
     let mut decoy_cache: BTreeMap<TaskKind, TaskData> = BTreeMap::new();
     for &task in &args.tasks {
-        if task != TaskKind::Shortcut && !fashion {
+        if !task.shortcut() && !fashion {
             eprintln!(
                 "skipped {}: no Fashion-MNIST under {} (apt-get install dataset-fashion-mnist, \
                  or --fashion-mnist DIR)",
@@ -211,9 +249,8 @@ fn run(args: &Args) -> Result<(), Box<dyn Error>> {
             );
             continue;
         }
-        let cnn = task.cnn();
-        let build = |device: &Device| Backbone::SmallCnn(cnn.init(device));
-        let size = if task == TaskKind::Shortcut { 16 } else { 28 };
+        let build = |device: &Device| task.build(device);
+        let size = if task.shortcut() { 16 } else { 28 };
         let grid = feature_grid(&build(&device), [1, size, size], &device);
         let mut by_loss: BTreeMap<String, Vec<ExperimentReport>> = BTreeMap::new();
         for seed in 0..args.seeds {
@@ -276,7 +313,7 @@ fn task_data(
     decoy_cache: &mut BTreeMap<TaskKind, TaskData>,
 ) -> Result<TaskData, Box<dyn Error>> {
     let data = args.out.join("data");
-    if task == TaskKind::Shortcut {
+    if task.shortcut() {
         let shortcut = ShortcutTaskConfig::new()
             .with_image_size(16)
             .with_seed(seed);
