@@ -1,6 +1,6 @@
 //! Explaining a [`CamBackbone`]'s decisions with the CAM family: CAM, Grad-CAM, Grad-CAM++,
 //! XGrad-CAM, HiResCAM, LayerCAM, Grad-CAM element-wise, EigenCAM, KPCA-CAM, EigenGrad-CAM,
-//! Ablation-CAM, Score-CAM and Random-CAM (a baseline), with pytorch-grad-cam's `eigen_smooth`
+//! Ablation-CAM, Score-CAM, FEM and Random-CAM (a baseline), with pytorch-grad-cam's `eigen_smooth`
 //! and `aug_smooth`, batched, on any backend, returned as `[batch, h, w]` tensors that stay on
 //! the device.
 //!
@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ablation_cam::ablation_weights;
 use crate::backbone::CamBackbone;
+use crate::fem::fem_weights;
 use crate::random_cam::random_cam_weights;
 use crate::score_cam::score_cam_weights;
 
@@ -44,6 +45,19 @@ pub enum Target {
     /// row (each image's score from its own logits): e.g. a logit difference, or a softmax
     /// probability.
     Score(Arc<dyn Fn(Tensor<2>) -> Tensor<1> + Send + Sync>),
+    /// Finer-CAM's target (Zhang et al., CVPR 2025; pytorch-grad-cam's `FinerCAM` given no
+    /// targets): each image's predicted class `c` against the classes whose logits are
+    /// closest to `c`'s, `comparisons` being ranks in that order (1 = the closest; ranks past
+    /// the last class are dropped, as there), scored `Σ_j p_j (z_c − α z_j) / (Σ_j p_j +
+    /// 10⁻⁹)` with `p` the softmax of the logits `z`. With a gradient method (Finer-CAM's base
+    /// is Grad-CAM) the map shows what tells the class from its nearest rivals rather than
+    /// what they share. [`Target::finer`] has pytorch-grad-cam's defaults.
+    Finer {
+        /// `α`: how strongly the rivals are subtracted (1 by default).
+        alpha: f64,
+        /// The rivals' ranks by closeness of their logit to the predicted one.
+        comparisons: Vec<usize>,
+    },
 }
 
 impl fmt::Debug for Target {
@@ -52,11 +66,25 @@ impl fmt::Debug for Target {
             Target::Classes(classes) => f.debug_tuple("Classes").field(&classes.dims()).finish(),
             Target::Predicted => f.write_str("Predicted"),
             Target::Score(_) => f.write_str("Score(<fn>)"),
+            Target::Finer { alpha, comparisons } => f
+                .debug_struct("Finer")
+                .field("alpha", alpha)
+                .field("comparisons", comparisons)
+                .finish(),
         }
     }
 }
 
 impl Target {
+    /// Finer-CAM's target with pytorch-grad-cam's defaults: `α = 1`, the three closest
+    /// classes.
+    pub fn finer() -> Self {
+        Target::Finer {
+            alpha: 1.0,
+            comparisons: vec![1, 2, 3],
+        }
+    }
+
     /// The class indices this target selects for `logits`, or `None` for a custom score.
     pub(crate) fn classes(&self, logits: &Tensor<2>) -> Option<Tensor<1, Int>> {
         let [batch, _] = logits.dims();
@@ -71,7 +99,7 @@ impl Target {
                 Some(classes.clone())
             }
             Target::Predicted => Some(logits.clone().argmax(1).reshape([batch])),
-            Target::Score(_) => None,
+            Target::Score(_) | Target::Finer { .. } => None,
         }
     }
 
@@ -80,6 +108,7 @@ impl Target {
         let [batch, _] = logits.dims();
         match (self, classes) {
             (Target::Score(score), _) => score(logits),
+            (Target::Finer { alpha, comparisons }, _) => finer_score(logits, *alpha, comparisons),
             (_, Some(classes)) => {
                 let index = classes
                     .clone()
@@ -90,6 +119,53 @@ impl Target {
             (_, None) => unreachable!("class targets always have classes"),
         }
     }
+}
+
+/// [`Target::Finer`]'s score of each row of `logits`; the predicted class and its rivals are
+/// chosen from the values (no gradient through the choice), the score is differentiable.
+///
+/// # Shapes
+/// - logits: `[batch, classes]`
+/// - output: `[batch]`
+fn finer_score(logits: Tensor<2>, alpha: f64, ranks: &[usize]) -> Tensor<1> {
+    let [batch, classes] = logits.dims();
+    let device = logits.device();
+    let values: Vec<f32> = logits
+        .clone()
+        .inner()
+        .into_data()
+        .convert::<f32>()
+        .iter::<f32>()
+        .collect();
+    let ranks: Vec<usize> = ranks.iter().copied().filter(|&r| r < classes).collect();
+    let mut main = Vec::with_capacity(batch);
+    let mut rivals = vec![Vec::with_capacity(batch); ranks.len()];
+    for row in values.chunks_exact(classes) {
+        // NumPy's argmax: the first maximum.
+        let c = (0..classes).fold(0, |best, k| if row[k] > row[best] { k } else { best });
+        let mut order: Vec<usize> = (0..classes).collect();
+        order.sort_by(|&a, &b| (row[a] - row[c]).abs().total_cmp(&(row[b] - row[c]).abs()));
+        main.push(c as i64);
+        for (list, &rank) in rivals.iter_mut().zip(&ranks) {
+            list.push(order[rank] as i64);
+        }
+    }
+    let pick = |tensor: Tensor<2>, columns: &[i64]| {
+        let index =
+            Tensor::<1, Int>::from_data(TensorData::new(columns.to_vec(), [batch]), &device);
+        tensor.gather(1, index.reshape([batch, 1])).reshape([batch])
+    };
+    let probabilities = softmax(logits.clone(), 1);
+    let own = pick(logits.clone(), &main);
+    let mut numerator = own.zeros_like();
+    let mut denominator = own.zeros_like();
+    for columns in &rivals {
+        let weight = pick(probabilities.clone(), columns);
+        let difference = own.clone() - pick(logits.clone(), columns).mul_scalar(alpha);
+        numerator = numerator + weight.clone() * difference;
+        denominator = denominator + weight;
+    }
+    numerator / denominator.add_scalar(1e-9)
 }
 
 /// A member of the CAM family.
@@ -118,6 +194,10 @@ pub enum CamMethod {
     /// value, which is not the paper's and is not copied.) A target score of exactly zero gives
     /// non-finite weights, as there.
     AblationCam,
+    /// FEM (Fuad et al., IPTA 2020; pytorch-grad-cam's `FEM`): each channel weighted by the
+    /// share of its cells above its mean plus [`ExplainConfig::fem_k`] standard deviations. No
+    /// target involved.
+    Fem,
     /// Random-CAM (pytorch-grad-cam's `RandomCAM`): each channel weighted by a uniform draw in
     /// `(−1, 1]` ([`ExplainConfig::random_seed`], per image). A baseline: in
     /// ROAD ([`crate::try_road`]) or [`confidence_drop`] a method should beat it.
@@ -130,7 +210,7 @@ pub enum CamMethod {
 
 impl CamMethod {
     /// Every method, in the order of the docs.
-    pub const ALL: [CamMethod; 13] = [
+    pub const ALL: [CamMethod; 14] = [
         CamMethod::Cam,
         CamMethod::Gradient(GradientCam::GradCam),
         CamMethod::Gradient(GradientCam::GradCamPlusPlus),
@@ -143,21 +223,23 @@ impl CamMethod {
         CamMethod::EigenGradCam,
         CamMethod::AblationCam,
         CamMethod::ScoreCam,
+        CamMethod::Fem,
         CamMethod::RandomCam,
     ];
 
     /// Whether the method reads the activations alone, never the head's weights or the
-    /// gradients through it: EigenCAM, KPCA-CAM and Random-CAM.
+    /// gradients through it: EigenCAM, KPCA-CAM, FEM and Random-CAM.
     pub fn ignores_head(self) -> bool {
         matches!(
             self,
-            CamMethod::EigenCam | CamMethod::KpcaCam | CamMethod::RandomCam
+            CamMethod::EigenCam | CamMethod::KpcaCam | CamMethod::Fem | CamMethod::RandomCam
         )
     }
 
     /// The method's name on the command line: `cam`, `gradcam`, `gradcam++`, `xgradcam`,
     /// `hirescam`, `layercam`, `gradcamelementwise`, `eigencam`, `kpcacam`, `eigengradcam`,
-    /// `ablationcam`, `scorecam`, `randomcam` (pytorch-grad-cam's class names in lower case).
+    /// `ablationcam`, `scorecam`, `fem`, `randomcam` (pytorch-grad-cam's class names in lower
+    /// case).
     pub fn name(self) -> &'static str {
         match self {
             CamMethod::Cam => "cam",
@@ -172,6 +254,7 @@ impl CamMethod {
             CamMethod::EigenGradCam => "eigengradcam",
             CamMethod::AblationCam => "ablationcam",
             CamMethod::ScoreCam => "scorecam",
+            CamMethod::Fem => "fem",
             CamMethod::RandomCam => "randomcam",
         }
     }
@@ -191,6 +274,7 @@ impl CamMethod {
             CamMethod::EigenGradCam => "EigenGrad-CAM",
             CamMethod::AblationCam => "Ablation-CAM",
             CamMethod::ScoreCam => "Score-CAM",
+            CamMethod::Fem => "FEM",
             CamMethod::RandomCam => "Random-CAM",
         }
     }
@@ -247,6 +331,10 @@ pub struct ExplainConfig {
     /// already.
     #[config(default = false)]
     pub eigen_smooth: bool,
+    /// FEM's `k`: a cell counts when its activation exceeds the channel's mean plus `k`
+    /// standard deviations (pytorch-grad-cam's default 2).
+    #[config(default = 2.0)]
+    pub fem_k: f64,
     /// Seed of Random-CAM's weights.
     #[config(default = 0)]
     pub random_seed: u64,
@@ -538,6 +626,11 @@ fn explain_once<M: CamBackbone>(
         CamMethod::RandomCam => {
             let activations = out.features.inner();
             let weights = random_cam_weights(&activations, config.random_seed);
+            channel_weighted(activations, weights, smooth, &project)
+        }
+        CamMethod::Fem => {
+            let activations = out.features.inner();
+            let weights = fem_weights(&activations, config.fem_k);
             channel_weighted(activations, weights, smooth, &project)
         }
         CamMethod::AblationCam => {

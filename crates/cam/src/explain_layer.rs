@@ -10,6 +10,7 @@ use crate::explain::{
     CamMethod, ExplainConfig, ExplainError, Target, channel_weighted, check_classes, check_request,
     smoothed, weighted_map,
 };
+use crate::fem::fem_weights;
 use crate::random_cam::random_cam_weights;
 use crate::score_cam::score_cam_weights;
 use crate::{GradientCam, eigen_cam, finish_maps, kpca_cam};
@@ -109,6 +110,11 @@ fn explain_layer_once<M: TargetLayer + ?Sized>(
         CamMethod::RandomCam => {
             let activations = layer_activations(model, images).0;
             let weights = random_cam_weights(&activations, config.random_seed);
+            channel_weighted(activations, weights, smooth, &project)
+        }
+        CamMethod::Fem => {
+            let activations = layer_activations(model, images).0;
+            let weights = fem_weights(&activations, config.fem_k);
             channel_weighted(activations, weights, smooth, &project)
         }
         CamMethod::ScoreCam => {

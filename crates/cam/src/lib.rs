@@ -37,6 +37,7 @@ mod cam_class;
 mod eigen_cam;
 mod explain;
 mod explain_layer;
+mod fem;
 mod gradient_cam;
 mod imputation;
 mod kpca_cam;

@@ -96,7 +96,7 @@ pub enum RoadError {
         /// The images' shape.
         images: [usize; 4],
     },
-    /// A custom score: ROAD reads a class's logit.
+    /// A custom score or Finer-CAM's: ROAD reads a class's logit.
     #[error("ROAD needs a class target (Classes or Predicted), not a custom score")]
     CustomScore,
 }
@@ -143,7 +143,7 @@ fn check(
             images: images.dims(),
         });
     }
-    if matches!(target, Target::Score(_)) {
+    if matches!(target, Target::Score(_) | Target::Finer { .. }) {
         return Err(RoadError::CustomScore);
     }
     Ok(())

@@ -44,6 +44,10 @@ pub struct CamArgs {
     /// Explain the label's class (manifests only) or the predicted one.
     #[arg(long, value_enum, default_value_t = ClassChoice::Label)]
     target: ClassChoice,
+    /// Explain what tells the predicted class from the three classes whose scores are closest
+    /// to it (Finer-CAM's target, α = 1) instead of the class alone; with the gradient methods.
+    #[arg(long, conflicts_with = "target")]
+    finer: bool,
     /// At most this many images.
     #[arg(long)]
     limit: Option<usize>,
@@ -183,7 +187,9 @@ pub fn run(args: &CamArgs) -> Result<(), CliError> {
         // --resize-short) without the normalisation, for the pictures.
         let (images, plain) =
             load_images_and_pictures(&paths, &image_config, model_args.image_shape(), &device)?;
-        let target = if use_labels {
+        let target = if args.finer {
+            Target::finer()
+        } else if use_labels {
             let labels: Vec<i64> = chunk.iter().map(|i| i.label.unwrap_or(0) as i64).collect();
             Target::Classes(Tensor::from_ints(labels.as_slice(), &device))
         } else {

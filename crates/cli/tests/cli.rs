@@ -1021,7 +1021,8 @@ fn bench_epoch_times_whole_epochs_and_adds_to_its_json() {
 }
 
 /// ViT-S/16 (patch-mean head) trains with CYBORG through `cyborg train`, and its run is
-/// explained by `cyborg cam` on the 2×2 patch grid of 32-pixel images; a size that is not a
+/// explained by `cyborg cam` (Finer-CAM's target) on the 2×2 patch grid of 32-pixel images; a
+/// size that is not a
 /// multiple of the patches is one line.
 #[test]
 fn train_and_cam_run_the_vit() {
@@ -1071,7 +1072,8 @@ fn train_and_cam_run_the_vit() {
         "--manifest",
         csv_s,
         "--methods",
-        "cam,gradcam",
+        "cam,gradcam,fem",
+        "--finer",
         "--out",
         cams.to_str().unwrap(),
     ]);

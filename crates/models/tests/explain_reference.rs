@@ -72,6 +72,7 @@ fn every_method_matches_pytorch_grad_cam() {
         (CamMethod::EigenGradCam, "eigengradcam"),
         (CamMethod::AblationCam, "ablationcam"),
         (CamMethod::ScoreCam, "scorecam"),
+        (CamMethod::Fem, "fem"),
     ] {
         let maps = explain(&model, x.clone(), method, &classes(), &raw());
         assert_matches_reference("cam_methods", key, maps);
@@ -144,6 +145,21 @@ fn aug_smooth_matches_pytorch_grad_cam() {
         );
         assert_matches_reference("cam_methods", key, maps);
     }
+}
+
+/// Finer-CAM: Grad-CAM of `FinerWeightedTarget` with the targets `FinerCAM` picks when given
+/// none (the predicted class against the two others of this three-class model), raw and
+/// through the whole pipeline (`FinerCAM(model, [layer4])(x)`).
+#[test]
+fn the_finer_target_matches_pytorch_grad_cams_finer_cam() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let grad_cam = CamMethod::Gradient(GradientCam::GradCam);
+    let maps = explain(&model, x.clone(), grad_cam, &Target::finer(), &raw());
+    assert_matches_reference("cam_methods", "finercam", maps);
+    let finished = ExplainConfig::new().with_upsample(true);
+    let maps = explain(&model, x, grad_cam, &Target::finer(), &finished);
+    assert_matches_reference("cam_methods", "finercam_full", maps);
 }
 
 #[test]

@@ -69,6 +69,7 @@ fn every_layer_method_matches_pytorch_grad_cam_with_its_reshape_transform() {
         (CamMethod::KpcaCam, "kpcacam"),
         (CamMethod::EigenGradCam, "eigengradcam"),
         (CamMethod::ScoreCam, "scorecam"),
+        (CamMethod::Fem, "fem"),
     ] {
         let maps = explain_layer(&model, x.clone(), method, &classes(&device), &raw())
             .unwrap_or_else(|e| panic!("{method}: {e}"));
