@@ -20,6 +20,42 @@ use burn::prelude::*;
 /// - activations: `[batch, channels, h, w]`
 /// - output: `[batch, h, w]`
 pub fn eigen_cam(activations: Tensor<4>, iterations: usize) -> Tensor<3> {
+    let [b, _, h, w] = activations.dims();
+    let projection = principal_projection(activations.clone(), iterations); // [b, hw]
+    let total = activations.sum_dim(1).reshape([b, h * w]);
+    let total = total.clone() - total.mean_dim(1);
+    let sign = (projection.clone() * total)
+        .sum_dim(1)
+        .sign()
+        .mask_fill_zero_to_one();
+    (projection * sign).reshape([b, h, w])
+}
+
+/// Seg-Eigen-CAM's projection (Chung & Ying, Applied Sciences 2025; pytorch-grad-cam's
+/// `get_2d_projection_with_sign_correction`): the first principal component projection as in
+/// [`eigen_cam`], its sign chosen so that the largest magnitude is positive (flipped where
+/// `|min| > |max|`).
+///
+/// # Shapes
+/// - activations: `[batch, channels, h, w]`
+/// - output: `[batch, h, w]`
+pub fn eigen_cam_max_positive(activations: Tensor<4>, iterations: usize) -> Tensor<3> {
+    let [b, _, h, w] = activations.dims();
+    let projection = principal_projection(activations, iterations); // [b, hw]
+    let largest = projection.clone().max_dim(1); // [b, 1]
+    let smallest = projection.clone().min_dim(1);
+    let flip = smallest.abs().greater(largest.abs());
+    let sign = Tensor::<2>::ones([b, 1], &projection.device()).mask_fill(flip, -1.0);
+    (projection * sign).reshape([b, h, w])
+}
+
+/// Each image's centred `[h·w, channels]` activations projected on their first right
+/// singular vector (power iteration; the sign is whatever the iteration gives).
+///
+/// # Shapes
+/// - activations: `[batch, channels, h, w]`
+/// - output: `[batch, h·w]`
+fn principal_projection(activations: Tensor<4>, iterations: usize) -> Tensor<2> {
     let [b, c, h, w] = activations.dims();
     let device = activations.device();
     let x = activations.clone().reshape([b, c, h * w]).swap_dims(1, 2); // [b, hw, c]
@@ -43,14 +79,7 @@ pub fn eigen_cam(activations: Tensor<4>, iterations: usize) -> Tensor<3> {
             .add_scalar(1e-30);
         v = next / norm;
     }
-    let projection = centred.matmul(v).reshape([b, h * w]); // [b, hw]
-    let total = activations.sum_dim(1).reshape([b, h * w]);
-    let total = total.clone() - total.mean_dim(1);
-    let sign = (projection.clone() * total)
-        .sum_dim(1)
-        .sign()
-        .mask_fill_zero_to_one();
-    (projection * sign).reshape([b, h, w])
+    centred.matmul(v).reshape([b, h * w])
 }
 
 /// `0 → 1` for the sign of a correlation, so an uncorrelated projection keeps its sign.
@@ -88,5 +117,22 @@ mod tests {
             &TensorData::new(vec![-1.5 * r5, -0.5 * r5, 0.5 * r5, 1.5 * r5], [1, 2, 2]),
             Tolerance::absolute(1e-4),
         );
+    }
+
+    /// The pattern [0, 0, 0, 4] centred is [−1, −1, −1, 3]: the largest magnitude (3) comes
+    /// out positive whichever sign the iteration found, also for the negated activations.
+    #[test]
+    fn seg_eigen_sign_makes_the_largest_magnitude_positive() {
+        let device = Device::flex();
+        for s in [1.0f32, -1.0] {
+            let values: Vec<f32> = [0.0, 0.0, 0.0, 4.0].iter().map(|v| v * s).collect();
+            let a = Tensor::<1>::from_floats(values.as_slice(), &device).reshape([1, 1, 2, 2]);
+            eigen_cam_max_positive(a, 20)
+                .into_data()
+                .assert_approx_eq::<f32>(
+                    &TensorData::new(vec![-1.0f32, -1.0, -1.0, 3.0], [1, 2, 2]),
+                    Tolerance::absolute(1e-4),
+                );
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Explaining a [`CamBackbone`]'s decisions with the CAM family: CAM, Grad-CAM, Grad-CAM++,
 //! XGrad-CAM, HiResCAM, LayerCAM, Grad-CAM element-wise, EigenCAM, KPCA-CAM, EigenGrad-CAM,
+//! Seg-Eigen-CAM,
 //! Ablation-CAM, Score-CAM, FEM and Random-CAM (a baseline), with pytorch-grad-cam's `eigen_smooth`
 //! and `aug_smooth`, batched, on any backend, returned as `[batch, h, w]` tensors that stay on
 //! the device.
@@ -18,8 +19,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::{
-    CamNormalization, GradientCam, channel_sum, class_activation_maps, eigen_cam, finish_maps,
-    global_average_pool, head_logits, kpca_cam, top_fraction_mask,
+    CamNormalization, GradientCam, channel_sum, class_activation_maps, eigen_cam,
+    eigen_cam_max_positive, finish_maps, global_average_pool, head_logits, kpca_cam,
+    top_fraction_mask,
 };
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -185,6 +187,10 @@ pub enum CamMethod {
     /// EigenGrad-CAM (pytorch-grad-cam's `EigenGradCAM`): the first principal component of
     /// the element-wise product of gradients and activations, `G ⊙ A`.
     EigenGradCam,
+    /// Seg-Eigen-CAM (Chung & Ying, Applied Sciences 2025; pytorch-grad-cam's `SegEigenCAM`):
+    /// the first principal component of `|G| ⊙ A`, its sign chosen so that the largest
+    /// magnitude is positive ([`eigen_cam_max_positive`]).
+    SegEigenCam,
     /// Ablation-CAM (Desai & Ramaswamy, WACV 2020) as pytorch-grad-cam defines it: each
     /// channel's weight is the relative drop of the target score when that channel of the
     /// explained layer is set to zero, `(s − s_k) / s`. The rest of the network after that layer
@@ -210,7 +216,7 @@ pub enum CamMethod {
 
 impl CamMethod {
     /// Every method, in the order of the docs.
-    pub const ALL: [CamMethod; 14] = [
+    pub const ALL: [CamMethod; 15] = [
         CamMethod::Cam,
         CamMethod::Gradient(GradientCam::GradCam),
         CamMethod::Gradient(GradientCam::GradCamPlusPlus),
@@ -221,6 +227,7 @@ impl CamMethod {
         CamMethod::EigenCam,
         CamMethod::KpcaCam,
         CamMethod::EigenGradCam,
+        CamMethod::SegEigenCam,
         CamMethod::AblationCam,
         CamMethod::ScoreCam,
         CamMethod::Fem,
@@ -238,7 +245,7 @@ impl CamMethod {
 
     /// The method's name on the command line: `cam`, `gradcam`, `gradcam++`, `xgradcam`,
     /// `hirescam`, `layercam`, `gradcamelementwise`, `eigencam`, `kpcacam`, `eigengradcam`,
-    /// `ablationcam`, `scorecam`, `fem`, `randomcam` (pytorch-grad-cam's class names in lower
+    /// `segeigencam`, `ablationcam`, `scorecam`, `fem`, `randomcam` (pytorch-grad-cam's class names in lower
     /// case).
     pub fn name(self) -> &'static str {
         match self {
@@ -252,6 +259,7 @@ impl CamMethod {
             CamMethod::EigenCam => "eigencam",
             CamMethod::KpcaCam => "kpcacam",
             CamMethod::EigenGradCam => "eigengradcam",
+            CamMethod::SegEigenCam => "segeigencam",
             CamMethod::AblationCam => "ablationcam",
             CamMethod::ScoreCam => "scorecam",
             CamMethod::Fem => "fem",
@@ -272,6 +280,7 @@ impl CamMethod {
             CamMethod::EigenCam => "EigenCAM",
             CamMethod::KpcaCam => "KPCA-CAM",
             CamMethod::EigenGradCam => "EigenGrad-CAM",
+            CamMethod::SegEigenCam => "Seg-Eigen-CAM",
             CamMethod::AblationCam => "Ablation-CAM",
             CamMethod::ScoreCam => "Score-CAM",
             CamMethod::Fem => "FEM",
@@ -392,6 +401,9 @@ pub enum ExplainError {
         /// The images' size.
         got: [usize; 2],
     },
+    /// [`refine_cam`](crate::refine_cam) given no layer.
+    #[error("refine_cam needs at least one layer")]
+    NoLayers,
     /// A method the model or the explained layer cannot serve.
     #[error("{method} cannot explain this model: {reason}")]
     Unsupported {
@@ -622,6 +634,10 @@ fn explain_once<M: CamBackbone>(
         CamMethod::EigenGradCam => {
             let (activations, gradients) = feature_gradients(model, out.features, target);
             project(GradientCam::HiResCam.weighted_activations(activations, gradients))
+        }
+        CamMethod::SegEigenCam => {
+            let (activations, gradients) = feature_gradients(model, out.features, target);
+            eigen_cam_max_positive(gradients.abs() * activations, config.eigen_iterations)
         }
         CamMethod::RandomCam => {
             let activations = out.features.inner();

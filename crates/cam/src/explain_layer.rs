@@ -13,13 +13,16 @@ use crate::explain::{
 use crate::fem::fem_weights;
 use crate::random_cam::random_cam_weights;
 use crate::score_cam::score_cam_weights;
-use crate::{GradientCam, eigen_cam, finish_maps, kpca_cam};
+use crate::{
+    CamNormalization, GradientCam, eigen_cam, eigen_cam_max_positive, finish_maps, kpca_cam,
+};
 
 /// Explanation maps of `model` at its explained layer ([`TargetLayer`]) for `images` and
 /// `target`: every method of [`explain`](crate::explain) that needs no linear head on that
 /// layer (all but CAM and Ablation-CAM), with the same [`ExplainConfig`] options.
 ///
-/// The gradient methods (Grad-CAM and its variants, EigenGrad-CAM) need the model and the
+/// The gradient methods (Grad-CAM and its variants, EigenGrad-CAM, Seg-Eigen-CAM) need the
+/// model and the
 /// images on an autodiff device (`device.autodiff()`): the score is differentiated through
 /// the layers after the explained one. EigenCAM, KPCA-CAM, Random-CAM and Score-CAM run on
 /// any device. The maps are constants (no autodiff graph).
@@ -54,7 +57,9 @@ pub fn explain_layer<M: TargetLayer + ?Sized>(
                  implemented: use explain on a CamBackbone",
             );
         }
-        CamMethod::Gradient(_) | CamMethod::EigenGradCam if !images.device().is_autodiff() => {
+        CamMethod::Gradient(_) | CamMethod::EigenGradCam | CamMethod::SegEigenCam
+            if !images.device().is_autodiff() =>
+        {
             return unsupported(
                 "gradients through the network need the model and images on an autodiff \
                  device (device.autodiff())",
@@ -78,6 +83,42 @@ pub fn explain_layer<M: TargetLayer + ?Sized>(
         &|images| forward(images.inner()),
         &|images, target| explain_layer_once(model, images, method, target, config, &forward),
     ))
+}
+
+/// RefineCAM (pytorch-grad-cam's `RefineCAM`, whose default base method is Grad-CAM++): the
+/// finished maps of `method` at each of `layers` (ReLU, min-max, at the image size, each with
+/// [`explain_layer`]) multiplied together, then post-processed with
+/// [`ExplainConfig::normalization`]. A region survives only where every layer marks it, which
+/// denoises the maps of early layers. The layers are the same model tapped at different
+/// places (e.g. `Vit::at_block` of several blocks, in cyborg-models).
+///
+/// # Errors
+/// As [`explain_layer`] for each layer, and [`ExplainError::NoLayers`].
+///
+/// # Shapes
+/// - images: `[batch, channels, height, width]`
+/// - output: `[batch, height, width]`
+pub fn refine_cam(
+    layers: &[&dyn TargetLayer],
+    images: Tensor<4>,
+    method: CamMethod,
+    target: &Target,
+    config: &ExplainConfig,
+) -> Result<Tensor<3>, ExplainError> {
+    let per_layer = config
+        .clone()
+        .with_upsample(true)
+        .with_normalization(CamNormalization::ReluMinMax);
+    let mut product: Option<Tensor<3>> = None;
+    for layer in layers {
+        let maps = explain_layer(*layer, images.clone(), method, target, &per_layer)?;
+        product = Some(match product {
+            Some(product) => product * maps,
+            None => maps,
+        });
+    }
+    let product = product.ok_or(ExplainError::NoLayers)?;
+    Ok(finish_maps(product, config.normalization, None, config.eps))
 }
 
 /// [`explain_layer`] without `aug_smooth`, after its checks.
@@ -104,6 +145,10 @@ fn explain_layer_once<M: TargetLayer + ?Sized>(
         CamMethod::EigenGradCam => {
             let (activations, gradients) = layer_gradients(model, images, target);
             project(GradientCam::HiResCam.weighted_activations(activations, gradients))
+        }
+        CamMethod::SegEigenCam => {
+            let (activations, gradients) = layer_gradients(model, images, target);
+            eigen_cam_max_positive(gradients.abs() * activations, config.eigen_iterations)
         }
         CamMethod::EigenCam => project(layer_activations(model, images).0),
         CamMethod::KpcaCam => kpca_cam(layer_activations(model, images).0, config.kpca_gamma),

@@ -56,7 +56,7 @@ pub use count::{parameter_shapes, trainable_parameters};
 pub use cyborg_cam::{
     CamBackbone, CamMethod, Classified, ExplainConfig, ExplainError, RoadConfig, RoadError,
     RoadRemoval, RoadScores, Target, TargetLayer, UnknownMethod, confidence_drop, explain,
-    explain_layer, road, try_explain, try_road,
+    explain_layer, refine_cam, road, try_explain, try_road,
 };
 pub use densenet::{
     DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,

@@ -73,6 +73,7 @@ fn every_method_matches_pytorch_grad_cam() {
         (CamMethod::AblationCam, "ablationcam"),
         (CamMethod::ScoreCam, "scorecam"),
         (CamMethod::Fem, "fem"),
+        (CamMethod::SegEigenCam, "segeigencam"),
     ] {
         let maps = explain(&model, x.clone(), method, &classes(), &raw());
         assert_matches_reference("cam_methods", key, maps);

@@ -9,7 +9,7 @@ use common::{assert_matches_reference, fixture, probe_input};
 use cyborg_cam::{CamNormalization, GradientCam, TargetLayer};
 use cyborg_models::{
     CamMethod, ExplainConfig, ExplainError, ImportOptions, Target, Vit, VitConfig, VitPool,
-    explain_layer, load_pytorch_weights, try_explain,
+    explain_layer, load_pytorch_weights, refine_cam, try_explain,
 };
 
 const INPUT: [usize; 4] = [2, 3, 32, 32];
@@ -70,6 +70,7 @@ fn every_layer_method_matches_pytorch_grad_cam_with_its_reshape_transform() {
         (CamMethod::EigenGradCam, "eigengradcam"),
         (CamMethod::ScoreCam, "scorecam"),
         (CamMethod::Fem, "fem"),
+        (CamMethod::SegEigenCam, "segeigencam"),
     ] {
         let maps = explain_layer(&model, x.clone(), method, &classes(&device), &raw())
             .unwrap_or_else(|e| panic!("{method}: {e}"));
@@ -85,6 +86,33 @@ fn every_layer_method_matches_pytorch_grad_cam_with_its_reshape_transform() {
     let layer_cam = CamMethod::Gradient(GradientCam::LayerCam);
     let maps = explain_layer(&model, x, layer_cam, &classes(&device), &aug).unwrap();
     assert_matches_reference("vit_cam", "layercam_aug", maps);
+}
+
+/// RefineCAM over both blocks' norm1 with its default base, Grad-CAM++: the product of the
+/// finished maps, scaled again.
+#[test]
+fn refine_cam_over_two_blocks_matches_pytorch_grad_cam() {
+    let device = Device::flex().autodiff();
+    let model = model(&device);
+    let (first, last) = (model.at_block(0), model.at_block(1));
+    let layers: [&dyn TargetLayer; 2] = [&first, &last];
+    let maps = refine_cam(
+        &layers,
+        probe_input(INPUT, &device),
+        CamMethod::Gradient(GradientCam::GradCamPlusPlus),
+        &classes(&device),
+        &ExplainConfig::new(),
+    )
+    .unwrap();
+    assert_matches_reference("vit_cam", "refinecam", maps);
+    let none = refine_cam(
+        &[],
+        probe_input(INPUT, &device),
+        CamMethod::EigenCam,
+        &classes(&device),
+        &ExplainConfig::new(),
+    );
+    assert_eq!(none.map(|t| t.dims()), Err(ExplainError::NoLayers));
 }
 
 #[test]
