@@ -401,6 +401,9 @@ pub enum ExplainError {
         /// The images' size.
         got: [usize; 2],
     },
+    /// A setting of [`sess`](crate::sess) the image cannot serve.
+    #[error("SESS: {0}")]
+    Sess(String),
     /// [`refine_cam`](crate::refine_cam) given no layer.
     #[error("refine_cam needs at least one layer")]
     NoLayers,

@@ -53,6 +53,7 @@ mod random_cam;
 mod resize;
 mod road;
 mod score_cam;
+mod sess;
 
 pub use activation_map::*;
 pub use agreement::*;
@@ -72,3 +73,4 @@ pub use pool::*;
 pub use postprocess::*;
 pub use resize::*;
 pub use road::*;
+pub use sess::*;

@@ -55,8 +55,8 @@ pub use count::{parameter_shapes, trainable_parameters};
 /// implements it without this crate).
 pub use cyborg_cam::{
     CamBackbone, CamMethod, Classified, ExplainConfig, ExplainError, RoadConfig, RoadError,
-    RoadRemoval, RoadScores, Target, TargetLayer, UnknownMethod, confidence_drop, explain,
-    explain_layer, refine_cam, road, try_explain, try_road,
+    RoadRemoval, RoadScores, SessConfig, SessPool, Target, TargetLayer, UnknownMethod,
+    confidence_drop, explain, explain_layer, refine_cam, road, sess, try_explain, try_road,
 };
 pub use densenet::{
     DenseBlock, DenseLayer, DenseNet, DenseNetConfig, DenseNetFeatures, Transition,

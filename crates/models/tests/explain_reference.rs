@@ -14,7 +14,8 @@ use common::{assert_matches_reference, fixture, probe_input};
 use cyborg_cam as cam;
 use cyborg_models::{
     CamMethod, ExplainConfig, ExplainError, ImportOptions, ResNet, ResNetConfig, RoadConfig,
-    RoadError, Target, confidence_drop, explain, load_pytorch_weights, road, try_explain, try_road,
+    RoadError, SessConfig, SessPool, Target, confidence_drop, explain, load_pytorch_weights, road,
+    sess, try_explain, try_road,
 };
 use cyborg_testing::{compare_slices, to_f64_vec};
 
@@ -161,6 +162,44 @@ fn the_finer_target_matches_pytorch_grad_cams_finer_cam() {
     let finished = ExplainConfig::new().with_upsample(true);
     let maps = explain(&model, x, grad_cam, &Target::finer(), &finished);
     assert_matches_reference("cam_methods", "finercam_full", maps);
+}
+
+/// SESS over the thin ResNet: Grad-CAM windows at three scales fused by their mean and
+/// blurred; LayerCAM windows at two scales with overlapping steps, the lower half of the
+/// windows dropped, fused by their maximum.
+#[test]
+fn sess_matches_pytorch_grad_cam() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let config = ExplainConfig::new();
+    let mean = SessConfig::new().with_num_scales(3);
+    let grad_cam = CamMethod::Gradient(GradientCam::GradCam);
+    let maps = sess(&model, x.clone(), grad_cam, &classes(), &config, &mean).unwrap();
+    assert_matches_reference("cam_methods", "sess_mean", maps);
+    let max = SessConfig::new()
+        .with_num_scales(2)
+        .with_step_size(Some(64))
+        .with_pool(SessPool::Max)
+        .with_pre_filter_ratio(0.5)
+        .with_smooth(false);
+    let layer_cam = CamMethod::Gradient(GradientCam::LayerCam);
+    let maps = sess(&model, x.clone(), layer_cam, &classes(), &config, &max).unwrap();
+    assert_matches_reference("cam_methods", "sess_max", maps);
+    // A scale under the window, a ratio of 1, a custom score: errors.
+    let small = SessConfig::new().with_scales(Some(vec![64]));
+    assert!(matches!(
+        sess(&model, x.clone(), grad_cam, &classes(), &config, &small),
+        Err(ExplainError::Sess(_))
+    ));
+    let all = SessConfig::new().with_pre_filter_ratio(1.0);
+    assert!(matches!(
+        sess(&model, x.clone(), grad_cam, &classes(), &config, &all),
+        Err(ExplainError::Sess(_))
+    ));
+    assert!(matches!(
+        sess(&model, x, grad_cam, &Target::finer(), &config, &mean),
+        Err(ExplainError::Unsupported { .. })
+    ));
 }
 
 #[test]
