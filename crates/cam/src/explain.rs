@@ -87,8 +87,27 @@ impl Target {
         }
     }
 
-    /// The class indices this target selects for `logits`, or `None` for a custom score.
-    pub(crate) fn classes(&self, logits: &Tensor<2>) -> Option<Tensor<1, Int>> {
+    /// Checks a [`Target::Classes`] against a batch of `batch` images and a model of
+    /// `classes` classes (the classes are read back from the device); other targets pass.
+    ///
+    /// # Errors
+    /// [`ExplainError::TargetCount`] or [`ExplainError::ClassOutOfRange`].
+    pub fn check(&self, batch: usize, classes: usize) -> Result<(), ExplainError> {
+        if let Target::Classes(given) = self {
+            let [given] = given.dims();
+            if given != batch {
+                return Err(ExplainError::TargetCount { given, batch });
+            }
+        }
+        check_classes(self, classes)
+    }
+
+    /// The class indices this target selects for `logits`, or `None` for a custom score or
+    /// Finer-CAM's.
+    ///
+    /// # Panics
+    /// If [`Target::Classes`] does not hold one class per row of `logits`.
+    pub fn classes(&self, logits: &Tensor<2>) -> Option<Tensor<1, Int>> {
         let [batch, _] = logits.dims();
         match self {
             Target::Classes(classes) => {
@@ -105,8 +124,13 @@ impl Target {
         }
     }
 
-    /// The score per row of `logits` (`classes` fixed beforehand for class targets).
-    pub(crate) fn score(&self, logits: Tensor<2>, classes: Option<&Tensor<1, Int>>) -> Tensor<1> {
+    /// The score per row of `logits` (`classes` fixed beforehand for class targets, by
+    /// [`Target::classes`]): differentiable, what an explanation differentiates.
+    ///
+    /// # Shapes
+    /// - logits: `[batch, classes]`
+    /// - output: `[batch]`
+    pub fn score(&self, logits: Tensor<2>, classes: Option<&Tensor<1, Int>>) -> Tensor<1> {
         let [batch, _] = logits.dims();
         match (self, classes) {
             (Target::Score(score), _) => score(logits),

@@ -39,6 +39,7 @@ mod count;
 mod densenet;
 mod error;
 mod export;
+mod full_grad;
 mod import;
 mod inception;
 mod layers;
@@ -63,6 +64,7 @@ pub use densenet::{
 };
 pub use error::{ModelError, ShapeMismatch};
 pub use export::{ExportReport, pytorch_keys, save_pytorch_weights};
+pub use full_grad::full_grad;
 pub use import::{HeadPolicy, ImportOptions, ImportReport, TorchLayout, load_pytorch_weights};
 pub use inception::{
     Inception3, Inception3Config, InceptionA, InceptionAux, InceptionB, InceptionC, InceptionD,

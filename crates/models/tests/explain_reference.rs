@@ -14,8 +14,8 @@ use common::{assert_matches_reference, fixture, probe_input};
 use cyborg_cam as cam;
 use cyborg_models::{
     CamMethod, ExplainConfig, ExplainError, ImportOptions, ResNet, ResNetConfig, RoadConfig,
-    RoadError, SessConfig, SessPool, Target, confidence_drop, explain, load_pytorch_weights, road,
-    sess, try_explain, try_road,
+    RoadError, SessConfig, SessPool, Target, confidence_drop, explain, full_grad,
+    load_pytorch_weights, road, sess, try_explain, try_road,
 };
 use cyborg_testing::{compare_slices, to_f64_vec};
 
@@ -162,6 +162,16 @@ fn the_finer_target_matches_pytorch_grad_cams_finer_cam() {
     let finished = ExplainConfig::new().with_upsample(true);
     let maps = explain(&model, x, grad_cam, &Target::finer(), &finished);
     assert_matches_reference("cam_methods", "finercam_full", maps);
+}
+
+/// FullGrad: the input-gradient term and the bias-gradient term of every batch norm of the
+/// thin ResNet, through `cyborg-ops`' taps.
+#[test]
+fn full_grad_matches_pytorch_grad_cam() {
+    let model = model();
+    let x = probe_input(INPUT, &Device::flex());
+    let maps = full_grad(&model, x, &classes()).unwrap();
+    assert_matches_reference("cam_methods", "fullgrad", maps);
 }
 
 /// SESS over the thin ResNet: Grad-CAM windows at three scales fused by their mean and

@@ -9,7 +9,7 @@ use common::{assert_matches_reference, fixture, probe_input};
 use cyborg_cam::{CamNormalization, GradientCam, TargetLayer};
 use cyborg_models::{
     CamMethod, ExplainConfig, ExplainError, ImportOptions, Target, Vit, VitConfig, VitPool,
-    explain_layer, load_pytorch_weights, refine_cam, try_explain,
+    explain_layer, full_grad, load_pytorch_weights, refine_cam, try_explain,
 };
 
 const INPUT: [usize; 4] = [2, 3, 32, 32];
@@ -86,6 +86,19 @@ fn every_layer_method_matches_pytorch_grad_cam_with_its_reshape_transform() {
     let layer_cam = CamMethod::Gradient(GradientCam::LayerCam);
     let maps = explain_layer(&model, x, layer_cam, &classes(&device), &aug).unwrap();
     assert_matches_reference("vit_cam", "layercam_aug", maps);
+}
+
+/// FullGrad of the ViT: the input-gradient term and the patch embedding's bias term.
+#[test]
+fn full_grad_of_the_vit_matches_pytorch_grad_cam() {
+    let device = Device::flex();
+    let maps = full_grad(
+        &model(&device),
+        probe_input(INPUT, &device),
+        &classes(&device),
+    )
+    .unwrap();
+    assert_matches_reference("vit_cam", "fullgrad", maps);
 }
 
 /// RefineCAM over both blocks' norm1 with its default base, Grad-CAM++: the product of the

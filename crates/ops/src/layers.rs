@@ -5,6 +5,8 @@ use burn::nn::{BatchNorm, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use crate::bias_tap::{effective_bias, tapped, tapping};
+
 /// Whether the fast kernels serve training on `device`: flex, with this crate's `flex`
 /// feature.
 pub fn fast_kernels_on(device: &Device) -> bool {
@@ -33,12 +35,18 @@ fn fast_path(x: &Tensor<4>) -> bool {
 
 /// `conv.forward(x)`: the same convolution, with this crate's kernels forward and backward on
 /// flex (one group, symmetric padding; any stride, dilation and bias). Other cases run
-/// `Conv2d::forward`.
+/// `Conv2d::forward`. Inside [`tap_biases`](crate::tap_biases) a biased convolution's output
+/// is tapped.
 ///
 /// # Shapes
 /// - x: `[batch, channels_in, height, width]`
 /// - output: `[batch, channels_out, height_out, width_out]`
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    if tapping()
+        && let Some(bias) = &conv.bias
+    {
+        return tapped(conv.forward(x), || bias.val());
+    }
     #[cfg(feature = "flex")]
     if let Some(padding) = symmetric_padding(&conv.padding)
         && conv.groups == 1
@@ -99,7 +107,8 @@ fn symmetric_padding(padding: &PaddingConfig2d) -> Option<[usize; 2]> {
 
 /// `bn.forward(x)`: the same batch norm (running statistics updated as Burn's `BatchNorm`
 /// does), fused into one kernel forward and one backward when training on flex, and into one
-/// pass (the running statistics folded into a scale and a shift) in inference on flex.
+/// pass (the running statistics folded into a scale and a shift) in inference on flex. Inside
+/// [`tap_biases`](crate::tap_biases) the output is tapped (Burn's own batch norm).
 ///
 /// # Shapes
 /// - x: `[batch, channels, height, width]`
@@ -119,6 +128,10 @@ pub fn batch_norm_relu(bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
 }
 
 fn norm(bn: &BatchNorm, x: Tensor<4>, then_relu: bool) -> Tensor<4> {
+    if tapping() {
+        let y = tapped(bn.forward(x), || effective_bias(bn));
+        return if then_relu { relu(y) } else { y };
+    }
     #[cfg(feature = "flex")]
     if bn.training.is_enabled() && fast_path(&x) {
         let [_, channels, _, _] = x.dims();

@@ -54,11 +54,13 @@
 //! }
 //! ```
 
+mod bias_tap;
 mod layers;
 
 #[cfg(feature = "flex")]
 mod flex;
 
+pub use bias_tap::{BiasTap, tap_biases};
 pub use layers::*;
 
 #[cfg(feature = "flex")]

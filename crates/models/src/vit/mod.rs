@@ -214,7 +214,7 @@ impl Vit {
             "this ViT takes {0}×{0} images, got {height}×{width}",
             self.image_size
         );
-        let patches = self.patch_embed.proj.forward(images); // [batch, dim, gh, gw]
+        let patches = cyborg_ops::conv2d(&self.patch_embed.proj, images); // [batch, dim, gh, gw]
         let [_, dim, gh, gw] = patches.dims();
         let patches = patches.reshape([batch, dim, gh * gw]).swap_dims(1, 2);
         let tokens = match &self.cls_token {
