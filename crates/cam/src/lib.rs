@@ -54,6 +54,7 @@ mod resize;
 mod road;
 mod score_cam;
 mod sess;
+mod sobel;
 
 pub use activation_map::*;
 pub use agreement::*;
@@ -74,3 +75,4 @@ pub use postprocess::*;
 pub use resize::*;
 pub use road::*;
 pub use sess::*;
+pub use sobel::sobel_cam;

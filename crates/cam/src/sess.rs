@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backbone::CamBackbone;
 use crate::explain::{CamMethod, ExplainConfig, ExplainError, Target, try_explain};
+use crate::sobel::reflect_101;
 use crate::{CamNormalization, upsample_bilinear};
 
 /// How [`sess`] fuses the windows' maps at a pixel.
@@ -347,23 +348,6 @@ fn gaussian_blur(maps: Tensor<3>, size: usize, sigma: f64) -> Tensor<3> {
         }
     }
     Tensor::from_data(TensorData::new(out, [batch, h, w]), &device)
-}
-
-/// OpenCV's `BORDER_REFLECT_101` index: `… 2 1 | 0 1 2 … n−1 | n−2 n−3 …`.
-fn reflect_101(mut p: isize, length: usize) -> usize {
-    let n = length as isize;
-    if n == 1 {
-        return 0;
-    }
-    loop {
-        if p < 0 {
-            p = -p;
-        } else if p >= n {
-            p = 2 * n - p - 2;
-        } else {
-            return p as usize;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -174,6 +174,18 @@ fn full_grad_matches_pytorch_grad_cam() {
     assert_matches_reference("cam_methods", "fullgrad", maps);
 }
 
+/// Sobel-CAM (the model-free baseline) of clip((probe + 1.5) / 3, 0, 1) against OpenCV's
+/// through pytorch-grad-cam's `sobel_cam`.
+#[test]
+fn sobel_cam_matches_opencv() {
+    let device = Device::flex();
+    let pixels = probe_input([2, 3, 40, 48], &device)
+        .add_scalar(1.5)
+        .div_scalar(3.0)
+        .clamp(0.0, 1.0);
+    assert_matches_reference("cam_methods", "sobel", cam::sobel_cam(pixels));
+}
+
 /// SESS over the thin ResNet: Grad-CAM windows at three scales fused by their mean and
 /// blurred; LayerCAM windows at two scales with overlapping steps, the lower half of the
 /// windows dropped, fused by their maximum.
