@@ -40,9 +40,15 @@ mod tests {
         let activations =
             Tensor::<1>::from_floats([0.0, 0.0, 0.0, 10.0, 3.0, 3.0, 3.0, 3.0], &device)
                 .reshape([1, 2, 2, 2]);
-        let one: Vec<f32> = fem_weights(&activations, 1.0).into_data().to_vec().unwrap();
+        let one: Vec<f32> = fem_weights(&activations, 1.0)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         assert_eq!(one, [0.25, 0.0]);
-        let two: Vec<f32> = fem_weights(&activations, 2.0).into_data().to_vec().unwrap();
+        let two: Vec<f32> = fem_weights(&activations, 2.0)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         assert_eq!(two, [0.0, 0.0]);
     }
 }

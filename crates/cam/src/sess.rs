@@ -374,12 +374,15 @@ mod tests {
     fn gaussian_blur_keeps_constants_and_mass() {
         let device = Device::flex();
         let flat = gaussian_blur(Tensor::<3>::ones([1, 6, 7], &device), 11, 5.0);
-        let values: Vec<f32> = flat.into_data().to_vec().unwrap();
+        let values: Vec<f32> = flat.into_data().try_to_vec::<f32>().unwrap();
         assert!(values.iter().all(|v| (v - 1.0).abs() < 1e-6), "{values:?}");
         let mut spike = vec![0f32; 31 * 31];
         spike[15 * 31 + 15] = 1.0;
         let spike = Tensor::<3>::from_data(TensorData::new(spike, [1, 31, 31]), &device);
-        let blurred: Vec<f32> = gaussian_blur(spike, 11, 5.0).into_data().to_vec().unwrap();
+        let blurred: Vec<f32> = gaussian_blur(spike, 11, 5.0)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         let total: f32 = blurred.iter().sum();
         assert!((total - 1.0).abs() < 1e-5, "{total}");
         assert!(blurred[15 * 31 + 15] > blurred[15 * 31 + 20]);

@@ -94,7 +94,7 @@ mod tests {
         let row = [0.0f32, 0.0, 1.0, 1.0];
         let values: Vec<f32> = (0..3).flat_map(|_| row).collect();
         let images = Tensor::<1>::from_floats(values.as_slice(), &device).reshape([1, 1, 3, 4]);
-        let map: Vec<f32> = sobel_cam(images).into_data().to_vec().unwrap();
+        let map: Vec<f32> = sobel_cam(images).into_data().try_to_vec::<f32>().unwrap();
         for r in 0..3 {
             assert_eq!(map[r * 4..r * 4 + 4], [0.0, 128.0, 128.0, 0.0], "{map:?}");
         }

@@ -117,7 +117,7 @@ mod tests {
                 .grad(&grads)
                 .unwrap()
                 .into_data()
-                .to_vec()
+                .try_to_vec::<f32>()
                 .unwrap();
             assert!(
                 gradient.iter().all(|g| (g - 1.0).abs() < 1e-6),
