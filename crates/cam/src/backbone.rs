@@ -10,8 +10,8 @@ use burn::prelude::*;
 /// What one forward pass of a [`CamBackbone`] returns.
 #[derive(Debug, Clone)]
 pub struct Classified {
-    /// The feature maps that global average pooling reads (after the network's last ReLU),
-    /// `[batch, channels, h, w]`. A CAM is these maps weighted by a row of
+    /// The feature maps that global average pooling reads (after a CNN's last ReLU; a ViT's
+    /// patch tokens after its final norm, on their grid), `[batch, channels, h, w]`. A CAM is these maps weighted by a row of
     /// [`CamBackbone::class_weights`].
     pub features: Tensor<4>,
     /// Raw class scores `[batch, num_classes]` (not softmax output).
@@ -21,9 +21,9 @@ pub struct Classified {
 /// A classifier whose last feature maps and linear head are both reachable, so its Class
 /// Activation Maps can be computed and trained through.
 ///
-/// For every implementation, in inference mode,
-/// `mean_hw(Σ_k W[c, k] · features[k]) + bias[c] == logits[c]`: the CAM is an exact
-/// decomposition of the logit. Each model also has a plain `forward(images) -> logits`.
+/// For every implementation whose [`CamBackbone::pools_features`] is true (the default), in
+/// inference mode, `mean_hw(Σ_k W[c, k] · features[k]) + bias[c] == logits[c]`: the CAM is an
+/// exact decomposition of the logit. Each model also has a plain `forward(images) -> logits`.
 pub trait CamBackbone {
     /// Feature maps and logits from a single forward pass.
     ///
@@ -42,7 +42,7 @@ pub trait CamBackbone {
     /// Whether the logits are the linear head applied to the global average pool of
     /// [`Classified::features`], so that the CAM identity above holds. True for every CNN
     /// here; false for a ViT whose head reads the class token. A model that returns false
-    /// serves only the explanations that do not go through the head (EigenCAM, KPCA-CAM,
+    /// serves only the explanations that do not go through the head (EigenCAM, KPCA-CAM, FEM,
     /// Random-CAM; [`try_explain`](crate::try_explain) refuses the others) and no saliency
     /// loss; explain it at an inner layer with [`explain_layer`](crate::explain_layer).
     fn pools_features(&self) -> bool {

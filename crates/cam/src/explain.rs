@@ -53,7 +53,9 @@ pub enum Target {
     /// the last class are dropped, as there), scored `Σ_j p_j (z_c − α z_j) / (Σ_j p_j +
     /// 10⁻⁹)` with `p` the softmax of the logits `z`. With a gradient method (Finer-CAM's base
     /// is Grad-CAM) the map shows what tells the class from its nearest rivals rather than
-    /// what they share. [`Target::finer`] has pytorch-grad-cam's defaults.
+    /// what they share. [`Target::finer`] has pytorch-grad-cam's defaults. Not for
+    /// Ablation-CAM, Score-CAM or `aug_smooth` ([`try_explain`] refuses them), nor ROAD,
+    /// SESS or [`confidence_drop`].
     Finer {
         /// `α`: how strongly the rivals are subtracted (1 by default).
         alpha: f64,
@@ -414,7 +416,8 @@ pub enum ExplainError {
         /// The model's number of classes.
         classes: usize,
     },
-    /// [`ExplainConfig::score_cam_batch_size`] or [`ExplainConfig::eigen_iterations`] is 0.
+    /// A setting that must be positive is 0: [`ExplainConfig::score_cam_batch_size`],
+    /// [`ExplainConfig::eigen_iterations`], or one of [`SessConfig`](crate::SessConfig)'s.
     #[error("{0} must be positive, got 0")]
     ZeroSetting(&'static str),
     /// Images of another size than the one the model takes ([`CamBackbone::input_size`]).
@@ -450,20 +453,12 @@ pub(crate) fn check_request(
     target: &Target,
     config: &ExplainConfig,
 ) -> Result<(), ExplainError> {
-    if dims.contains(&0) {
-        return Err(ExplainError::EmptyImages(dims));
-    }
+    check_images(dims, input_size)?;
     if config.score_cam_batch_size == 0 {
         return Err(ExplainError::ZeroSetting("score_cam_batch_size"));
     }
     if config.eigen_iterations == 0 {
         return Err(ExplainError::ZeroSetting("eigen_iterations"));
-    }
-    let got = [dims[2], dims[3]];
-    if let Some(expected) = input_size
-        && expected != got
-    {
-        return Err(ExplainError::ImageSize { expected, got });
     }
     if let Target::Classes(classes) = target {
         let [given] = classes.dims();
@@ -475,6 +470,42 @@ pub(crate) fn check_request(
         }
     }
     Ok(())
+}
+
+/// Refuses what Finer-CAM's target cannot serve here: its predicted class and rivals are chosen
+/// from the logits the score is computed on, so methods that score perturbed inputs
+/// (Ablation-CAM, Score-CAM) and `aug_smooth` would choose them anew for each perturbation,
+/// where pytorch-grad-cam fixes them once.
+pub(crate) fn check_finer(
+    method: CamMethod,
+    target: &Target,
+    config: &ExplainConfig,
+) -> Result<(), ExplainError> {
+    let perturbs = matches!(method, CamMethod::AblationCam | CamMethod::ScoreCam);
+    if matches!(target, Target::Finer { .. }) && (perturbs || config.aug_smooth) {
+        return Err(ExplainError::Unsupported {
+            method,
+            reason: "Finer-CAM's target serves the gradient methods (and those that ignore the \
+                     target) without aug_smooth",
+        });
+    }
+    Ok(())
+}
+
+/// Checks a batch of images of shape `dims` for an explanation: no side of size zero, and the
+/// model's fixed input size (`input_size`, [`CamBackbone::input_size`]) if it has one.
+///
+/// # Errors
+/// [`ExplainError::EmptyImages`] or [`ExplainError::ImageSize`].
+pub fn check_images(dims: [usize; 4], input_size: Option<[usize; 2]>) -> Result<(), ExplainError> {
+    if dims.contains(&0) {
+        return Err(ExplainError::EmptyImages(dims));
+    }
+    let got = [dims[2], dims[3]];
+    match input_size {
+        Some(expected) if expected != got => Err(ExplainError::ImageSize { expected, got }),
+        _ => Ok(()),
+    }
 }
 
 /// Checks that every class of a [`Target::Classes`] is one of the model's `count` classes
@@ -519,11 +550,13 @@ pub fn try_explain<M: CamBackbone>(
     config: &ExplainConfig,
 ) -> Result<Tensor<3>, ExplainError> {
     check_request(images.dims(), model.input_size(), target, config)?;
+    check_finer(method, target, config)?;
     if !model.pools_features() && !method.ignores_head() {
         return Err(ExplainError::Unsupported {
             method,
             reason: "its head does not pool the feature maps (a class-token ViT): explain it \
-                     at an inner layer with explain_layer, or use eigencam, kpcacam or randomcam",
+                     at an inner layer with explain_layer, or use eigencam, kpcacam, fem or \
+                     randomcam",
         });
     }
     let [count, _] = model.class_weights().dims();
@@ -648,49 +681,99 @@ fn explain_once<M: CamBackbone>(
                 }
             }
         },
+        CamMethod::AblationCam => {
+            let activations = out.features.inner();
+            let weights = ablation_weights(model, &activations, &out.logits, target);
+            channel_weighted(activations, weights, smooth, &project)
+        }
+        _ => {
+            let features = out.features.clone();
+            let forward = |images| model.forward_classified(images).logits;
+            let sources = Sources {
+                activations: &|| features.clone().inner(),
+                gradients: &|| feature_gradients(model, features.clone(), target),
+                score_cam_weights: &|activations| {
+                    let logits = &out.logits;
+                    score_cam_weights(
+                        &forward,
+                        images.clone(),
+                        activations,
+                        logits,
+                        target,
+                        config,
+                    )
+                },
+            };
+            shared_maps(method, &sources, config)
+        }
+    };
+    let size = config.upsample.then_some([height, width]);
+    finish_maps(raw, config.normalization, size, config.eps)
+}
+
+/// Where [`shared_maps`] gets what a method reads, lazily: the explained layer's activations
+/// (no autodiff), the activations with the gradients of the target score w.r.t. them, and
+/// Score-CAM's channel weights for given activations.
+pub(crate) struct Sources<'a> {
+    pub(crate) activations: &'a dyn Fn() -> Tensor<4>,
+    pub(crate) gradients: &'a dyn Fn() -> (Tensor<4>, Tensor<4>),
+    pub(crate) score_cam_weights: &'a dyn Fn(&Tensor<4>) -> Tensor<2>,
+}
+
+/// The raw maps of every method that reads only the explained layer's activations, their
+/// gradients and Score-CAM's masked forward passes (all but CAM and Ablation-CAM, which need
+/// the linear head): shared by [`explain`] and [`explain_layer`](crate::explain_layer).
+///
+/// # Shapes
+/// - output: `[batch, h, w]` at the layer's grid
+///
+/// # Panics
+/// For CAM and Ablation-CAM.
+pub(crate) fn shared_maps(
+    method: CamMethod,
+    sources: &Sources,
+    config: &ExplainConfig,
+) -> Tensor<3> {
+    let smooth = config.eigen_smooth;
+    let project = |weighted: Tensor<4>| eigen_cam(weighted, config.eigen_iterations);
+    match method {
         CamMethod::Gradient(kind) => {
-            let (activations, gradients) = feature_gradients(model, out.features, target);
+            let (activations, gradients) = (sources.gradients)();
             weighted_map(
                 kind.weighted_activations(activations, gradients),
                 smooth,
                 &project,
             )
         }
-        CamMethod::EigenCam => project(out.features.inner()),
-        CamMethod::KpcaCam => kpca_cam(out.features.inner(), config.kpca_gamma),
+        CamMethod::EigenCam => project((sources.activations)()),
+        CamMethod::KpcaCam => kpca_cam((sources.activations)(), config.kpca_gamma),
         CamMethod::EigenGradCam => {
-            let (activations, gradients) = feature_gradients(model, out.features, target);
+            let (activations, gradients) = (sources.gradients)();
             project(GradientCam::HiResCam.weighted_activations(activations, gradients))
         }
         CamMethod::SegEigenCam => {
-            let (activations, gradients) = feature_gradients(model, out.features, target);
+            let (activations, gradients) = (sources.gradients)();
             eigen_cam_max_positive(gradients.abs() * activations, config.eigen_iterations)
         }
         CamMethod::RandomCam => {
-            let activations = out.features.inner();
+            let activations = (sources.activations)();
             let weights = random_cam_weights(&activations, config.random_seed);
             channel_weighted(activations, weights, smooth, &project)
         }
         CamMethod::Fem => {
-            let activations = out.features.inner();
+            let activations = (sources.activations)();
             let weights = fem_weights(&activations, config.fem_k);
             channel_weighted(activations, weights, smooth, &project)
         }
-        CamMethod::AblationCam => {
-            let activations = out.features.inner();
-            let weights = ablation_weights(model, &activations, &out.logits, target);
-            channel_weighted(activations, weights, smooth, &project)
-        }
         CamMethod::ScoreCam => {
-            let activations = out.features.inner();
-            let forward = |images| model.forward_classified(images).logits;
-            let weights =
-                score_cam_weights(&forward, images, &activations, &out.logits, target, config);
+            let activations = (sources.activations)();
+            let weights = (sources.score_cam_weights)(&activations);
             channel_weighted(activations, weights, smooth, &project)
         }
-    };
-    let size = config.upsample.then_some([height, width]);
-    finish_maps(raw, config.normalization, size, config.eps)
+        CamMethod::Cam | CamMethod::AblationCam => {
+            unreachable!("{method} needs the linear head: its callers handle it")
+        }
+    }
 }
 
 /// The features (without autodiff) and the gradient of the target score w.r.t. them, through

@@ -7,15 +7,11 @@ use burn::prelude::*;
 
 use crate::backbone::TargetLayer;
 use crate::explain::{
-    CamMethod, ExplainConfig, ExplainError, Target, channel_weighted, check_classes, check_request,
-    smoothed, weighted_map,
+    CamMethod, ExplainConfig, ExplainError, Sources, Target, check_classes, check_finer,
+    check_request, shared_maps, smoothed,
 };
-use crate::fem::fem_weights;
-use crate::random_cam::random_cam_weights;
 use crate::score_cam::score_cam_weights;
-use crate::{
-    CamNormalization, GradientCam, eigen_cam, eigen_cam_max_positive, finish_maps, kpca_cam,
-};
+use crate::{CamNormalization, finish_maps};
 
 /// Explanation maps of `model` at its explained layer ([`TargetLayer`]) for `images` and
 /// `target`: every method of [`explain`](crate::explain) that needs no linear head on that
@@ -24,7 +20,7 @@ use crate::{
 /// The gradient methods (Grad-CAM and its variants, EigenGrad-CAM, Seg-Eigen-CAM) need the
 /// model and the
 /// images on an autodiff device (`device.autodiff()`): the score is differentiated through
-/// the layers after the explained one. EigenCAM, KPCA-CAM, Random-CAM and Score-CAM run on
+/// the layers after the explained one. EigenCAM, KPCA-CAM, FEM, Random-CAM and Score-CAM run on
 /// any device. The maps are constants (no autodiff graph).
 ///
 /// # Errors
@@ -43,6 +39,7 @@ pub fn explain_layer<M: TargetLayer + ?Sized>(
     config: &ExplainConfig,
 ) -> Result<Tensor<3>, ExplainError> {
     check_request(images.dims(), model.input_size(), target, config)?;
+    check_finer(method, target, config)?;
     let unsupported = |reason| Err(ExplainError::Unsupported { method, reason });
     match method {
         CamMethod::Cam => {
@@ -131,46 +128,22 @@ fn explain_layer_once<M: TargetLayer + ?Sized>(
     forward: &dyn Fn(Tensor<4>) -> Tensor<2>,
 ) -> Tensor<3> {
     let [_, _, height, width] = images.dims();
-    let smooth = config.eigen_smooth;
-    let project = |weighted: Tensor<4>| eigen_cam(weighted, config.eigen_iterations);
-    let raw = match method {
-        CamMethod::Gradient(kind) => {
-            let (activations, gradients) = layer_gradients(model, images, target);
-            weighted_map(
-                kind.weighted_activations(activations, gradients),
-                smooth,
-                &project,
+    let sources = Sources {
+        activations: &|| layer_activations(model, images.clone()).0,
+        gradients: &|| layer_gradients(model, images.clone(), target),
+        score_cam_weights: &|activations| {
+            let logits = layer_activations(model, images.clone()).1;
+            score_cam_weights(
+                forward,
+                images.clone(),
+                activations,
+                &logits,
+                target,
+                config,
             )
-        }
-        CamMethod::EigenGradCam => {
-            let (activations, gradients) = layer_gradients(model, images, target);
-            project(GradientCam::HiResCam.weighted_activations(activations, gradients))
-        }
-        CamMethod::SegEigenCam => {
-            let (activations, gradients) = layer_gradients(model, images, target);
-            eigen_cam_max_positive(gradients.abs() * activations, config.eigen_iterations)
-        }
-        CamMethod::EigenCam => project(layer_activations(model, images).0),
-        CamMethod::KpcaCam => kpca_cam(layer_activations(model, images).0, config.kpca_gamma),
-        CamMethod::RandomCam => {
-            let activations = layer_activations(model, images).0;
-            let weights = random_cam_weights(&activations, config.random_seed);
-            channel_weighted(activations, weights, smooth, &project)
-        }
-        CamMethod::Fem => {
-            let activations = layer_activations(model, images).0;
-            let weights = fem_weights(&activations, config.fem_k);
-            channel_weighted(activations, weights, smooth, &project)
-        }
-        CamMethod::ScoreCam => {
-            let (activations, logits) = layer_activations(model, images.clone());
-            let weights = score_cam_weights(forward, images, &activations, &logits, target, config);
-            channel_weighted(activations, weights, smooth, &project)
-        }
-        CamMethod::Cam | CamMethod::AblationCam => {
-            unreachable!("explain_layer refuses {method} before this point")
-        }
+        },
     };
+    let raw = shared_maps(method, &sources, config);
     let size = config.upsample.then_some([height, width]);
     finish_maps(raw, config.normalization, size, config.eps)
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::backbone::CamBackbone;
 use crate::explain::{CamMethod, ExplainConfig, ExplainError, Target, try_explain};
 use crate::sobel::reflect_101;
-use crate::{CamNormalization, upsample_bilinear};
+use crate::{CamNormalization, normalize_min_max, upsample_bilinear};
 
 /// How [`sess`] fuses the windows' maps at a pixel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,7 +90,11 @@ pub fn sess<M: CamBackbone>(
     config: &ExplainConfig,
     sess: &SessConfig,
 ) -> Result<Tensor<3>, ExplainError> {
-    let [batch, _, height, width] = images.dims();
+    let dims = images.dims();
+    let [batch, _, height, width] = dims;
+    if dims.contains(&0) {
+        return Err(ExplainError::EmptyImages(dims));
+    }
     if matches!(target, Target::Score(_) | Target::Finer { .. }) {
         return Err(ExplainError::Unsupported {
             method,
@@ -118,20 +122,18 @@ pub fn sess<M: CamBackbone>(
             (0..sess.num_scales).map(|i| window + gap * i).collect()
         }
     };
+    if scales.is_empty() {
+        return Err(ExplainError::Sess("no scale given".into()));
+    }
     if let Some(scale) = scales.iter().find(|&&s| s < window) {
         return Err(ExplainError::Sess(format!(
             "every scale must be at least the window size {window}, got {scale}"
         )));
     }
+    let [class_count, _] = model.class_weights().dims();
+    target.check(batch, class_count)?;
     let classes = match target {
-        Target::Classes(classes) => {
-            // try_explain checks the classes on one window below; check the count here.
-            let [given] = classes.dims();
-            if given != batch {
-                return Err(ExplainError::TargetCount { given, batch });
-            }
-            classes.clone()
-        }
+        Target::Classes(classes) => classes.clone(),
         _ => {
             let logits = model.forward_classified(images.clone()).logits.inner();
             target
@@ -160,13 +162,8 @@ pub fn sess<M: CamBackbone>(
         )?;
         maps.push(fused);
     }
-    let maps = Tensor::cat(maps, 0);
     // pytorch-grad-cam's scale_cam_image: x − min, over max + 1e-7.
-    let [_, h, w] = maps.dims();
-    let flat = maps.reshape([batch, h * w]);
-    let shifted = flat.clone() - flat.min_dim(1);
-    let scaled = shifted.clone() / shifted.max_dim(1).add_scalar(1e-7);
-    Ok(scaled.reshape([batch, height, width]))
+    Ok(normalize_min_max(Tensor::cat(maps, 0), 1e-7))
 }
 
 /// The fused (and blurred) SESS map of one image, before the final scaling.

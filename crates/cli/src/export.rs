@@ -40,8 +40,11 @@ pub fn run(args: &ExportArgs) -> Result<(), CliError> {
         report.keys.len()
     );
     let architecture = model_args.architecture()?;
-    match architecture.pytorch_constructor(model_args.num_classes, model_args.torchvision_layout())
-    {
+    match architecture.pytorch_constructor(
+        model_args.num_classes,
+        model_args.image_size(),
+        model_args.torchvision_layout(),
+    ) {
         Some(constructor) => {
             println!("load it in Python with:");
             println!("  model = {constructor}");

@@ -60,7 +60,7 @@ pub fn draw_run_cams(
         &device,
     ) {
         Ok(path) => Ok(Some(path)),
-        Err(PlotError::NoMaps) => Ok(None),
+        Err(PlotError::NoMaps | PlotError::NotPooled) => Ok(None),
         Err(error) => Err(error.into()),
     }
 }

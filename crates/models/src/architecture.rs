@@ -75,12 +75,14 @@ impl Architecture {
     }
 
     /// The Python expression that builds this architecture's reference implementation with
-    /// `num_classes` classes and the layout [`Architecture::init`] gives it, ready for
+    /// `num_classes` classes and the layout [`Architecture::init_sized`] gives it for
+    /// `image_size` (which only the ViT's position embedding depends on), ready for
     /// `load_state_dict` of a file written by [`Backbone::save_pytorch_weights`]; `None` for
     /// the small CNN, which has no PyTorch reference.
     pub fn pytorch_constructor(
         self,
         num_classes: usize,
+        image_size: usize,
         torchvision_weights: bool,
     ) -> Option<String> {
         let torchvision =
@@ -103,7 +105,7 @@ impl Architecture {
                 "timm.create_model(\"legacy_xception\", num_classes={num_classes})"
             )),
             Architecture::VitS16 => Some(format!(
-                "timm.create_model(\"vit_small_patch16_224\", num_classes={num_classes}, global_pool=\"avg\", fc_norm=False)"
+                "timm.create_model(\"vit_small_patch16_224\", num_classes={num_classes}, global_pool=\"avg\", fc_norm=False, img_size={image_size})"
             )),
         }
     }

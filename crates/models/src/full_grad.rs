@@ -3,7 +3,9 @@
 
 use burn::module::Module;
 use burn::prelude::*;
-use cyborg_cam::{CamBackbone, ExplainError, Target, upsample_bilinear};
+use cyborg_cam::{
+    CamBackbone, ExplainError, Target, check_images, normalize_min_max, upsample_bilinear,
+};
 use cyborg_ops::tap_biases;
 
 /// FullGrad maps of `model` for `images` and `target`: the input-gradient term
@@ -34,17 +36,7 @@ where
 {
     let dims = images.dims();
     let [batch, _, height, width] = dims;
-    if dims.contains(&0) {
-        return Err(ExplainError::EmptyImages(dims));
-    }
-    if let Some(expected) = model.input_size()
-        && expected != [height, width]
-    {
-        return Err(ExplainError::ImageSize {
-            expected,
-            got: [height, width],
-        });
-    }
+    check_images(dims, model.input_size())?;
     let device = images.device();
     // On autodiff (`train` moves a plain model there), frozen: batch norms in inference, no
     // parameter gradients.
@@ -97,15 +89,8 @@ fn scaled_channel_sum(maps: Tensor<4>, size: [usize; 2]) -> Tensor<3> {
         .reshape([batch, size[0], size[1]])
 }
 
-/// pytorch-grad-cam's `scale_cam_image` without resizing: `(v − min) / (max(v − min) +
+/// pytorch-grad-cam's `scale_cam_image` without resizing: `(v − min) / (max − min +
 /// 10⁻⁷)` per map.
-///
-/// # Shapes
-/// - maps: `[n, h, w]`
-/// - output: `[n, h, w]`
 fn scale(maps: Tensor<3>) -> Tensor<3> {
-    let [n, h, w] = maps.dims();
-    let flat = maps.reshape([n, h * w]);
-    let shifted = flat.clone() - flat.min_dim(1);
-    (shifted.clone() / shifted.max_dim(1).add_scalar(1e-7)).reshape([n, h, w])
+    normalize_min_max(maps, 1e-7)
 }

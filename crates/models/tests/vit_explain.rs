@@ -154,6 +154,24 @@ fn methods_without_gradients_run_off_autodiff_and_give_the_same_maps() {
     )
     .unwrap();
     assert_eq!(maps.dims(), [2, 4, 4]);
+    // A ViT without a class token: the whole token sequence is the grid.
+    let no_class_token = VitConfig::new(3)
+        .with_image_size(32)
+        .with_patch_size(8)
+        .with_embed_dim(24)
+        .with_depth(2)
+        .with_num_heads(2)
+        .with_class_token(false)
+        .init(&tracked);
+    let maps = explain_layer(
+        &no_class_token.at_block(1),
+        probe_input(INPUT, &tracked),
+        CamMethod::Gradient(GradientCam::GradCam),
+        &Target::Predicted,
+        &ExplainConfig::new(),
+    )
+    .unwrap();
+    assert_eq!(maps.dims(), [2, 4, 4]);
 }
 
 #[test]

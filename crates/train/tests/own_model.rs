@@ -143,10 +143,29 @@ fn a_model_whose_head_does_not_pool_its_features_is_refused_a_saliency_loss() {
         matches!(&error, TrainError::Config(message) if message.contains("does not pool")),
         "{error}"
     );
-    // Cross-entropy alone needs no CAM: it trains.
+    // Cross-entropy alone needs no CAM: it trains, and its evaluation measures no CAM (the
+    // images have maps, but no CAM explains this model's logits).
     let cross_entropy = recipe(1).with_loss(cyborg_saliency_loss::SaliencyLossConfig::cyborg(1.0));
-    Run::new(cross_entropy, dir.path().join("ce"))
-        .on(Device::flex())
+    let device = Device::flex();
+    let run = Run::new(cross_entropy, dir.path().join("ce"))
+        .on(device.clone())
         .train(build, data(dir.path()))
         .unwrap();
+    let task = data(dir.path());
+    let config = EvaluationConfig::new().with_faithfulness(true);
+    let shape = [1, SIZE as usize, SIZE as usize];
+    let evaluation = evaluate(
+        &run.model,
+        &task.valid,
+        shape,
+        task.grid,
+        &config,
+        &device,
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(evaluation.images, 4);
+    assert_eq!(evaluation.annotated, 0);
+    assert_eq!(evaluation.cam_mse, None);
+    assert_eq!(evaluation.cam_confidence_drop, None);
 }

@@ -65,6 +65,8 @@ pub struct Mlp {
 }
 
 impl Mlp {
+    /// `fc2(gelu(fc1(x)))`.
+    ///
     /// # Shapes
     /// - x: `[batch, tokens, dim]`
     /// - output: `[batch, tokens, dim]`

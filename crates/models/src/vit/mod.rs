@@ -314,11 +314,6 @@ impl Vit {
         self.forward_classified(images).logits
     }
 
-    /// The input side the model takes (`image_size`).
-    pub fn input_size(&self) -> usize {
-        self.image_size
-    }
-
     /// The model explained at `norm1` of block `block` (0-based) by
     /// [`explain_layer`](crate::explain_layer); the model itself is explained at the last
     /// block's `norm1`, pytorch-grad-cam's choice for ViTs.
@@ -376,13 +371,13 @@ impl TargetLayer for VitLayer<'_> {
         let prefix = model.prefix_tokens();
         let mut on_grid = |tokens: Tensor<3>| {
             let [batch, count, dim] = tokens.dims();
-            let head = tokens.clone().narrow(1, 0, prefix);
+            // Burn's narrow refuses a length of 0: no prefix, no head part.
+            let head = (prefix > 0).then(|| tokens.clone().narrow(1, 0, prefix));
             let grid = tap(model.patch_grid(tokens));
             let patches = grid.reshape([batch, dim, count - prefix]).swap_dims(1, 2);
-            if prefix == 0 {
-                patches
-            } else {
-                Tensor::cat(vec![head, patches], 1)
+            match head {
+                Some(head) => Tensor::cat(vec![head, patches], 1),
+                None => patches,
             }
         };
         let tokens = model.tokens(images, Some(self.block), &mut on_grid);

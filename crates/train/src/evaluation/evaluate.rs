@@ -46,7 +46,8 @@ pub struct Evaluation {
     /// ROC AUC: class 1 against class 0 for two classes (see [`AucScore`]), the one-vs-rest
     /// macro average of softmax probabilities for more; `None` when undefined (one class).
     pub auc: Option<f64>,
-    /// Images with a human map, over which the CAM figures below are averaged.
+    /// Images with a human map, over which the CAM figures below are averaged (none for a
+    /// model whose head does not pool its features, `CamBackbone::pools_features`).
     pub annotated: usize,
     /// Mean squared difference between the min-max normalised label-class CAM and the human
     /// map, at the CAM grid (the CYBORG loss's saliency term).
@@ -125,7 +126,11 @@ pub fn evaluate_scored(
         start = end;
         progress(end, n);
     }
-    Ok((tally.finish(n, classes, config), tally.scores))
+    let mut evaluation = tally.finish(n, classes, config);
+    if !model.pools_features() {
+        evaluation.cam_confidence_drop = None; // not measured: no CAM explains the logits
+    }
+    Ok((evaluation, tally.scores))
 }
 
 /// What [`evaluate`] adds up over the batches.
@@ -162,6 +167,10 @@ impl Tally {
     ) {
         let out = model.forward_classified(batch.images.clone());
         self.add_predictions(out.logits.clone(), batch.labels.clone(), classes, config);
+        // A head that does not pool the features (a class-token ViT): no CAM to measure.
+        if !model.pools_features() {
+            return;
+        }
         if config.faithfulness {
             self.add_confidence_drop(model, &batch, out.features.clone(), config);
         }

@@ -30,7 +30,9 @@ const BATCH: usize = 32;
 ///
 /// # Errors
 /// [`PlotError::NoMaps`] if no image of `records` has a human map, [`PlotError::Data`] for an
-/// image or map that does not read, [`PlotError::Picture`] if the PNG cannot be written.
+/// image or map that does not read, [`PlotError::Picture`] if the PNG cannot be written,
+/// [`PlotError::NotPooled`] for a model whose CAMs do not decompose its logits
+/// ([`CamBackbone::pools_features`]).
 pub fn draw_cams(
     model: &impl CamBackbone,
     records: &Records,
@@ -51,6 +53,9 @@ pub fn draw_cams(
     };
     if annotated.items.is_empty() {
         return Err(PlotError::NoMaps);
+    }
+    if !model.pools_features() {
+        return Err(PlotError::NotPooled);
     }
     // Rank by the CAM's distance to the human map at the grid.
     let at_grid = SaliencyDataset::new(

@@ -40,6 +40,12 @@ pub enum PlotError {
     /// No image of the set has a human map to compare the CAM with.
     #[error("no image of the set has a human map: no cams.png")]
     NoMaps,
+    /// The model's head does not pool its feature maps (a class-token ViT): no CAM explains
+    /// its decisions.
+    #[error(
+        "the model's head does not pool its feature maps: its CAMs explain nothing, no cams.png"
+    )]
+    NotPooled,
     /// A report could not be written.
     #[error("{path}: {source}")]
     Write {
