@@ -325,6 +325,10 @@ fn cam_writes_one_grid_per_rows_images() {
     let plain = with("plain", &[]);
     let smooth = with("smooth", &["--eigen-smooth", "--aug-smooth"]);
     assert_eq!(plain.dimensions(), smooth.dimensions());
+    // SESS around each method, and a FullGrad column: one column more, other pixels.
+    let sess = with("sess", &["--sess", "--full-grad"]);
+    let layout = GridConfig::new().with_tile_size(32).layout(4, 6);
+    assert_eq!(sess.dimensions(), (layout.width, layout.height));
     assert_eq!((plain.width(), plain.height()), {
         let layout = GridConfig::new().with_tile_size(32).layout(4, 5);
         (layout.width, layout.height)
