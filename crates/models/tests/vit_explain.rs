@@ -16,6 +16,11 @@ const INPUT: [usize; 4] = [2, 3, 32, 32];
 
 /// The thin class-token ViT of the fixture, on `device`.
 fn model(device: &Device) -> Vit {
+    thin_class_token_vit("vit_token.safetensors", device)
+}
+
+/// A thin class-token ViT (the fixtures' shape) with the weights of `file`.
+fn thin_class_token_vit(file: &str, device: &Device) -> Vit {
     let model = VitConfig::new(3)
         .with_image_size(32)
         .with_patch_size(8)
@@ -24,13 +29,9 @@ fn model(device: &Device) -> Vit {
         .with_num_heads(2)
         .with_pool(VitPool::ClassToken)
         .init(device);
-    load_pytorch_weights(
-        model,
-        fixture("vit_token.safetensors"),
-        &ImportOptions::default(),
-    )
-    .expect("fixture weights")
-    .0
+    load_pytorch_weights(model, fixture(file), &ImportOptions::default())
+        .expect("fixture weights")
+        .0
 }
 
 fn raw() -> ExplainConfig {
@@ -86,6 +87,23 @@ fn every_layer_method_matches_pytorch_grad_cam_with_its_reshape_transform() {
     let layer_cam = CamMethod::Gradient(GradientCam::LayerCam);
     let maps = explain_layer(&model, x, layer_cam, &classes(&device), &aug).unwrap();
     assert_matches_reference("vit_cam", "layercam_aug", maps);
+}
+
+/// torchvision's ViT (its own key names, `encoder.layers[-1].ln_1` in pytorch-grad-cam) is
+/// the same model: Grad-CAM at its last block's first norm matches.
+#[test]
+fn torchvision_vit_grad_cam_matches_pytorch_grad_cam() {
+    let device = Device::flex().autodiff();
+    let model = thin_class_token_vit("vit_torchvision.safetensors", &device);
+    let maps = explain_layer(
+        &model,
+        probe_input(INPUT, &device),
+        CamMethod::Gradient(GradientCam::GradCam),
+        &classes(&device),
+        &raw(),
+    )
+    .unwrap();
+    assert_matches_reference("vit_cam", "torchvision_gradcam", maps);
 }
 
 /// FullGrad of the ViT: the input-gradient term and the patch embedding's bias term.
