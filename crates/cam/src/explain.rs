@@ -1,9 +1,8 @@
 //! Explaining a [`CamBackbone`]'s decisions with the CAM family: CAM, Grad-CAM, Grad-CAM++,
 //! XGrad-CAM, HiResCAM, LayerCAM, Grad-CAM element-wise, EigenCAM, KPCA-CAM, EigenGrad-CAM,
-//! Seg-Eigen-CAM,
-//! Ablation-CAM, Score-CAM, FEM and Random-CAM (a baseline), with pytorch-grad-cam's `eigen_smooth`
-//! and `aug_smooth`, batched, on any backend, returned as `[batch, h, w]` tensors that stay on
-//! the device.
+//! Seg-Eigen-CAM, Ablation-CAM, Score-CAM, FEM and Random-CAM (a baseline), with
+//! pytorch-grad-cam's `eigen_smooth` and `aug_smooth`, batched, on any backend, returned as
+//! `[batch, h, w]` tensors that stay on the device.
 //!
 //! The explained layer is the backbone's last feature maps (the tensor global average pooling
 //! reads). The gradients of the target score w.r.t. those maps come from Burn's autodiff,
@@ -95,13 +94,19 @@ impl Target {
     /// # Errors
     /// [`ExplainError::TargetCount`] or [`ExplainError::ClassOutOfRange`].
     pub fn check(&self, batch: usize, classes: usize) -> Result<(), ExplainError> {
-        if let Target::Classes(given) = self {
-            let [given] = given.dims();
-            if given != batch {
-                return Err(ExplainError::TargetCount { given, batch });
-            }
-        }
+        self.check_count(batch)?;
         check_classes(self, classes)
+    }
+
+    /// Checks that a [`Target::Classes`] holds one class per image of a batch of `batch`.
+    fn check_count(&self, batch: usize) -> Result<(), ExplainError> {
+        match self {
+            Target::Classes(classes) if classes.dims() != [batch] => {
+                let [given] = classes.dims();
+                Err(ExplainError::TargetCount { given, batch })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The class indices this target selects for `logits`, or `None` for a custom score or
@@ -271,8 +276,8 @@ impl CamMethod {
 
     /// The method's name on the command line: `cam`, `gradcam`, `gradcam++`, `xgradcam`,
     /// `hirescam`, `layercam`, `gradcamelementwise`, `eigencam`, `kpcacam`, `eigengradcam`,
-    /// `segeigencam`, `ablationcam`, `scorecam`, `fem`, `randomcam` (pytorch-grad-cam's class names in lower
-    /// case).
+    /// `segeigencam`, `ablationcam`, `scorecam`, `fem`, `randomcam` (pytorch-grad-cam's class
+    /// names in lower case).
     pub fn name(self) -> &'static str {
         match self {
             CamMethod::Cam => "cam",
@@ -446,10 +451,14 @@ pub enum ExplainError {
 
 /// Checks what both [`try_explain`] and [`explain_layer`](crate::explain_layer) refuse before
 /// any forward pass: empty images, a zero setting, images of the wrong size, a class count
-/// that is not one per image.
+/// that is not one per image, and Finer-CAM's target where it cannot serve: its predicted
+/// class and rivals are chosen from the logits the score is computed on, so methods that score
+/// perturbed inputs (Ablation-CAM, Score-CAM) and `aug_smooth` would choose them anew for each
+/// perturbation, where pytorch-grad-cam fixes them once.
 pub(crate) fn check_request(
     dims: [usize; 4],
     input_size: Option<[usize; 2]>,
+    method: CamMethod,
     target: &Target,
     config: &ExplainConfig,
 ) -> Result<(), ExplainError> {
@@ -460,27 +469,7 @@ pub(crate) fn check_request(
     if config.eigen_iterations == 0 {
         return Err(ExplainError::ZeroSetting("eigen_iterations"));
     }
-    if let Target::Classes(classes) = target {
-        let [given] = classes.dims();
-        if given != dims[0] {
-            return Err(ExplainError::TargetCount {
-                given,
-                batch: dims[0],
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Refuses what Finer-CAM's target cannot serve here: its predicted class and rivals are chosen
-/// from the logits the score is computed on, so methods that score perturbed inputs
-/// (Ablation-CAM, Score-CAM) and `aug_smooth` would choose them anew for each perturbation,
-/// where pytorch-grad-cam fixes them once.
-pub(crate) fn check_finer(
-    method: CamMethod,
-    target: &Target,
-    config: &ExplainConfig,
-) -> Result<(), ExplainError> {
+    target.check_count(dims[0])?;
     let perturbs = matches!(method, CamMethod::AblationCam | CamMethod::ScoreCam);
     if matches!(target, Target::Finer { .. }) && (perturbs || config.aug_smooth) {
         return Err(ExplainError::Unsupported {
@@ -549,8 +538,7 @@ pub fn try_explain<M: CamBackbone>(
     target: &Target,
     config: &ExplainConfig,
 ) -> Result<Tensor<3>, ExplainError> {
-    check_request(images.dims(), model.input_size(), target, config)?;
-    check_finer(method, target, config)?;
+    check_request(images.dims(), model.input_size(), method, target, config)?;
     if !model.pools_features() && !method.ignores_head() {
         return Err(ExplainError::Unsupported {
             method,
@@ -690,10 +678,9 @@ fn explain_once<M: CamBackbone>(
             let features = out.features.clone();
             let forward = |images| model.forward_classified(images).logits;
             let sources = Sources {
-                activations: &|| features.clone().inner(),
+                activations: &|| (features.clone().inner(), out.logits.clone().inner()),
                 gradients: &|| feature_gradients(model, features.clone(), target),
-                score_cam_weights: &|activations| {
-                    let logits = &out.logits;
+                score_cam_weights: &|activations, logits| {
                     score_cam_weights(
                         &forward,
                         images.clone(),
@@ -712,12 +699,13 @@ fn explain_once<M: CamBackbone>(
 }
 
 /// Where [`shared_maps`] gets what a method reads, lazily: the explained layer's activations
-/// (no autodiff), the activations with the gradients of the target score w.r.t. them, and
-/// Score-CAM's channel weights for given activations.
+/// (no autodiff) with the logits of the same forward pass, the activations with the gradients
+/// of the target score w.r.t. them, and Score-CAM's channel weights for given activations and
+/// logits.
 pub(crate) struct Sources<'a> {
-    pub(crate) activations: &'a dyn Fn() -> Tensor<4>,
+    pub(crate) activations: &'a dyn Fn() -> (Tensor<4>, Tensor<2>),
     pub(crate) gradients: &'a dyn Fn() -> (Tensor<4>, Tensor<4>),
-    pub(crate) score_cam_weights: &'a dyn Fn(&Tensor<4>) -> Tensor<2>,
+    pub(crate) score_cam_weights: &'a dyn Fn(&Tensor<4>, &Tensor<2>) -> Tensor<2>,
 }
 
 /// The raw maps of every method that reads only the explained layer's activations, their
@@ -745,8 +733,8 @@ pub(crate) fn shared_maps(
                 &project,
             )
         }
-        CamMethod::EigenCam => project((sources.activations)()),
-        CamMethod::KpcaCam => kpca_cam((sources.activations)(), config.kpca_gamma),
+        CamMethod::EigenCam => project((sources.activations)().0),
+        CamMethod::KpcaCam => kpca_cam((sources.activations)().0, config.kpca_gamma),
         CamMethod::EigenGradCam => {
             let (activations, gradients) = (sources.gradients)();
             project(GradientCam::HiResCam.weighted_activations(activations, gradients))
@@ -756,18 +744,18 @@ pub(crate) fn shared_maps(
             eigen_cam_max_positive(gradients.abs() * activations, config.eigen_iterations)
         }
         CamMethod::RandomCam => {
-            let activations = (sources.activations)();
+            let activations = (sources.activations)().0;
             let weights = random_cam_weights(&activations, config.random_seed);
             channel_weighted(activations, weights, smooth, &project)
         }
         CamMethod::Fem => {
-            let activations = (sources.activations)();
+            let activations = (sources.activations)().0;
             let weights = fem_weights(&activations, config.fem_k);
             channel_weighted(activations, weights, smooth, &project)
         }
         CamMethod::ScoreCam => {
-            let activations = (sources.activations)();
-            let weights = (sources.score_cam_weights)(&activations);
+            let (activations, logits) = (sources.activations)();
+            let weights = (sources.score_cam_weights)(&activations, &logits);
             channel_weighted(activations, weights, smooth, &project)
         }
         CamMethod::Cam | CamMethod::AblationCam => {
@@ -805,7 +793,7 @@ fn feature_gradients<M: CamBackbone>(
 /// # Shapes
 /// - weighted: `[batch, channels, h, w]`
 /// - output: `[batch, h, w]`
-pub(crate) fn weighted_map(
+fn weighted_map(
     weighted: Tensor<4>,
     smooth: bool,
     project: &dyn Fn(Tensor<4>) -> Tensor<3>,
@@ -823,7 +811,7 @@ pub(crate) fn weighted_map(
 /// - activations: `[batch, channels, h, w]`
 /// - weights: `[batch, channels]`
 /// - output: `[batch, h, w]`
-pub(crate) fn channel_weighted(
+fn channel_weighted(
     activations: Tensor<4>,
     weights: Tensor<2>,
     smooth: bool,

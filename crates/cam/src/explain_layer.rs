@@ -7,8 +7,8 @@ use burn::prelude::*;
 
 use crate::backbone::TargetLayer;
 use crate::explain::{
-    CamMethod, ExplainConfig, ExplainError, Sources, Target, check_classes, check_finer,
-    check_request, shared_maps, smoothed,
+    CamMethod, ExplainConfig, ExplainError, Sources, Target, check_classes, check_request,
+    shared_maps, smoothed,
 };
 use crate::score_cam::score_cam_weights;
 use crate::{CamNormalization, finish_maps};
@@ -38,8 +38,8 @@ pub fn explain_layer<M: TargetLayer + ?Sized>(
     target: &Target,
     config: &ExplainConfig,
 ) -> Result<Tensor<3>, ExplainError> {
-    check_request(images.dims(), model.input_size(), target, config)?;
-    check_finer(method, target, config)?;
+    check_request(images.dims(), model.input_size(), method, target, config)?;
+    let autodiff = images.device().is_autodiff();
     let unsupported = |reason| Err(ExplainError::Unsupported { method, reason });
     match method {
         CamMethod::Cam => {
@@ -54,9 +54,7 @@ pub fn explain_layer<M: TargetLayer + ?Sized>(
                  implemented: use explain on a CamBackbone",
             );
         }
-        CamMethod::Gradient(_) | CamMethod::EigenGradCam | CamMethod::SegEigenCam
-            if !images.device().is_autodiff() =>
-        {
+        CamMethod::Gradient(_) | CamMethod::EigenGradCam | CamMethod::SegEigenCam if !autodiff => {
             return unsupported(
                 "gradients through the network need the model and images on an autodiff \
                  device (device.autodiff())",
@@ -64,7 +62,6 @@ pub fn explain_layer<M: TargetLayer + ?Sized>(
         }
         _ => {}
     }
-    let autodiff = images.device().is_autodiff();
     // The logits of a plain forward pass, returned on the inner device.
     let forward = |images: Tensor<4>| {
         let images = if autodiff { images.autodiff() } else { images };
@@ -129,18 +126,10 @@ fn explain_layer_once<M: TargetLayer + ?Sized>(
 ) -> Tensor<3> {
     let [_, _, height, width] = images.dims();
     let sources = Sources {
-        activations: &|| layer_activations(model, images.clone()).0,
+        activations: &|| layer_activations(model, images.clone()),
         gradients: &|| layer_gradients(model, images.clone(), target),
-        score_cam_weights: &|activations| {
-            let logits = layer_activations(model, images.clone()).1;
-            score_cam_weights(
-                forward,
-                images.clone(),
-                activations,
-                &logits,
-                target,
-                config,
-            )
+        score_cam_weights: &|activations, logits| {
+            score_cam_weights(forward, images.clone(), activations, logits, target, config)
         },
     };
     let raw = shared_maps(method, &sources, config);

@@ -5,7 +5,7 @@
 mod common;
 
 use burn::prelude::*;
-use common::{assert_matches_reference, fixture, probe_input};
+use common::{assert_matches_reference, fixture, fixture_key, probe_input};
 use cyborg_cam::{CamNormalization, GradientCam, TargetLayer};
 use cyborg_models::{
     CamMethod, ExplainConfig, ExplainError, ImportOptions, Target, Vit, VitConfig, VitPool,
@@ -53,29 +53,17 @@ fn every_layer_method_matches_pytorch_grad_cam_with_its_reshape_transform() {
         layer
     });
     assert_matches_reference("vit_cam", "activations", activations.expect("tapped"));
-    for (method, key) in [
-        (CamMethod::Gradient(GradientCam::GradCam), "gradcam"),
-        (
-            CamMethod::Gradient(GradientCam::GradCamPlusPlus),
-            "gradcampp",
-        ),
-        (CamMethod::Gradient(GradientCam::XGradCam), "xgradcam"),
-        (CamMethod::Gradient(GradientCam::HiResCam), "hirescam"),
-        (CamMethod::Gradient(GradientCam::LayerCam), "layercam"),
-        (
-            CamMethod::Gradient(GradientCam::ElementWise),
-            "gradcamelementwise",
-        ),
-        (CamMethod::EigenCam, "eigencam"),
-        (CamMethod::KpcaCam, "kpcacam"),
-        (CamMethod::EigenGradCam, "eigengradcam"),
-        (CamMethod::ScoreCam, "scorecam"),
-        (CamMethod::Fem, "fem"),
-        (CamMethod::SegEigenCam, "segeigencam"),
-    ] {
+    // Every method but those that need the linear head (CAM, Ablation-CAM) and the random one.
+    let layer_methods = CamMethod::ALL.into_iter().filter(|method| {
+        !matches!(
+            method,
+            CamMethod::Cam | CamMethod::AblationCam | CamMethod::RandomCam
+        )
+    });
+    for method in layer_methods {
         let maps = explain_layer(&model, x.clone(), method, &classes(&device), &raw())
             .unwrap_or_else(|e| panic!("{method}: {e}"));
-        assert_matches_reference("vit_cam", key, maps);
+        assert_matches_reference("vit_cam", &fixture_key(method), maps);
     }
     let smooth = raw().with_eigen_smooth(true);
     let grad_cam = CamMethod::Gradient(GradientCam::GradCam);
@@ -159,20 +147,11 @@ fn methods_without_gradients_run_off_autodiff_and_give_the_same_maps() {
             &raw(),
         )
         .unwrap();
-        assert_matches_reference("vit_cam", &method.name().replace("++", "pp"), off);
+        assert_matches_reference("vit_cam", &fixture_key(method), off);
     }
-    // An earlier block is a layer too: 4×4 maps of block 0's norm1.
+    // An earlier block is a layer too, and a ViT without a class token (the whole token
+    // sequence is the grid): 4×4 maps.
     let model = model(&tracked);
-    let maps = explain_layer(
-        &model.at_block(0),
-        probe_input(INPUT, &tracked),
-        CamMethod::Gradient(GradientCam::GradCam),
-        &Target::Predicted,
-        &ExplainConfig::new(),
-    )
-    .unwrap();
-    assert_eq!(maps.dims(), [2, 4, 4]);
-    // A ViT without a class token: the whole token sequence is the grid.
     let no_class_token = VitConfig::new(3)
         .with_image_size(32)
         .with_patch_size(8)
@@ -181,15 +160,19 @@ fn methods_without_gradients_run_off_autodiff_and_give_the_same_maps() {
         .with_num_heads(2)
         .with_class_token(false)
         .init(&tracked);
-    let maps = explain_layer(
-        &no_class_token.at_block(1),
-        probe_input(INPUT, &tracked),
-        CamMethod::Gradient(GradientCam::GradCam),
-        &Target::Predicted,
-        &ExplainConfig::new(),
-    )
-    .unwrap();
-    assert_eq!(maps.dims(), [2, 4, 4]);
+    let (first_block, last_block) = (model.at_block(0), no_class_token.at_block(1));
+    let layers: [&dyn TargetLayer; 2] = [&first_block, &last_block];
+    for layer in layers {
+        let maps = explain_layer(
+            layer,
+            probe_input(INPUT, &tracked),
+            CamMethod::Gradient(GradientCam::GradCam),
+            &Target::Predicted,
+            &ExplainConfig::new(),
+        )
+        .unwrap();
+        assert_eq!(maps.dims(), [2, 4, 4]);
+    }
 }
 
 #[test]

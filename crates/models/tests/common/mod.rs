@@ -84,3 +84,8 @@ pub fn assert_cam_identity(model: &impl CamBackbone, images: Tensor<4>) {
         );
     }
 }
+
+/// The key of `method`'s maps in the CAM fixtures: its name, `++` spelled `pp`.
+pub fn fixture_key(method: cyborg_models::CamMethod) -> String {
+    method.name().replace("++", "pp")
+}
