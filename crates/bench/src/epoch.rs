@@ -301,6 +301,7 @@ mod tests {
 
     #[test]
     fn two_small_epochs_are_timed() {
+        let _seeded = crate::seeded_device_lock();
         let dir = tempfile::tempdir().unwrap();
         write_epoch_folder(dir.path(), 6, 1).unwrap();
         let m = measure_epochs(

@@ -32,6 +32,15 @@ mod memory;
 mod report;
 mod workload;
 
+/// Serialises this crate's tests that seed and draw from the flex device's generator: it is
+/// one generator for every test thread, so a draw between another test's seed and its own
+/// draws would change that test's inputs.
+#[cfg(test)]
+pub(crate) fn seeded_device_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 pub use epoch::*;
 pub use machine::*;
 pub use measure::*;

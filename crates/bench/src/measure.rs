@@ -134,6 +134,7 @@ mod tests {
 
     #[test]
     fn measures_a_small_workload() {
+        let _seeded = crate::seeded_device_lock();
         let workload = Workload::from_name("step/small-cnn/cyborg").unwrap();
         let m = measure(&workload, &Device::flex(), "flex", 2).unwrap();
         assert_eq!(m.workload, "step/small-cnn/cyborg");

@@ -498,6 +498,7 @@ mod tests {
 
     #[test]
     fn models_have_the_grid_they_claim() {
+        let _seeded = crate::seeded_device_lock();
         let device = Device::flex();
         for model in [BenchModel::SmallCnn, BenchModel::ResNet18] {
             let [c, h, w] = model.input();
@@ -512,6 +513,7 @@ mod tests {
 
     #[test]
     fn steps_learn_and_the_two_losses_differ() {
+        let _seeded = crate::seeded_device_lock();
         let device = Device::flex();
         let run = |loss| {
             let mut prepared = Workload::Step {
@@ -540,6 +542,7 @@ mod tests {
 
     #[test]
     fn the_loss_workloads_compute_their_loss() {
+        let _seeded = crate::seeded_device_lock();
         let device = Device::flex();
         let value = |name: &str| {
             let mut prepared = Workload::from_name(name).unwrap().prepare(&device);
