@@ -13,61 +13,184 @@
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
 
+use gemm_common::pulp::{Simd, WithSimd};
+
+use super::simd::vectorize;
 use super::{contiguous, dims4, tensor, values, zeros};
 
-/// Values summed side by side (two AVX registers of `f32`).
-const LANES: usize = 16;
-
-/// Lane-wide steps summed in `f32` before the block's sums join the `f64` totals.
+/// Lane-wide steps each `f32` accumulator takes before its sum joins the `f64` totals (two
+/// accumulators per sum, so a block is `2 · BLOCK` vectors).
 const BLOCK: usize = 32;
 
-/// `LANES` values of `s` from `start`.
+/// The vector of `S`'s width at `start` of `s`.
 #[inline(always)]
-fn lane(s: &[f32], start: usize) -> &[f32; LANES] {
-    s[start..start + LANES]
-        .try_into()
-        .expect("a slice of LANES values")
+fn load<S: Simd>(s: &[f32], start: usize) -> S::f32s {
+    S::as_simd_f32s(&s[start..start + S::F32_LANES]).0[0]
 }
 
-/// `[f(0), …, f(LANES − 1)]`, in a plain loop the compiler vectorises (`std::array::from_fn`
-/// was not inlined here).
-#[inline(always)]
-fn each(f: impl Fn(usize) -> f32) -> [f32; LANES] {
-    let mut out = [0.0; LANES];
-    for (l, o) in out.iter_mut().enumerate() {
-        *o = f(l);
-    }
-    out
+/// Two sums over a run of values, `(Σ f, Σ g)`, written once for every SIMD width.
+trait PairSums {
+    /// The number of values in the run.
+    fn len(&self) -> usize;
+    /// `(f, g)` of the `S::F32_LANES` values from `start`.
+    fn lanes<S: Simd>(&self, simd: S, start: usize) -> (S::f32s, S::f32s);
+    /// `(f, g)` of the value at `i` (the run's tail).
+    fn one(&self, i: usize) -> (f32, f32);
 }
 
-/// `(Σ f, Σ g)` over `len` values: `lanes(start)` gives `(f, g)` for the `LANES` values from
-/// `start`, `one(i)` for a single value of the tail.
-#[inline(always)]
-fn sums(
-    len: usize,
-    lanes: impl Fn(usize) -> ([f32; LANES], [f32; LANES]),
-    one: impl Fn(usize) -> (f32, f32),
-) -> (f64, f64) {
-    let steps = len / LANES;
-    let (mut total_f, mut total_g) = (0.0f64, 0.0f64);
-    for block in (0..steps).step_by(BLOCK) {
-        let (mut f, mut g) = ([0.0f32; LANES], [0.0f32; LANES]);
-        for step in block..(block + BLOCK).min(steps) {
-            let (a, b) = lanes(step * LANES);
-            for l in 0..LANES {
-                f[l] += a[l];
-                g[l] += b[l];
+/// [`PairSums`] run with pulp's vector types: `f32` lanes over blocks of `2 · BLOCK` vectors
+/// (no `f32` sum runs over more than `BLOCK` values before the lanes are added up), the
+/// blocks' sums added in `f64`.
+struct Summed<P>(P);
+
+impl<P: PairSums> WithSimd for Summed<P> {
+    type Output = (f64, f64);
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> (f64, f64) {
+        let (run, width) = (self.0, S::F32_LANES);
+        let (len, zero) = (run.len(), simd.splat_f32s(0.0));
+        let steps = len / width;
+        let (mut total_f, mut total_g) = (0.0f64, 0.0f64);
+        let mut step = 0;
+        while step < steps {
+            let end = (step + 2 * BLOCK).min(steps);
+            // Two accumulators per sum, so consecutive additions do not wait on each other.
+            let (mut f0, mut g0, mut f1, mut g1) = (zero, zero, zero, zero);
+            while step + 2 <= end {
+                let (a, b) = run.lanes(simd, step * width);
+                (f0, g0) = (simd.add_f32s(f0, a), simd.add_f32s(g0, b));
+                let (a, b) = run.lanes(simd, (step + 1) * width);
+                (f1, g1) = (simd.add_f32s(f1, a), simd.add_f32s(g1, b));
+                step += 2;
             }
+            if step < end {
+                let (a, b) = run.lanes(simd, step * width);
+                (f0, g0) = (simd.add_f32s(f0, a), simd.add_f32s(g0, b));
+                step += 1;
+            }
+            total_f += simd.reduce_sum_f32s(simd.add_f32s(f0, f1)) as f64;
+            total_g += simd.reduce_sum_f32s(simd.add_f32s(g0, g1)) as f64;
         }
-        total_f += f.iter().map(|&v| v as f64).sum::<f64>();
-        total_g += g.iter().map(|&v| v as f64).sum::<f64>();
+        for i in steps * width..len {
+            let (a, b) = run.one(i);
+            total_f += a as f64;
+            total_g += b as f64;
+        }
+        (total_f, total_g)
     }
-    for i in steps * LANES..len {
-        let (a, b) = one(i);
-        total_f += a as f64;
-        total_g += b as f64;
+}
+
+/// The forward's moments of one plane about `k`: `(Σ (x − k), Σ (x − k)²)`.
+struct Moments<'a> {
+    xs: &'a [f32],
+    k: f32,
+}
+
+impl PairSums for Moments<'_> {
+    fn len(&self) -> usize {
+        self.xs.len()
     }
-    (total_f, total_g)
+
+    #[inline(always)]
+    fn lanes<S: Simd>(&self, simd: S, start: usize) -> (S::f32s, S::f32s) {
+        let d = simd.sub_f32s(load::<S>(self.xs, start), simd.splat_f32s(self.k));
+        (d, simd.mul_f32s(d, d))
+    }
+
+    #[inline(always)]
+    fn one(&self, i: usize) -> (f32, f32) {
+        let d = self.xs[i] - self.k;
+        (d, d * d)
+    }
+}
+
+/// The backward's sums of one plane: `(Σ dz, Σ dz · (x − m))`, `dz` the output gradient
+/// `dy`, zero where the forward's ReLU output `y` (if any) is not positive.
+struct GradientSums<'a> {
+    xs: &'a [f32],
+    dys: &'a [f32],
+    ys: Option<&'a [f32]>,
+    m: f32,
+}
+
+impl GradientSums<'_> {
+    /// `dz` at `i`.
+    #[inline(always)]
+    fn dz(&self, i: usize) -> f32 {
+        match self.ys {
+            Some(ys) if ys[i] > 0.0 => self.dys[i],
+            Some(_) => 0.0,
+            None => self.dys[i],
+        }
+    }
+
+    /// `(dz, x − m)` of the `S::F32_LANES` values from `start`.
+    #[inline(always)]
+    fn lanes_dz<S: Simd>(&self, simd: S, start: usize) -> (S::f32s, S::f32s) {
+        let dy = load::<S>(self.dys, start);
+        // A select, not a branch: the ReLU's mask is as good as random.
+        let dz = match self.ys {
+            Some(ys) => {
+                let zero = simd.splat_f32s(0.0);
+                simd.select_f32s(simd.greater_than_f32s(load::<S>(ys, start), zero), dy, zero)
+            }
+            None => dy,
+        };
+        let centred = simd.sub_f32s(load::<S>(self.xs, start), simd.splat_f32s(self.m));
+        (dz, centred)
+    }
+}
+
+impl PairSums for GradientSums<'_> {
+    fn len(&self) -> usize {
+        self.xs.len()
+    }
+
+    #[inline(always)]
+    fn lanes<S: Simd>(&self, simd: S, start: usize) -> (S::f32s, S::f32s) {
+        let (dz, centred) = self.lanes_dz(simd, start);
+        (dz, simd.mul_f32s(dz, centred))
+    }
+
+    #[inline(always)]
+    fn one(&self, i: usize) -> (f32, f32) {
+        let dz = self.dz(i);
+        (dz, dz * (self.xs[i] - self.m))
+    }
+}
+
+/// One plane of the input gradient: `dx = k · dz − a − b · (x − m)`.
+struct InputGradient<'a> {
+    out: &'a mut [f32],
+    sums: GradientSums<'a>,
+    k: f32,
+    a: f32,
+    b: f32,
+}
+
+impl WithSimd for InputGradient<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let InputGradient { out, sums, k, a, b } = self;
+        let width = S::F32_LANES;
+        let (head, tail) = S::as_mut_simd_f32s(out);
+        let (k_, a_, b_) = (simd.splat_f32s(k), simd.splat_f32s(a), simd.splat_f32s(b));
+        for (step, o) in head.iter_mut().enumerate() {
+            let (dz, centred) = sums.lanes_dz(simd, step * width);
+            *o = simd.sub_f32s(
+                simd.sub_f32s(simd.mul_f32s(k_, dz), a_),
+                simd.mul_f32s(b_, centred),
+            );
+        }
+        let done = head.len() * width;
+        for (i, o) in tail.iter_mut().enumerate() {
+            let i = done + i;
+            *o = k * sums.dz(i) - a - b * (sums.xs[i] - sums.m);
+        }
+    }
 }
 
 /// Per channel `c`, `(Σ f, Σ g)` over the channel's planes, where `f(c, plane_values_start)`
@@ -121,19 +244,10 @@ pub(super) fn forward(
     // Σ (x − k), Σ (x − k)² about k = the channel's first value.
     let shift: Vec<f32> = (0..c).map(|ch| xs[ch * plane]).collect();
     let moments = channel_sums(n, c, plane, |ch, start| {
-        let (xs, k) = (&xs[start..start + plane], shift[ch]);
-        sums(
-            plane,
-            |i| {
-                let x = lane(xs, i);
-                let d = each(|l| x[l] - k);
-                (d, each(|l| d[l] * d[l]))
-            },
-            |i| {
-                let d = xs[i] - k;
-                (d, d * d)
-            },
-        )
+        vectorize(Summed(Moments {
+            xs: &xs[start..start + plane],
+            k: shift[ch],
+        }))
     });
     let centred: Vec<f64> = moments.iter().map(|&(s, _)| s / count).collect();
     let mean: Vec<f64> = centred
@@ -274,45 +388,16 @@ pub(super) fn backward(
     // The lanes subtract the mean rounded to f32 (exactly, for values near it); the rest of
     // `x − μ` is added in f64 below.
     let near_mean: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
-    // dz: the output gradient, zero where the ReLU (if any) cut.
-    let dz_plane = |start: usize, dz: &mut [f32]| match ys {
-        Some(ys) => {
-            for ((d, &g), &y) in dz.iter_mut().zip(&dys[start..]).zip(&ys[start..]) {
-                *d = if y > 0.0 { g } else { 0.0 };
-            }
-        }
-        None => dz.copy_from_slice(&dys[start..start + dz.len()]),
+    // The plane of values from `start`, with m = near_mean of its channel.
+    let plane_sums = |ch: usize, start: usize| GradientSums {
+        xs: &xs[start..start + plane],
+        dys: &dys[start..start + plane],
+        ys: ys.map(|ys| &ys[start..start + plane]),
+        m: near_mean[ch],
     };
-    // Σ dz and Σ dz · (x − m) per channel, m = near_mean.
+    // Σ dz and Σ dz · (x − m) per channel.
     let sums = channel_sums(n, c, plane, |ch, start| {
-        let m = near_mean[ch];
-        let xs = &xs[start..start + plane];
-        let dys = &dys[start..start + plane];
-        match ys {
-            Some(ys) => {
-                let ys = &ys[start..start + plane];
-                sums(
-                    plane,
-                    |i| {
-                        let (x, g, y) = (lane(xs, i), lane(dys, i), lane(ys, i));
-                        let d = each(|l| if y[l] > 0.0 { g[l] } else { 0.0 });
-                        (d, each(|l| d[l] * (x[l] - m)))
-                    },
-                    |i| {
-                        let d = if ys[i] > 0.0 { dys[i] } else { 0.0 };
-                        (d, d * (xs[i] - m))
-                    },
-                )
-            }
-            None => sums(
-                plane,
-                |i| {
-                    let (x, g) = (lane(xs, i), lane(dys, i));
-                    (*g, each(|l| g[l] * (x[l] - m)))
-                },
-                |i| (dys[i], dys[i] * (xs[i] - m)),
-            ),
-        }
+        vectorize(Summed(plane_sums(ch, start)))
     });
     // Σ dz · x̂ = (Σ dz · (x − m) + (m − μ) Σ dz) / √(σ² + ε).
     let sums: Vec<(f64, f64)> = (0..c)
@@ -337,12 +422,13 @@ pub(super) fn backward(
                 //    = k dz − a − b (x − m), with the (m − μ) part of x − μ inside a.
                 let b = k * inv_std[ch] / count * sum_dz_xhat;
                 let a = (k / count * sum_dz + b * (near_mean[ch] as f64 - mean[ch])) as f32;
-                let (k, b, m) = (k as f32, b as f32, near_mean[ch]);
-                let start = index * plane;
-                dz_plane(start, out);
-                for (o, &x) in out.iter_mut().zip(&xs[start..start + plane]) {
-                    *o = k * *o - a - b * (x - m);
-                }
+                vectorize(InputGradient {
+                    out,
+                    sums: plane_sums(ch, index * plane),
+                    k: k as f32,
+                    a,
+                    b: b as f32,
+                });
             });
         tensor(dx, &[n, c, h, w])
     });

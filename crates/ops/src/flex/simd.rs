@@ -5,6 +5,8 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use gemm_common::pulp::WithSimd;
+
 /// The environment variable that caps the [`SimdLevel`]: `avx512`, `avx2`, `portable` or
 /// `auto` (the default: the best the CPU has). Read once, at the first matrix product.
 pub const SIMD_ENV: &str = "CYBORG_SIMD";
@@ -59,6 +61,33 @@ pub fn simd_level() -> SimdLevel {
         }
         level
     })
+}
+
+/// Runs `op` with the vector instructions of [`simd_level`] (pulp's SIMD types, the ones
+/// gemm's micro-kernels use): AVX-512 (`V4`), AVX2 + FMA (`V3`), or one value at a time
+/// (`Scalar`); NEON where the CPU is an aarch64 one. A level whose pulp type the CPU lacks
+/// falls to the next one down.
+pub(super) fn vectorize<Op: WithSimd>(op: Op) -> Op::Output {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        use gemm_common::pulp::{Scalar, Simd, x86::V3, x86::V4};
+        let level = simd_level();
+        if level >= SimdLevel::Avx512
+            && let Some(simd) = V4::try_new()
+        {
+            return Simd::vectorize(simd, op);
+        }
+        if level >= SimdLevel::Avx2
+            && let Some(simd) = V3::try_new()
+        {
+            return Simd::vectorize(simd, op);
+        }
+        Scalar.vectorize(op)
+    }
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    {
+        gemm_common::pulp::Arch::new().dispatch(op)
+    }
 }
 
 /// The level for a CPU whose best is `detected` when [`SIMD_ENV`] is `requested`, with a
