@@ -6,9 +6,12 @@
 //! output gradient (zero where the ReLU cut): `dβ = Σ dz`, `dγ = Σ dz · x̂`,
 //! `dx = γ / √(σ² + ε) · (dz − dβ / M − x̂ · dγ / M)`.
 //!
-//! Sums run in `f32` lanes over short blocks (so they vectorise) and add up in `f64`; the
-//! forward's moments are taken about a value of the channel (its first one), so the variance
-//! does not lose its digits when the mean is large against the spread.
+//! The reductions and the input gradient run in pulp's vector types at the SIMD level of
+//! [`super::simd_level`] (AVX-512, AVX2 or one value at a time), written once for every width
+//! ([`PairSums`]); the ReLU's mask is a select, not a branch. Sums run in `f32` lanes over
+//! short blocks and add up in `f64`; the forward's moments are taken about a value of the
+//! channel (its first one), so the variance does not lose its digits when the mean is large
+//! against the spread.
 
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
@@ -433,4 +436,144 @@ pub(super) fn backward(
         tensor(dx, &[n, c, h, w])
     });
     (dx, tensor(dgamma, &[c]), tensor(dbeta, &[c]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SIMD widths this CPU runs (the fallback first).
+    #[derive(Debug, Clone, Copy)]
+    enum Width {
+        Scalar,
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Avx2,
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Avx512,
+    }
+
+    fn widths() -> Vec<Width> {
+        #[allow(unused_mut)]
+        let mut widths = vec![Width::Scalar];
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        {
+            use gemm_common::pulp::x86::{V3, V4};
+            if V3::try_new().is_some() {
+                widths.push(Width::Avx2);
+            }
+            if V4::try_new().is_some() {
+                widths.push(Width::Avx512);
+            }
+        }
+        widths
+    }
+
+    fn run<Op: WithSimd>(width: Width, op: Op) -> Op::Output {
+        match width {
+            Width::Scalar => Simd::vectorize(gemm_common::pulp::Scalar, op),
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Width::Avx2 => Simd::vectorize(gemm_common::pulp::x86::V3::try_new().unwrap(), op),
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Width::Avx512 => Simd::vectorize(gemm_common::pulp::x86::V4::try_new().unwrap(), op),
+        }
+    }
+
+    /// `n` values in [−1, 1) from a linear congruential generator.
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut state = seed;
+        (0..n)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    /// Run lengths around every boundary: vector widths, the two accumulators, a block.
+    const LENGTHS: [usize; 14] = [0, 1, 7, 8, 9, 15, 16, 17, 49, 511, 512, 513, 1025, 3136];
+
+    fn close(got: f64, want: f64, len: usize) -> bool {
+        (got - want).abs() <= 1e-6 * (len.max(1) as f64) + 1e-6 * want.abs()
+    }
+
+    #[test]
+    fn moments_match_sums_in_f64_at_every_width() {
+        for width in widths() {
+            for len in LENGTHS {
+                let xs: Vec<f32> = values(len, 1).iter().map(|v| 3.0 + v).collect();
+                let k = 2.5;
+                let (s, s2) = run(width, Summed(Moments { xs: &xs, k }));
+                let want_s: f64 = xs.iter().map(|&x| (x - k) as f64).sum();
+                let want_s2: f64 = xs.iter().map(|&x| ((x - k) as f64).powi(2)).sum();
+                assert!(close(s, want_s, len), "{width:?} {len}: {s} vs {want_s}");
+                assert!(
+                    close(s2, want_s2, len),
+                    "{width:?} {len}: {s2} vs {want_s2}"
+                );
+            }
+        }
+    }
+
+    /// `ys`: the ReLU's output, with zeros, negatives (never produced, but possible through
+    /// the API) and a NaN, none of which let the gradient through.
+    fn relu_output(len: usize) -> Vec<f32> {
+        let mut ys = values(len, 3);
+        for (i, y) in ys.iter_mut().enumerate() {
+            match i % 5 {
+                0 => *y = 0.0,
+                1 => *y = y.abs(),
+                _ => {}
+            }
+        }
+        if len > 10 {
+            ys[10] = f32::NAN;
+        }
+        ys
+    }
+
+    #[test]
+    fn gradient_sums_and_input_gradient_match_the_scalar_formula_at_every_width() {
+        for width in widths() {
+            for len in LENGTHS {
+                let (xs, dys, ys) = (values(len, 1), values(len, 2), relu_output(len));
+                for relu in [false, true] {
+                    let sums = |ys| GradientSums {
+                        xs: &xs,
+                        dys: &dys,
+                        ys,
+                        m: 0.25,
+                    };
+                    let ys = relu.then_some(ys.as_slice());
+                    let dz = |i: usize| match ys {
+                        Some(ys) if ys[i] > 0.0 => dys[i],
+                        Some(_) => 0.0,
+                        None => dys[i],
+                    };
+                    let (s, sx) = run(width, Summed(sums(ys)));
+                    let want_s: f64 = (0..len).map(|i| dz(i) as f64).sum();
+                    let want_sx: f64 = (0..len).map(|i| dz(i) as f64 * (xs[i] - 0.25) as f64).sum();
+                    assert!(close(s, want_s, len), "{width:?} {len} {relu}");
+                    assert!(close(sx, want_sx, len), "{width:?} {len} {relu}");
+                    let mut out = vec![f32::NAN; len];
+                    let (k, a, b) = (1.5, 0.125, -0.75);
+                    run(
+                        width,
+                        InputGradient {
+                            out: &mut out,
+                            sums: sums(ys),
+                            k,
+                            a,
+                            b,
+                        },
+                    );
+                    for (i, &o) in out.iter().enumerate() {
+                        let want = k * dz(i) - a - b * (xs[i] - 0.25);
+                        assert!((o - want).abs() <= 1e-6, "{width:?} {len} {relu} {i}");
+                    }
+                }
+            }
+        }
+    }
 }
