@@ -106,6 +106,18 @@ impl Geometry {
             && [self.ho, self.wo] == [self.h, self.w]
     }
 
+    /// Stride 1, no dilation, each padding below its kernel side, not 1×1: the input gradient
+    /// is then the convolution of the output gradient with the kernel transposed and turned
+    /// by 180° ([`input_gradient`]), one product with `K = C_out · k_h · k_w` and no col2im,
+    /// instead of a product with `K = C_out` scattered back by col2im.
+    fn input_gradient_is_a_convolution(&self) -> bool {
+        !self.pointwise()
+            && self.stride == [1, 1]
+            && self.dilation == [1, 1]
+            && self.padding[0] < self.kh
+            && self.padding[1] < self.kw
+    }
+
     /// Bands of output rows `(first row, rows)` whose im2col holds at most [`BAND_FLOATS`]
     /// values (one row at least).
     fn bands(&self) -> impl Iterator<Item = (usize, usize)> + use<> {
@@ -348,6 +360,32 @@ pub(super) fn forward(x: &FlexTensor, weight: &FlexTensor, options: &ConvOptions
     tensor(out, &[g.batch, g.c_out, g.ho, g.wo])
 }
 
+/// The input gradient of a convolution that [`Geometry::input_gradient_is_a_convolution`]:
+/// `dx = conv(dy, w̃)` with `w̃[i, o, a, b] = w[o, i, k_h − 1 − a, k_w − 1 − b]` and padding
+/// `k − 1 − p` (the transposed convolution of stride 1, as a forward one).
+///
+/// # Shapes
+/// - dy: `[batch, c_out, h_out, w_out]`
+/// - weight: `[c_out, c_in, k_h, k_w]`
+/// - returns: `[batch, c_in, h, w]`
+fn input_gradient(dy: &FlexTensor, weight: &[f32], g: &Geometry) -> FlexTensor {
+    let (kh, kw) = (g.kh, g.kw);
+    let mut turned = vec![0.0f32; weight.len()];
+    for (o, w_o) in weight.chunks_exact(g.c_in * kh * kw).enumerate() {
+        for (i, w_oi) in w_o.chunks_exact(kh * kw).enumerate() {
+            let t = &mut turned[(i * g.c_out + o) * kh * kw..][..kh * kw];
+            for (dst, &v) in t.iter_mut().rev().zip(w_oi) {
+                *dst = v;
+            }
+        }
+    }
+    let turned = tensor(turned, &[g.c_in, g.c_out, kh, kw]);
+    let padding = [kh - 1 - g.padding[0], kw - 1 - g.padding[1]];
+    let dx = forward(dy, &turned, &ConvOptions::new([1, 1], padding, [1, 1], 1));
+    debug_assert_eq!(dims4(&dx), [g.batch, g.c_in, g.h, g.w]);
+    dx
+}
+
 /// The gradients of a convolution's input and weight (those asked for) from the gradient of
 /// its output.
 ///
@@ -371,6 +409,9 @@ pub(super) fn backward(
     let (xs, dys) = (values(&x), values(&dy));
     let w = View::rows(values(&weight), g.c_out, k);
     let plane = g.c_in * g.h * g.w;
+    // The input gradient as a convolution of its own, after the weight gradient's pass.
+    let dx_as_convolution = need_x && g.input_gradient_is_a_convolution();
+    let need_x = need_x && !dx_as_convolution;
     let mut dx = need_x.then(|| zeros(g.batch * plane));
     let (groups, parallel) = image_groups(g.batch);
     let parts: Vec<Option<&mut [f32]>> = match dx.as_mut() {
@@ -461,10 +502,11 @@ pub(super) fn backward(
         }
         dw
     });
-    (
-        dx.map(|dx| tensor(dx, &[g.batch, g.c_in, g.h, g.w])),
-        dw.map(|dw| tensor(dw, &[g.c_out, g.c_in, g.kh, g.kw])),
-    )
+    let dx = match dx_as_convolution {
+        true => Some(input_gradient(&dy, values(&weight), &g)),
+        false => dx.map(|dx| tensor(dx, &[g.batch, g.c_in, g.h, g.w])),
+    };
+    (dx, dw.map(|dw| tensor(dw, &[g.c_out, g.c_in, g.kh, g.kw])))
 }
 
 #[cfg(test)]
