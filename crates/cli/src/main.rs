@@ -94,6 +94,7 @@ enum Command {
 
 fn main() -> ExitCode {
     allocator::keep_freed_memory();
+    allocator::no_transparent_huge_pages();
     // The library crates' `tracing` warnings as plain lines; `RUST_LOG` chooses more or less.
     cyborg_train::show_logs("warn");
     let cli = Cli::parse();
