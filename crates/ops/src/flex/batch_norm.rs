@@ -442,41 +442,7 @@ pub(super) fn backward(
 mod tests {
     use super::*;
 
-    /// The SIMD widths this CPU runs (the fallback first).
-    #[derive(Debug, Clone, Copy)]
-    enum Width {
-        Scalar,
-        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        Avx2,
-        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        Avx512,
-    }
-
-    fn widths() -> Vec<Width> {
-        #[allow(unused_mut)]
-        let mut widths = vec![Width::Scalar];
-        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-        {
-            use gemm_common::pulp::x86::{V3, V4};
-            if V3::try_new().is_some() {
-                widths.push(Width::Avx2);
-            }
-            if V4::try_new().is_some() {
-                widths.push(Width::Avx512);
-            }
-        }
-        widths
-    }
-
-    fn run<Op: WithSimd>(width: Width, op: Op) -> Op::Output {
-        match width {
-            Width::Scalar => Simd::vectorize(gemm_common::pulp::Scalar, op),
-            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-            Width::Avx2 => Simd::vectorize(gemm_common::pulp::x86::V3::try_new().unwrap(), op),
-            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-            Width::Avx512 => Simd::vectorize(gemm_common::pulp::x86::V4::try_new().unwrap(), op),
-        }
-    }
+    use crate::flex::simd::testing::{run, widths};
 
     /// `n` values in [−1, 1) from a linear congruential generator.
     fn values(n: usize, seed: u64) -> Vec<f32> {

@@ -6,9 +6,10 @@
 //! 0.22.1's flex pools through its 3-D kernel with `i64` positions, filled on one thread.
 
 use burn::backend::flex::FlexTensor;
+use gemm_common::pulp::{Simd, WithSimd};
 use rayon::prelude::*;
 
-use super::{contiguous, dims4, tensor, values, zeros};
+use super::{contiguous, dims4, simd, tensor, values, zeros};
 
 /// The sizes of one pooling.
 #[derive(Debug, Clone, Copy)]
@@ -37,12 +38,14 @@ impl Window {
 
 /// Whether `v` takes the place of the window's `best` so far in a row-major scan: larger, or
 /// NaN (so the first of equal values and the last NaN win, as in PyTorch).
+#[inline(always)]
 fn replaces(v: f32, best: f32) -> bool {
-    v > best || v.is_nan()
+    (v > best) | v.is_nan()
 }
 
 /// The maximum of window `(oh, ow)` of one plane (`h × w`) and its flat index in the plane:
 /// the first of equal values, the last NaN, in row-major order.
+#[inline(always)]
 fn pool_one(
     plane: &[f32],
     [h, w]: [usize; 2],
@@ -77,36 +80,88 @@ fn interior_columns(window: &Window, w: usize, wo: usize) -> (usize, usize) {
     (lo, hi.max(lo))
 }
 
-/// One position of the kernel over a run of outputs: `src` holds their input values, one every
-/// `stride`, at flat indices `index, index + stride, …`; each output takes the value where it
-/// [`replaces`] the output's. No branch: the loop vectorises.
+/// One position of the kernel over a run of outputs: `src[j]` is output `j`'s input value, at
+/// flat index `index + j · stride` of the plane; each output takes the value where it
+/// [`replaces`] the output's. `src` is contiguous and there is no branch, so the loop
+/// vectorises.
+#[inline(always)]
 fn take_larger(best: &mut [f32], at: Option<&mut [u32]>, src: &[f32], stride: usize, index: usize) {
-    let values = src.iter().step_by(stride);
+    let src = &src[..best.len()];
     match at {
         Some(at) => {
-            for (j, ((best, at), &v)) in best.iter_mut().zip(at).zip(values).enumerate() {
+            let (index, stride) = (index as u32, stride as u32);
+            for (j, ((best, at), &v)) in best.iter_mut().zip(at).zip(src).enumerate() {
                 let larger = replaces(v, *best);
                 *best = if larger { v } else { *best };
                 *at = if larger {
-                    (index + j * stride) as u32
+                    index + j as u32 * stride
                 } else {
                     *at
                 };
             }
         }
         None => {
-            for (best, &v) in best.iter_mut().zip(values) {
+            for (best, &v) in best.iter_mut().zip(src) {
                 *best = if replaces(v, *best) { v } else { *best };
             }
         }
     }
 }
 
+/// A plane's rows with the values of each row regrouped by column phase (column `c` sits in
+/// phase `c mod stride`, at place `c / stride`), so that the values one kernel position
+/// contributes to a run of outputs, one every `stride` columns, lie next to each other. With
+/// stride 1, the plane itself.
+struct Phases<'a> {
+    values: std::borrow::Cow<'a, [f32]>,
+    /// Values per phase of a row.
+    per_phase: usize,
+    stride: usize,
+}
+
+impl<'a> Phases<'a> {
+    #[inline(always)]
+    fn new(plane: &'a [f32], w: usize, stride: usize) -> Self {
+        if stride == 1 {
+            return Self {
+                values: plane.into(),
+                per_phase: w,
+                stride,
+            };
+        }
+        let per_phase = w.div_ceil(stride);
+        let row_len = per_phase * stride;
+        let rows = plane.len() / w.max(1);
+        let mut values = vec![0.0; rows * row_len];
+        for (line, out) in plane.chunks_exact(w).zip(values.chunks_exact_mut(row_len)) {
+            for (phase, out) in out.chunks_exact_mut(per_phase).enumerate() {
+                for (out, &v) in out.iter_mut().zip(line.iter().skip(phase).step_by(stride)) {
+                    *out = v;
+                }
+            }
+        }
+        Self {
+            values: values.into(),
+            per_phase,
+            stride,
+        }
+    }
+
+    /// The values of row `ih` at columns `start, start + stride, …` (as many as there are).
+    #[inline(always)]
+    fn run(&self, ih: usize, start: usize) -> &[f32] {
+        let row = &self.values[ih * self.per_phase * self.stride..][..self.per_phase * self.stride];
+        let phase = &row[(start % self.stride) * self.per_phase..][..self.per_phase];
+        &phase[start / self.stride..]
+    }
+}
+
 /// The maximum of each window of one plane (`h × w`), and where it is (flat index in the
 /// plane) when `positions` is given. Output columns whose windows lie inside the plane run one
-/// kernel position at a time over the whole run of columns ([`take_larger`]); the columns at
-/// the padded edges one window at a time ([`pool_one`]). Both scan each window in row-major
-/// order.
+/// kernel position at a time over the whole run of columns ([`take_larger`], on the plane's
+/// values regrouped by column phase, [`Phases`]); the columns at the padded edges one window
+/// at a time ([`pool_one`]). Both scan each window in row-major order.
+#[inline(always)]
 fn pool_plane(
     plane: &[f32],
     [h, w]: [usize; 2],
@@ -118,6 +173,7 @@ fn pool_plane(
     let (lo, hi) = interior_columns(window, w, wo);
     let [_, stride] = window.stride;
     let [_, padding] = window.padding;
+    let phases = (lo < hi).then(|| Phases::new(plane, w, stride));
     for (oh, row) in out.chunks_exact_mut(wo).enumerate() {
         let mut at = positions
             .as_deref_mut()
@@ -129,9 +185,9 @@ fn pool_plane(
                 at[ow] = index as u32;
             }
         }
-        if lo == hi {
+        let Some(phases) = &phases else {
             continue;
-        }
+        };
         let (h0, h1) = window.span(oh, h, 0);
         let first_column = lo * stride - padding;
         row[lo..hi].fill(f32::NEG_INFINITY);
@@ -141,18 +197,36 @@ fn pool_plane(
             }
         }
         for ih in h0..h1 {
-            let line = &plane[ih * w..][..w];
             for kj in 0..window.kernel[1] {
                 let start = first_column + kj;
                 take_larger(
                     &mut row[lo..hi],
                     at.as_deref_mut().map(|at| &mut at[lo..hi]),
-                    &line[start..],
+                    phases.run(ih, start),
                     stride,
                     ih * w + start,
                 );
             }
         }
+    }
+}
+
+/// [`pool_plane`] compiled for the SIMD level of the process ([`simd::vectorize`]), so that
+/// the selects of [`take_larger`] become vector blends and masked stores.
+struct PoolPlane<'a> {
+    plane: &'a [f32],
+    size: [usize; 2],
+    window: &'a Window,
+    out: &'a mut [f32],
+    positions: Option<&'a mut [u32]>,
+}
+
+impl WithSimd for PoolPlane<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        pool_plane(self.plane, self.size, self.window, self.out, self.positions);
     }
 }
 
@@ -190,12 +264,26 @@ pub(super) fn forward(
             planes
                 .zip(positions.par_chunks_mut(out_plane))
                 .for_each(|((plane, out), at)| {
-                    pool_plane(plane, [h, w], window, out, Some(at));
+                    simd::vectorize(PoolPlane {
+                        plane,
+                        size: [h, w],
+                        window,
+                        out,
+                        positions: Some(at),
+                    });
                 });
             Some(positions)
         }
         false => {
-            planes.for_each(|(plane, out)| pool_plane(plane, [h, w], window, out, None));
+            planes.for_each(|(plane, out)| {
+                simd::vectorize(PoolPlane {
+                    plane,
+                    size: [h, w],
+                    window,
+                    out,
+                    positions: None,
+                });
+            });
             None
         }
     };
@@ -229,6 +317,7 @@ pub(super) fn backward(dy: &FlexTensor, positions: &[u32], input: [usize; 4]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flex::simd::testing::{run, widths};
 
     /// Ties go to the first value, a NaN wins its window, padding never does.
     #[test]
@@ -265,9 +354,10 @@ mod tests {
         assert_eq!(at, [5, 5, 9, 9]);
     }
 
-    /// The run-of-columns path gives what one window at a time gives, value and position, on
-    /// planes full of ties (post-ReLU zeros) and a few NaNs, for every window shape the models
-    /// use and some they do not (stride 1 and 3, kernels wider than the stride, padding).
+    /// The run-of-columns path gives what one window at a time gives, value and position, at
+    /// every SIMD width this CPU has, on planes full of ties (post-ReLU zeros) and a few NaNs,
+    /// for every window shape the models use and some they do not (stride 1 and 3, kernels
+    /// wider than the stride, padding), and rows wide enough for whole vectors and a tail.
     #[test]
     fn columns_at_a_time_agree_with_one_window_at_a_time() {
         let mut state = 12345u32;
@@ -277,7 +367,7 @@ mod tests {
             state ^= state << 5;
             state
         };
-        for (h, w) in [(9, 9), (12, 7), (5, 16), (3, 3)] {
+        for (h, w) in [(9, 9), (12, 7), (5, 16), (3, 3), (4, 45), (7, 114)] {
             let plane: Vec<f32> = (0..h * w)
                 .map(|_| match next() % 23 {
                     0 => f32::NAN,
@@ -299,18 +389,32 @@ mod tests {
                     padding: [padding; 2],
                 };
                 let (ho, wo) = (window.out(h, 0), window.out(w, 1));
-                let (mut out, mut at) = (vec![0.0; ho * wo], vec![0; ho * wo]);
-                pool_plane(&plane, [h, w], &window, &mut out, Some(&mut at));
-                let mut values_only = vec![0.0; ho * wo];
-                pool_plane(&plane, [h, w], &window, &mut values_only, None);
-                for oh in 0..ho {
-                    for ow in 0..wo {
-                        let (value, index) = pool_one(&plane, [h, w], &window, oh, ow);
-                        let i = oh * wo + ow;
-                        let case = format!("{h}×{w} k{kernel} s{stride} p{padding} ({oh}, {ow})");
-                        assert_eq!(at[i] as usize, index, "{case}");
-                        for got in [out[i], values_only[i]] {
-                            assert!(got.to_bits() == value.to_bits(), "{case}: {got} vs {value}");
+                for width in widths() {
+                    let (mut out, mut at) = (vec![0.0; ho * wo], vec![0; ho * wo]);
+                    let mut values_only = vec![0.0; ho * wo];
+                    let pool = |out, positions| PoolPlane {
+                        plane: &plane,
+                        size: [h, w],
+                        window: &window,
+                        out,
+                        positions,
+                    };
+                    run(width, pool(&mut out, Some(&mut at)));
+                    run(width, pool(&mut values_only, None));
+                    for oh in 0..ho {
+                        for ow in 0..wo {
+                            let (value, index) = pool_one(&plane, [h, w], &window, oh, ow);
+                            let i = oh * wo + ow;
+                            let case = format!(
+                                "{width:?}: {h}×{w} k{kernel} s{stride} p{padding} ({oh}, {ow})"
+                            );
+                            assert_eq!(at[i] as usize, index, "{case}");
+                            for got in [out[i], values_only[i]] {
+                                assert!(
+                                    got.to_bits() == value.to_bits(),
+                                    "{case}: {got} vs {value}"
+                                );
+                            }
                         }
                     }
                 }

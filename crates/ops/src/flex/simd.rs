@@ -122,6 +122,48 @@ fn choose(detected: SimdLevel, requested: Option<&str>) -> (SimdLevel, Option<St
     (level, None)
 }
 
+/// Running a kernel at each SIMD width this CPU has, for the kernels' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use gemm_common::pulp::{Simd, WithSimd};
+
+    /// The SIMD widths this CPU runs (the fallback first).
+    #[derive(Debug, Clone, Copy)]
+    pub(crate) enum Width {
+        Scalar,
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Avx2,
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Avx512,
+    }
+
+    pub(crate) fn widths() -> Vec<Width> {
+        #[allow(unused_mut)]
+        let mut widths = vec![Width::Scalar];
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        {
+            use gemm_common::pulp::x86::{V3, V4};
+            if V3::try_new().is_some() {
+                widths.push(Width::Avx2);
+            }
+            if V4::try_new().is_some() {
+                widths.push(Width::Avx512);
+            }
+        }
+        widths
+    }
+
+    pub(crate) fn run<Op: WithSimd>(width: Width, op: Op) -> Op::Output {
+        match width {
+            Width::Scalar => Simd::vectorize(gemm_common::pulp::Scalar, op),
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Width::Avx2 => Simd::vectorize(gemm_common::pulp::x86::V3::try_new().unwrap(), op),
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Width::Avx512 => Simd::vectorize(gemm_common::pulp::x86::V4::try_new().unwrap(), op),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
