@@ -127,6 +127,7 @@ pub(super) fn gemm(
                 n,
                 k,
                 dst: dst.as_mut_ptr(),
+                dst_cs: 1,
                 dst_rs: stride(dst_row_stride),
                 read_dst: accumulate,
                 lhs: lhs.data.as_ptr(),
@@ -141,12 +142,14 @@ pub(super) fn gemm(
     }
 }
 
-/// The raw arguments of one product, `dst (+)= lhs · rhs` with `dst`'s columns contiguous.
+/// The raw arguments of one product, `dst (+)= lhs · rhs`; element `(i, j)` of `dst` is at
+/// `i · dst_rs + j · dst_cs`.
 struct Product {
     m: usize,
     n: usize,
     k: usize,
     dst: *mut f32,
+    dst_cs: isize,
     dst_rs: isize,
     read_dst: bool,
     lhs: *const f32,
@@ -156,6 +159,32 @@ struct Product {
     rhs_cs: isize,
     rhs_rs: isize,
     parallelism: Parallelism,
+}
+
+impl Product {
+    /// The same product with `dst` read down its columns where its rows are the contiguous
+    /// side: `dstᵀ = rhsᵀ · lhsᵀ`, the transposition `gemm::gemm` makes before its driver.
+    /// The micro-kernels store a tile's columns (`MR` rows at a time), so a row-major `dst`
+    /// would be written with strided stores, and a row-major `lhs` (a weight matrix) packed
+    /// on every call.
+    fn column_major(self) -> Self {
+        if self.dst_cs.abs() >= self.dst_rs.abs() {
+            return self;
+        }
+        Self {
+            m: self.n,
+            n: self.m,
+            dst_cs: self.dst_rs,
+            dst_rs: self.dst_cs,
+            lhs: self.rhs,
+            lhs_cs: self.rhs_rs,
+            lhs_rs: self.rhs_cs,
+            rhs: self.lhs,
+            rhs_cs: self.lhs_rs,
+            rhs_rs: self.lhs_cs,
+            ..self
+        }
+    }
 }
 
 /// The best [`SimdLevel`] this CPU runs: what gemm-common's SIMD types find (V4: AVX-512F on
@@ -181,6 +210,7 @@ pub(super) fn detected_level() -> SimdLevel {
 /// reach, `dst` overlapping neither input, non-negative strides, `m`, `n`, `k` positive), and
 /// the CPU must have `level` (`level <= detected_level()`).
 unsafe fn run(level: SimdLevel, p: Product) {
+    let p = p.column_major();
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
     {
         use gemm_common::simd::{MixedSimd, Scalar, V3, V4};
@@ -226,7 +256,7 @@ unsafe fn run(level: SimdLevel, p: Product) {
                 p.n,
                 p.k,
                 p.dst,
-                1,
+                p.dst_cs,
                 p.dst_rs,
                 p.read_dst,
                 p.lhs,
@@ -274,7 +304,7 @@ unsafe fn drive<
             p.n,
             p.k,
             p.dst,
-            1,
+            p.dst_cs,
             p.dst_rs,
             p.read_dst,
             p.lhs,
@@ -366,6 +396,7 @@ mod tests {
                             n,
                             k,
                             dst: dst.as_mut_ptr(),
+                            dst_cs: 1,
                             dst_rs: (n + 3) as isize,
                             read_dst: true,
                             lhs: lhs.data.as_ptr(),
