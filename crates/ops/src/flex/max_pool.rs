@@ -258,32 +258,25 @@ pub(super) fn forward(
     let mut out = zeros(len);
     let out_plane = (ho * wo).max(1);
     let planes = xs.par_chunks(h * w).zip(out.par_chunks_mut(out_plane));
+    let pool = |plane, out, positions| {
+        simd::vectorize(PoolPlane {
+            plane,
+            size: [h, w],
+            window,
+            out,
+            positions,
+        })
+    };
     let positions = match keep_positions {
         true => {
             let mut positions = vec![0u32; len];
             planes
                 .zip(positions.par_chunks_mut(out_plane))
-                .for_each(|((plane, out), at)| {
-                    simd::vectorize(PoolPlane {
-                        plane,
-                        size: [h, w],
-                        window,
-                        out,
-                        positions: Some(at),
-                    });
-                });
+                .for_each(|((plane, out), at)| pool(plane, out, Some(at)));
             Some(positions)
         }
         false => {
-            planes.for_each(|(plane, out)| {
-                simd::vectorize(PoolPlane {
-                    plane,
-                    size: [h, w],
-                    window,
-                    out,
-                    positions: None,
-                });
-            });
+            planes.for_each(|(plane, out)| pool(plane, out, None));
             None
         }
     };
